@@ -1,0 +1,1 @@
+"""wattprint.bench"""

@@ -1,0 +1,1 @@
+"""Command-line face of wattprint (typer + rich)."""

@@ -1,0 +1,24 @@
+"""Options and output helpers shared by every command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
+DB_OPTION = typer.Option(
+    None, "--db", envvar="WATTPRINT_DB", help="Result store (default ./wattprint.db)."
+)
+
+
+def print_json(obj: Any) -> None:
+    """Print ``obj`` (dict, list or pydantic model) as JSON on stdout."""
+    if hasattr(obj, "model_dump"):
+        obj = obj.model_dump(mode="json")
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")

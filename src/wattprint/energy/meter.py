@@ -1,0 +1,50 @@
+"""The one interface every energy source implements (RAPL, NVML, AMD SMI, estimate).
+
+A meter exposes *cumulative* energy per component since it was opened
+(:meth:`Meter.read`, joules, monotonic non-decreasing). Windows are then just
+differences of two reads, so windows nest and overlap freely and opening or
+closing one costs one read. Sources that wrap (RAPL) or only give power (old
+NVML, estimation) keep that cumulative figure correct with a light background
+poller owned by the meter.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from wattprint.energy.types import Provenance
+
+
+class MeterError(RuntimeError):
+    """A meter cannot be used; the message is one line and carries a hint."""
+
+
+class Meter(ABC):
+    """One energy source covering one or more components."""
+
+    #: Short name used on the command line: ``rapl``, ``nvml``, ``amdsmi``, ``estimate``.
+    name: str = "meter"
+
+    @abstractmethod
+    def components(self) -> list[str]:
+        """Component names this meter reports, e.g. ``["cpu:0", "dram:0"]``."""
+
+    @abstractmethod
+    def provenance(self, component: str) -> Provenance:
+        """How figures for ``component`` are obtained."""
+
+    @abstractmethod
+    def read(self) -> dict[str, float]:
+        """Cumulative energy per component since the meter was opened (J)."""
+
+    def sync(self) -> None:  # noqa: B027 - optional hook
+        """Called at window edges (e.g. CUDA synchronise) before :meth:`read`."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Stop background pollers and release handles."""
+
+    def __enter__(self) -> Meter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

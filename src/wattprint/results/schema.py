@@ -1,0 +1,283 @@
+"""The versioned result schema: one :class:`RunResult` per benchmark run.
+
+A run is stored as one JSON document (this model, ``model_dump_json``) and one
+row of the SQLite store. Everything a reader needs to re-validate or recompute
+is kept: raw energy per component and repeat, with provenance; the carbon
+factor apart from the energy, so carbon can be recomputed with another one.
+
+Units: joules (J) in energy reports, watt-hours (Wh) in summaries, grams CO2e
+(g) for carbon, seconds (s) for time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import statistics
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wattprint.energy.types import EnergyReport
+
+SCHEMA_VERSION = 1
+J_PER_WH = 3600.0
+
+# Student t 0.975 quantiles for small samples (df = n - 1), for 95% intervals.
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+         9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
+
+
+def t975(df: int) -> float:
+    """Two-sided 95% Student t quantile for ``df`` degrees of freedom."""
+    if df <= 0:
+        return math.nan
+    if df in _T975:
+        return _T975[df]
+    keys = sorted(k for k in _T975 if k <= df)
+    return _T975[keys[-1]] if df <= 30 else 1.96
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RunConfig(BaseModel):
+    """Everything that defines a run. Its hash identifies the run for resume."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str
+    model: str = Field(description="Hub id, local directory, or arch:NAME")
+    revision: str | None = None
+    dataset: str = Field(default="synthetic", description="synthetic, Hub id, or local path")
+    dataset_config: str | None = None
+    split: str | None = None
+    column: str | None = None
+    n: int = Field(default=1000, ge=1, description="Inferences per repeat")
+    batch_size: int = Field(default=1, ge=1)
+    repeats: int = Field(default=3, ge=1)
+    warmup: int = Field(default=5, ge=0, description="Warm-up inferences before measuring")
+    idle_s: float = Field(default=5.0, ge=0, description="Idle-baseline seconds (0 = skip)")
+    device: str = "cpu"
+    dtype: str = "float32"
+    max_new_tokens: int | None = Field(default=None, ge=1)
+    task_options: dict[str, Any] = Field(default_factory=dict)
+    meters: list[str] | None = Field(default=None, description="None = auto-detect")
+    seed: int = 0
+    trust_remote_code: bool = False
+    # Carbon settings do not change the energy and are left out of the hash.
+    region: str | None = None
+    intensity_g_per_kwh: float | None = Field(default=None, ge=0)
+    pue: float = Field(default=1.0, ge=1.0)
+
+    _NOT_HASHED = frozenset({"region", "intensity_g_per_kwh", "pue"})
+
+    def config_hash(self) -> str:
+        """Stable sha256 (16 hex chars) of the energy-defining fields."""
+        data = self.model_dump(mode="json", exclude=set(self._NOT_HASHED))
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class MeterInfo(BaseModel):
+    name: str
+    components: list[str]
+    measured: bool
+    note: str = ""
+
+
+class Environment(BaseModel):
+    """The machine and software a run executed on."""
+
+    hostname: str = ""
+    os: str = ""
+    python: str = ""
+    cpu_model: str = ""
+    cpu_count: int | None = None
+    ram_gb: float | None = None
+    gpus: list[dict[str, Any]] = Field(default_factory=list)
+    gpu_driver: str | None = None
+    libraries: dict[str, str] = Field(default_factory=dict)
+    meters: list[MeterInfo] = Field(default_factory=list)
+    isolation: str = Field(
+        default="process",
+        description="process | node-exclusive | shared-node (counters shared with other runs)",
+    )
+
+
+class ModelInfo(BaseModel):
+    name: str
+    source: Literal["hub", "local", "arch", "imported"] = "hub"
+    revision: str | None = None
+    random_weights: bool = False
+    parameters: int | None = None
+    dtype: str = "float32"
+    device: str = "cpu"
+    architecture: str | None = None
+
+
+class DatasetInfo(BaseModel):
+    name: str
+    source: Literal["hub", "local", "synthetic", "imported"] = "synthetic"
+    config: str | None = None
+    split: str | None = None
+    column: str | None = None
+    n_items: int = 0
+
+
+class RepeatResult(BaseModel):
+    """One measured repeat: ``inferences`` model calls inside one window."""
+
+    index: int
+    inferences: int = Field(ge=0)
+    energy: EnergyReport
+    counts: dict[str, int] = Field(
+        default_factory=dict,
+        description="input_tokens, output_tokens, images, pixels, diffusion_steps, ...",
+    )
+    prefill: EnergyReport | None = Field(default=None, description="Generation: prompt pass only")
+
+
+class Interval(BaseModel):
+    low: float
+    high: float
+
+
+class Summary(BaseModel):
+    """Per-1,000-inference figures over the repeats (Wh), with spread."""
+
+    wh_per_1k_mean: float
+    wh_per_1k_std: float
+    wh_per_1k_median: float
+    wh_per_1k_ci95: Interval
+    net_wh_per_1k_mean: float | None = None
+    idle_share: float | None = None
+    measured_share: float = Field(ge=0, le=1, description="Fraction of energy from sensors")
+    components_wh_per_1k: dict[str, float] = Field(default_factory=dict)
+    provenance_bounds_wh_per_1k: Interval | None = None
+    seconds_per_inference: float
+    wh_per_output_token: float | None = None
+    prefill_wh_per_1k: float | None = None
+    decode_wh_per_1k: float | None = None
+    counts_per_inference: dict[str, float] = Field(default_factory=dict)
+
+    @classmethod
+    def from_repeats(cls, repeats: list[RepeatResult]) -> Summary:
+        """Aggregate repeats; the 95% interval is mean +/- t * std / sqrt(R)."""
+        if not repeats:
+            raise ValueError("no repeats to summarise")
+        per_k = [r.energy.total_joules / J_PER_WH / max(r.inferences, 1) * 1000 for r in repeats]
+        mean = statistics.fmean(per_k)
+        std = statistics.stdev(per_k) if len(per_k) > 1 else 0.0
+        half = t975(len(per_k) - 1) * std / math.sqrt(len(per_k)) if len(per_k) > 1 else 0.0
+        total_inf = sum(r.inferences for r in repeats) or 1
+        total_j = sum(r.energy.total_joules for r in repeats)
+        measured_j = sum(r.energy.measured_joules for r in repeats)
+
+        comps: dict[str, float] = {}
+        for r in repeats:
+            for c in r.energy.components:
+                comps[c.component] = comps.get(c.component, 0.0) + c.joules
+        comps = {k: v / J_PER_WH / total_inf * 1000 for k, v in comps.items()}
+
+        lo = sum(r.energy.bounds_j[0] for r in repeats) / J_PER_WH / total_inf * 1000
+        hi = sum(r.energy.bounds_j[1] for r in repeats) / J_PER_WH / total_inf * 1000
+
+        net = [r.energy.net_total_joules for r in repeats]
+        net_mean = (
+            sum(net) / J_PER_WH / total_inf * 1000 if all(x is not None for x in net) else None
+        )
+        idle = [r.energy.idle_share for r in repeats]
+        idle_share = statistics.fmean(idle) if all(x is not None for x in idle) else None
+
+        counts: dict[str, float] = {}
+        for r in repeats:
+            for k, v in r.counts.items():
+                counts[k] = counts.get(k, 0) + v
+        out_tokens = counts.get("output_tokens", 0)
+        counts_pi = {k: v / total_inf for k, v in counts.items()}
+
+        prefill = [r.prefill for r in repeats]
+        prefill_k = decode_k = None
+        if all(p is not None for p in prefill):
+            prefill_k = sum(p.total_joules for p in prefill) / J_PER_WH / total_inf * 1000
+            decode_k = max(0.0, total_j / J_PER_WH / total_inf * 1000 - prefill_k)
+
+        return cls(
+            wh_per_1k_mean=mean,
+            wh_per_1k_std=std,
+            wh_per_1k_median=statistics.median(per_k),
+            wh_per_1k_ci95=Interval(low=max(0.0, mean - half), high=mean + half),
+            net_wh_per_1k_mean=net_mean,
+            idle_share=idle_share,
+            measured_share=(measured_j / total_j) if total_j > 0 else 0.0,
+            components_wh_per_1k=comps,
+            provenance_bounds_wh_per_1k=Interval(low=lo, high=hi),
+            seconds_per_inference=sum(r.energy.duration_s for r in repeats) / total_inf,
+            wh_per_output_token=(total_j / J_PER_WH / out_tokens) if out_tokens else None,
+            prefill_wh_per_1k=prefill_k,
+            decode_wh_per_1k=decode_k,
+            counts_per_inference=counts_pi,
+        )
+
+
+class CarbonInfo(BaseModel):
+    """The carbon factor applied, kept apart from energy so it can be recomputed."""
+
+    intensity_g_per_kwh: float = Field(ge=0)
+    region: str = Field(description="e.g. WORLD, FR, US-CA, aws:us-west-2, or 'custom'")
+    source: str = ""
+    year: int | None = None
+    scope: str = Field(default="", description="direct | life-cycle")
+    pue: float = Field(default=1.0, ge=1.0)
+
+    def grams(self, wh: float) -> float:
+        """Grams CO2e for ``wh`` watt-hours of IT energy (PUE applied)."""
+        return wh / 1000.0 * self.pue * self.intensity_g_per_kwh
+
+
+class AuditFlag(BaseModel):
+    """A component figure that was guessed rather than measured (imports)."""
+
+    component: str
+    reason: str
+    share: float = Field(ge=0, le=1, description="Fraction of the run's total energy")
+
+
+class RunResult(BaseModel):
+    """One run, complete and self-describing. Stored as JSON and in SQLite."""
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    origin: Literal["wattprint", "codecarbon"] = "wattprint"
+    status: Literal["ok", "failed"] = "ok"
+    error: str | None = None
+    config: RunConfig
+    config_hash: str = ""
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    environment: Environment = Field(default_factory=Environment)
+    model_info: ModelInfo | None = None
+    dataset_info: DatasetInfo | None = None
+    idle_power_w: dict[str, float] | None = None
+    load: EnergyReport | None = None
+    preprocess: EnergyReport | None = None
+    repeats: list[RepeatResult] = Field(default_factory=list)
+    summary: Summary | None = None
+    carbon: CarbonInfo | None = None
+    audit: list[AuditFlag] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.config_hash:
+            self.config_hash = self.config.config_hash()
+
+    @property
+    def g_co2e_per_1k(self) -> float | None:
+        if self.summary is None or self.carbon is None:
+            return None
+        return self.carbon.grams(self.summary.wh_per_1k_mean)

@@ -1,0 +1,149 @@
+"""The task protocol and its registry. Workloads know no meters and no storage.
+
+A task splits one inference into what the harness measures and what it does
+not:
+
+* :meth:`Task.load_model` - build or load the model (measured apart as "load").
+* :meth:`Task.load_inputs` - read ``n`` raw items from a dataset (not measured).
+* :meth:`Task.preprocess` - tokenise / decode images into ready batches
+  (measured apart as "preprocess", never inside the query window).
+* :meth:`Task.infer` - the model call on one prepared batch: the ONLY work
+  inside the measured query window.
+* :meth:`Task.postprocess` - decode outputs (outside the window).
+* :meth:`Task.count` - what matters for energy (tokens, images, pixels, steps).
+* :meth:`Task.infer_prefill` - generative tasks only: the prompt pass alone, so
+  the bench can split prefill and decode energy.
+
+Adding a task = one small module under ``wattprint/workloads/tasks/`` with a
+``@register_task`` class.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from wattprint.errors import WattprintError
+
+
+@dataclass
+class ModelSpec:
+    """Which model to run. ``name`` is a Hub id, a local directory or ``arch:NAME``."""
+
+    name: str
+    revision: str | None = None
+    device: str = "cpu"
+    dtype: str = "float32"
+    trust_remote_code: bool = False
+
+
+@dataclass
+class DatasetSpec:
+    """Which inputs to use. ``name`` is ``synthetic``, a Hub id or a local path."""
+
+    name: str = "synthetic"
+    config: str | None = None
+    split: str | None = None
+    column: str | None = None
+    seed: int = 0
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to run, with what describes it for the result record."""
+
+    model: Any
+    processor: Any = None  # tokenizer / image processor / pipeline parts
+    spec: ModelSpec | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    # info keys: source (hub|local|arch), revision, random_weights (bool),
+    # parameters (int), architecture (str)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    """A prepared batch: model-ready tensors plus the item count."""
+
+    data: Any
+    size: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Task(ABC):
+    """One inference task (text classification, image generation, ...)."""
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    modality: ClassVar[str] = "text"  # text | image | multimodal
+    generative: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+    #: reference architecture used by ``wattprint demo`` and as default model
+    default_model: ClassVar[str] = ""
+    #: tiny reference architecture for tests
+    tiny_model: ClassVar[str] = ""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        self.options = dict(options or {})
+
+    @abstractmethod
+    def load_model(self, spec: ModelSpec) -> LoadedModel: ...
+
+    @abstractmethod
+    def load_inputs(self, dataset: DatasetSpec, n: int) -> list[Any]: ...
+
+    @abstractmethod
+    def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]: ...
+
+    @abstractmethod
+    def infer(self, model: LoadedModel, batch: Batch) -> Any: ...
+
+    def postprocess(self, model: LoadedModel, batch: Batch, output: Any) -> list[Any]:
+        return [output]
+
+    @abstractmethod
+    def count(self, model: LoadedModel, batch: Batch, output: Any) -> dict[str, int]: ...
+
+    def infer_prefill(self, model: LoadedModel, batch: Batch) -> Any:
+        """Prompt pass only (generative tasks). Non-generative tasks do not override."""
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, type[Task]] = {}
+
+
+def register_task(cls: type[Task]) -> type[Task]:
+    """Class decorator: make a task available by its name and aliases."""
+    for key in (cls.name, *cls.aliases):
+        if key in _REGISTRY and _REGISTRY[key] is not cls:
+            raise ValueError(f"task name {key!r} registered twice")
+        _REGISTRY[key] = cls
+    return cls
+
+
+def _ensure_loaded() -> None:
+    import wattprint.workloads.tasks  # noqa: F401  (registers built-in tasks)
+
+
+def task_names() -> list[str]:
+    """Canonical names of all registered tasks."""
+    _ensure_loaded()
+    return sorted({c.name for c in _REGISTRY.values()})
+
+
+def get_task(name: str, options: dict[str, Any] | None = None) -> Task:
+    """Instantiate a task by name or alias; unknown names list close matches."""
+    _ensure_loaded()
+    key = name.strip().lower().replace("_", "-")
+    if key not in _REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(_REGISTRY), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else "see: wattprint tasks"
+        raise WattprintError(f"unknown task {name!r}", hint)
+    return _REGISTRY[key](options)
+
+
+def task_class(name: str) -> type[Task]:
+    return type(get_task(name))
