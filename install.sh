@@ -16,7 +16,7 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
     if ! command -v chromium >/dev/null 2>&1; then
         if command -v apt-get >/dev/null 2>&1; then
-            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
                 || echo "install.sh: chromium not installed; browser tests will be skipped" >&2
         fi
     fi

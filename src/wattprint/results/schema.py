@@ -21,7 +21,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wattprint.carbon.factor import CarbonInfo
 from wattprint.energy.types import EnergyReport
+
+__all__ = ["CarbonInfo", "RunConfig", "RunResult", "Summary", "RepeatResult"]
 
 SCHEMA_VERSION = 1
 J_PER_WH = 3600.0
@@ -223,21 +226,6 @@ class Summary(BaseModel):
             decode_wh_per_1k=decode_k,
             counts_per_inference=counts_pi,
         )
-
-
-class CarbonInfo(BaseModel):
-    """The carbon factor applied, kept apart from energy so it can be recomputed."""
-
-    intensity_g_per_kwh: float = Field(ge=0)
-    region: str = Field(description="e.g. WORLD, FR, US-CA, aws:us-west-2, or 'custom'")
-    source: str = ""
-    year: int | None = None
-    scope: str = Field(default="", description="direct | life-cycle")
-    pue: float = Field(default=1.0, ge=1.0)
-
-    def grams(self, wh: float) -> float:
-        """Grams CO2e for ``wh`` watt-hours of IT energy (PUE applied)."""
-        return wh / 1000.0 * self.pue * self.intensity_g_per_kwh
 
 
 class AuditFlag(BaseModel):
