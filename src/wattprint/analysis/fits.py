@@ -1,0 +1,129 @@
+"""Least-squares fits: energy against parameter count and against output length.
+
+``loglog_fit`` fits ``log10(y) = intercept + slope * log10(x)``: a slope of 1
+means energy grows in proportion to size. ``r2`` is the coefficient of
+determination in log space. Points with x <= 0 or y <= 0 are left out (no log).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from wattprint.analysis.stats import usable
+from wattprint.results.schema import RunResult
+
+__all__ = ["Fit", "Point", "linear_fit", "loglog_fit", "energy_vs_parameters", "energy_vs_output_length"]
+
+#: tasks whose output length varies with the model (tokens generated per inference)
+GENERATION_TASKS = ("text-generation", "summarization", "image-to-text", "zero-shot-summarization")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """``y = intercept + slope * x`` (in log10 space for ``loglog``), with r^2 and n points."""
+
+    slope: float
+    intercept: float
+    r2: float
+    n: int
+    loglog: bool
+
+    def predict(self, x: float) -> float:
+        if self.loglog:
+            return 10 ** (self.intercept + self.slope * math.log10(x))
+        return self.intercept + self.slope * x
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One model (or run) in a scatter: x in the caller's unit, y in Wh per 1,000 inferences."""
+
+    label: str
+    task: str
+    x: float
+    y: float
+    runs: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def linear_fit(xs: Iterable[float], ys: Iterable[float]) -> Fit | None:
+    """Ordinary least squares; None with fewer than 2 distinct x values."""
+    pairs = zip(list(xs), list(ys), strict=True)
+    pts = [(float(x), float(y)) for x, y in pairs if math.isfinite(x) and math.isfinite(y)]
+    if len(pts) < 2 or len({x for x, _ in pts}) < 2:
+        return None
+    mx = statistics.fmean(x for x, _ in pts)
+    my = statistics.fmean(y for _, y in pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    sxy = sum((x - mx) * (y - my) for x, y in pts)
+    syy = sum((y - my) ** 2 for _, y in pts)
+    slope = sxy / sxx
+    intercept = my - slope * mx
+    ss_res = sum((y - (intercept + slope * x)) ** 2 for x, y in pts)
+    r2 = 1.0 - ss_res / syy if syy > 0 else 1.0
+    return Fit(slope=slope, intercept=intercept, r2=r2, n=len(pts), loglog=False)
+
+
+def loglog_fit(xs: Iterable[float], ys: Iterable[float]) -> Fit | None:
+    """Least squares of log10(y) on log10(x); positive values only; None when under 2 points."""
+    pairs = zip(list(xs), list(ys), strict=True)
+    pts = [(math.log10(x), math.log10(y)) for x, y in pairs if x and y and x > 0 and y > 0]
+    fit = linear_fit([x for x, _ in pts], [y for _, y in pts])
+    if fit is None:
+        return None
+    return Fit(slope=fit.slope, intercept=fit.intercept, r2=fit.r2, n=fit.n, loglog=True)
+
+
+def _per_model(results: list[RunResult]) -> dict[tuple[str, str], list[RunResult]]:
+    groups: dict[tuple[str, str], list[RunResult]] = {}
+    for r in usable(results):
+        groups.setdefault((r.config.task, r.config.model), []).append(r)
+    return groups
+
+
+def energy_vs_parameters(
+    results: Iterable[RunResult], task: str | None = None
+) -> tuple[list[Point], Fit | None]:
+    """One point per (task, model) with a known parameter count: x = parameters, y = mean Wh/1k.
+
+    The fit is log-log over all points (or the given task's).
+    """
+    points = []
+    for (t, model), runs in sorted(_per_model(list(results)).items()):
+        if task is not None and t != task:
+            continue
+        params = next((r.model_info.parameters for r in runs if r.model_info and r.model_info.parameters), None)
+        if not params:
+            continue
+        y = statistics.fmean(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
+        points.append(Point(label=model, task=t, x=float(params), y=y, runs=len(runs)))
+    return points, loglog_fit([p.x for p in points], [p.y for p in points])
+
+
+def energy_vs_output_length(
+    results: Iterable[RunResult], tasks: Iterable[str] = GENERATION_TASKS
+) -> tuple[list[Point], Fit | None]:
+    """One point per generation run with token counts: x = output tokens per inference, y = Wh/1k.
+
+    The fit is linear: its slope is Wh per 1,000 inferences per extra output token.
+    """
+    wanted = set(tasks)
+    points = []
+    for r in usable(results):
+        if r.config.task not in wanted:
+            continue
+        tokens = r.summary.counts_per_inference.get("output_tokens")  # type: ignore[union-attr]
+        if not tokens:
+            continue
+        points.append(Point(label=r.config.model, task=r.config.task, x=tokens,
+                            y=r.summary.wh_per_1k_mean, runs=1))  # type: ignore[union-attr]
+    points.sort(key=lambda p: (p.task, p.label, p.x, p.y))
+    return points, linear_fit([p.x for p in points], [p.y for p in points])

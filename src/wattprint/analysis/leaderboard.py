@@ -1,0 +1,123 @@
+"""A star-rated leaderboard: one entry per (task, model), aggregated over its runs.
+
+Energy is Wh per 1,000 inferences: the mean over the model's runs of each run's
+mean over repeats; its 95% interval is over runs when there are two or more, and
+the run's own interval (over repeats) otherwise. ``bounds`` is the provenance
+interval (what the meters' stated uncertainty allows), averaged over runs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from wattprint.analysis.stars import size_class, star_ratings
+from wattprint.analysis.stats import ci95, dataset_key, usable
+from wattprint.results.schema import RunResult
+
+__all__ = ["Entry", "leaderboard", "hardware_of"]
+
+
+def hardware_of(r: RunResult) -> str:
+    """Short hardware description: GPUs when used, else the CPU model."""
+    env = r.environment
+    if env.gpus and r.config.device != "cpu":
+        names: dict[str, int] = {}
+        for g in env.gpus:
+            name = str(g.get("name") or g.get("model") or "GPU")
+            names[name] = names.get(name, 0) + int(g.get("count", 1) or 1)
+        return ", ".join(f"{n} x {name}" if n > 1 else name for name, n in names.items())
+    return env.cpu_model or r.config.device or "unknown"
+
+
+@dataclass
+class Entry:
+    """One (task, model) row of the leaderboard. Energy in Wh per 1,000 inferences, carbon in g CO2e."""
+
+    task: str
+    model: str
+    runs: int
+    datasets: list[str]
+    wh_per_1k: float
+    wh_per_1k_ci95: tuple[float, float]
+    wh_per_1k_bounds: tuple[float, float] | None
+    g_co2e_per_1k: float | None
+    measured_share: float
+    parameters: int | None
+    size_class: str | None
+    hardware: str
+    date: str
+    origin: str
+    run_ids: list[str]
+    audited_share: float = 0.0
+    components_wh_per_1k: dict[str, float] = field(default_factory=dict)
+    provenance: list[str] = field(default_factory=list)
+    stars: int | None = None
+    group: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _entry(task: str, model: str, runs: list[RunResult]) -> Entry:
+    vals = [r.summary.wh_per_1k_mean for r in runs]  # type: ignore[union-attr]
+    mean = statistics.fmean(vals)
+    if len(runs) > 1:
+        ci = ci95(vals)
+    else:
+        iv = runs[0].summary.wh_per_1k_ci95  # type: ignore[union-attr]
+        ci = (iv.low, iv.high)
+    bounds = [r.summary.provenance_bounds_wh_per_1k for r in runs if r.summary.provenance_bounds_wh_per_1k]  # type: ignore[union-attr]
+    b = (statistics.fmean(x.low for x in bounds), statistics.fmean(x.high for x in bounds)) if bounds else None
+    grams = [r.g_co2e_per_1k for r in runs if r.g_co2e_per_1k is not None]
+    measured = statistics.fmean(r.summary.measured_share for r in runs)  # type: ignore[union-attr]
+    params = next((r.model_info.parameters for r in runs if r.model_info and r.model_info.parameters), None)
+    comps: dict[str, float] = {}
+    for r in runs:
+        for c, v in r.summary.components_wh_per_1k.items():  # type: ignore[union-attr]
+            comps[c] = comps.get(c, 0.0) + v / len(runs)
+    prov = sorted({c.provenance.label + f" [{c.component}]" for r in runs for rep in r.repeats[:1]
+                   for c in rep.energy.components})
+    audited = statistics.fmean(min(1.0, sum(f.share for f in r.audit)) for r in runs)
+    latest = max(runs, key=lambda r: r.started_at)
+    return Entry(
+        task=task,
+        model=model,
+        runs=len(runs),
+        datasets=sorted({dataset_key(r) for r in runs}),
+        wh_per_1k=mean,
+        wh_per_1k_ci95=ci,
+        wh_per_1k_bounds=b,
+        g_co2e_per_1k=statistics.fmean(grams) if grams else None,
+        measured_share=measured,
+        parameters=params,
+        size_class=size_class(task, params),
+        hardware=hardware_of(latest),
+        date=latest.started_at.date().isoformat(),
+        origin="/".join(sorted({r.origin for r in runs})),
+        run_ids=[r.run_id for r in runs],
+        audited_share=audited,
+        components_wh_per_1k=comps,
+        provenance=prov,
+    )
+
+
+def leaderboard(results: Iterable[RunResult], task: str | None = None) -> list[Entry]:
+    """Entries with stars, sorted by task, then energy (lowest first), then model name (deterministic)."""
+    groups: dict[tuple[str, str], list[RunResult]] = {}
+    for r in usable(results):
+        if task is not None and r.config.task != task:
+            continue
+        groups.setdefault((r.config.task, r.config.model), []).append(r)
+    entries = [_entry(t, m, runs) for (t, m), runs in groups.items()]
+    by_group: dict[str, list[Entry]] = {}
+    for e in entries:
+        e.group = e.task + (f" ({e.size_class})" if e.size_class else "")
+        by_group.setdefault(e.group, []).append(e)
+    for members in by_group.values():
+        stars = star_ratings({e.model: e.wh_per_1k for e in members})
+        for e in members:
+            e.stars = stars[e.model]
+    entries.sort(key=lambda e: (e.task, e.wh_per_1k, e.model))
+    return entries

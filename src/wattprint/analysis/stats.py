@@ -1,0 +1,153 @@
+"""Descriptive statistics of per-1,000-inference energy and emissions, grouped.
+
+Every function takes ``list[RunResult]`` and does no I/O. A run contributes one
+value: its mean over repeats, ``summary.wh_per_1k_mean`` (Wh per 1,000
+inferences) and ``g_co2e_per_1k`` (grams CO2e per 1,000 inferences, with the
+run's own carbon factor). Failed runs and runs without a summary are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+from wattprint.results.schema import RunResult, t975
+
+__all__ = [
+    "Stats",
+    "GroupStats",
+    "usable",
+    "describe",
+    "group_stats",
+    "by_task",
+    "by_model",
+    "by_dataset",
+    "dataset_key",
+    "ci95",
+]
+
+
+def usable(results: Iterable[RunResult]) -> list[RunResult]:
+    """Runs that carry numbers: status ok and a summary."""
+    return [r for r in results if r.status == "ok" and r.summary is not None]
+
+
+def ci95(values: list[float]) -> tuple[float, float]:
+    """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2."""
+    n = len(values)
+    if n == 0:
+        return (math.nan, math.nan)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return (mean, mean)
+    half = t975(n - 1) * statistics.stdev(values) / math.sqrt(n)
+    return (max(0.0, mean - half), mean + half)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Summary statistics of one sample (unit given by the caller: Wh or g per 1,000)."""
+
+    n: int
+    mean: float
+    std: float
+    median: float
+    min: float
+    max: float
+    ci95_low: float
+    ci95_high: float
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def describe(values: Iterable[float]) -> Stats | None:
+    """n, mean, sample std (0 for n=1), median, min, max and 95% CI of the mean; None when empty."""
+    vals = [float(v) for v in values if v is not None and not math.isnan(v)]
+    if not vals:
+        return None
+    lo, hi = ci95(vals)
+    return Stats(
+        n=len(vals),
+        mean=statistics.fmean(vals),
+        std=statistics.stdev(vals) if len(vals) > 1 else 0.0,
+        median=statistics.median(vals),
+        min=min(vals),
+        max=max(vals),
+        ci95_low=lo,
+        ci95_high=hi,
+    )
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Energy (Wh per 1,000 inferences) and emissions (g CO2e per 1,000) of one group of runs."""
+
+    key: str
+    runs: int
+    models: int
+    energy_wh_per_1k: Stats
+    emissions_g_per_1k: Stats | None
+    measured_share: float = field(metadata={"doc": "energy-weighted share from sensors, 0..1"})
+    origins: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["origins"] = list(self.origins)
+        return d
+
+
+def dataset_key(r: RunResult) -> str:
+    """Dataset name, with its config when it has one (``cifar10:resized-640x480``)."""
+    cfg = r.config.dataset_config
+    return f"{r.config.dataset}:{cfg}" if cfg else r.config.dataset
+
+
+def group_stats(results: Iterable[RunResult], key: Callable[[RunResult], str]) -> dict[str, GroupStats]:
+    """Group usable runs by ``key(run)`` and describe each group; keys sorted."""
+    groups: dict[str, list[RunResult]] = {}
+    for r in usable(results):
+        groups.setdefault(key(r), []).append(r)
+    out: dict[str, GroupStats] = {}
+    for k in sorted(groups):
+        runs = groups[k]
+        energy = describe(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
+        grams = [r.g_co2e_per_1k for r in runs if r.g_co2e_per_1k is not None]
+        wh_total = sum(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
+        measured = (
+            sum(r.summary.wh_per_1k_mean * r.summary.measured_share for r in runs) / wh_total  # type: ignore[union-attr]
+            if wh_total > 0
+            else 0.0
+        )
+        assert energy is not None
+        out[k] = GroupStats(
+            key=k,
+            runs=len(runs),
+            models=len({r.config.model for r in runs}),
+            energy_wh_per_1k=energy,
+            emissions_g_per_1k=describe(grams),
+            measured_share=measured,
+            origins=tuple(sorted({r.origin for r in runs})),
+        )
+    return out
+
+
+def by_task(results: Iterable[RunResult]) -> dict[str, GroupStats]:
+    """Statistics per task (Wh and g CO2e per 1,000 inferences, over runs)."""
+    return group_stats(results, lambda r: r.config.task)
+
+
+def by_model(results: Iterable[RunResult], per_task: bool = True) -> dict[str, GroupStats]:
+    """Statistics per model; keys are ``task / model`` when ``per_task`` (a model's cost is per task)."""
+    if per_task:
+        return group_stats(results, lambda r: f"{r.config.task} / {r.config.model}")
+    return group_stats(results, lambda r: r.config.model)
+
+
+def by_dataset(results: Iterable[RunResult], per_task: bool = True) -> dict[str, GroupStats]:
+    """Statistics per dataset; keys are ``task / dataset`` when ``per_task``."""
+    if per_task:
+        return group_stats(results, lambda r: f"{r.config.task} / {dataset_key(r)}")
+    return group_stats(results, dataset_key)
