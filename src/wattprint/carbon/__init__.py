@@ -1,1 +1,25 @@
-"""wattprint.carbon"""
+"""wattprint.carbon: grid intensity, PUE and other explicit layers, equivalents and projections.
+
+Units: energy in watt-hours (Wh), intensity in g CO2e/kWh, carbon in grams CO2e (g).
+Carbon is always kept apart from energy (:class:`CarbonInfo`), so it can be
+recomputed later with another factor (:func:`recompute`).
+"""
+
+from wattprint.carbon.accounting import grams, recompute, rescale
+from wattprint.carbon.equivalents import Equivalent, equivalents
+from wattprint.carbon.factor import CarbonInfo
+from wattprint.carbon.regions import RegionFactor, list_regions, lookup
+from wattprint.carbon.resolve import resolve_factor
+
+__all__ = [
+    "CarbonInfo",
+    "Equivalent",
+    "RegionFactor",
+    "equivalents",
+    "grams",
+    "list_regions",
+    "lookup",
+    "recompute",
+    "rescale",
+    "resolve_factor",
+]
