@@ -1,0 +1,161 @@
+"""Shared machinery of the GPU meters (NVML, AMD SMI): counter or integrated power per device.
+
+Each device is metered one of two ways, recorded in its provenance:
+
+* ``counter``: the driver's cumulative energy counter, differenced (NVML
+  ``nvmlDeviceGetTotalEnergyConsumption`` on Volta and newer; AMD SMI energy
+  accumulator);
+* ``power-integration``: instantaneous power polled by a daemon thread at a
+  period matched to the sensor (default 0.1 s) and integrated with the
+  trapezoid rule; window edges take a fresh sample, so the integral runs to the edge.
+
+Components are ``gpu:N`` with N the *physical* device index (the index NVML or
+AMD SMI uses, also the numbers ``CUDA_VISIBLE_DEVICES`` takes); the provenance
+note gives the device name, UUID and its ``cuda:K`` index in this process.
+Scope: the whole device, every process running on it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from wattprint.energy.cuda import cuda_sync_if_initialised
+from wattprint.energy.meter import Meter
+from wattprint.energy.notices import warn
+from wattprint.energy.poller import Poller
+from wattprint.energy.types import Method, Provenance
+from wattprint.errors import WattprintError
+
+#: Default power polling period (s); NVML power sensors refresh every ~20-100 ms.
+DEFAULT_POWER_PERIOD_S = 0.1
+
+
+@dataclass
+class GpuDevice:
+    """One metered GPU and its accumulation state."""
+
+    index: int
+    handle: Any
+    name: str
+    uuid: str
+    visible_index: int
+    method: Method
+    base_j: float = 0.0  # counter value at open (J)
+    last_j: float = 0.0  # last good cumulative reading since open (J)
+    last_p_w: float = 0.0
+    last_t: float = 0.0
+    failed: int = 0
+    warned: set[str] = field(default_factory=set)
+
+    @property
+    def component(self) -> str:
+        return f"gpu:{self.index}"
+
+
+class GpuMeter(Meter):
+    """Base for NVML / AMD SMI meters; subclasses provide the device probes."""
+
+    source = "gpu"
+    counter_uncertainty = (-0.05, 0.05)
+    power_uncertainty = (-0.1, 0.1)
+
+    def __init__(self, devices: list[GpuDevice], power_period_s: float, start_poller: bool) -> None:
+        if not devices:
+            raise WattprintError(f"{self.name}: no GPU selected", hint="check gpus= / CUDA_VISIBLE_DEVICES")
+        self.devices = devices
+        self.power_period_s = float(power_period_s)
+        self._lock = threading.Lock()
+        self._by_comp = {d.component: d for d in devices}
+        now = time.monotonic()
+        for d in devices:
+            if d.method is Method.COUNTER:
+                d.base_j = self._energy_j(d)
+            else:
+                d.last_p_w, d.last_t = self._power_w(d), now
+        need_poll = any(d.method is Method.POWER_INTEGRATION for d in devices)
+        self._poller = (
+            Poller(self.sample, self.power_period_s, f"wattprint-{self.name}").start()
+            if need_poll and start_poller
+            else None
+        )
+
+    # -- subclass probes ------------------------------------------------------------
+    @abstractmethod
+    def _energy_j(self, d: GpuDevice) -> float:
+        """Driver energy counter of ``d`` (J, cumulative since some fixed origin)."""
+
+    @abstractmethod
+    def _power_w(self, d: GpuDevice) -> float:
+        """Instantaneous power of ``d`` (W)."""
+
+    # -- Meter ------------------------------------------------------------------------
+    def components(self) -> list[str]:
+        return [d.component for d in self.devices]
+
+    def provenance(self, component: str) -> Provenance:
+        d = self._by_comp.get(component)
+        if d is None:
+            raise WattprintError(f"{self.name} meter has no component {component!r}", hint=f"{self.components()}")
+        counter = d.method is Method.COUNTER
+        lo, hi = self.counter_uncertainty if counter else self.power_uncertainty
+        how = "energy counter" if counter else f"power sampled every {self.power_period_s:g} s, trapezoid"
+        return Provenance(
+            source=self.source,
+            method=d.method,
+            sampling_period_s=None if counter else self.power_period_s,
+            uncertainty_low=lo,
+            uncertainty_high=hi,
+            note=f"{d.name} {d.uuid} (cuda:{d.visible_index} here); {how}; scope: whole device, every process on it",
+        )
+
+    def _fold(self, d: GpuDevice, now: float) -> None:
+        try:
+            if d.method is Method.COUNTER:
+                d.last_j = max(d.last_j, self._energy_j(d) - d.base_j)
+            else:
+                p = self._power_w(d)
+                d.last_j += 0.5 * (d.last_p_w + p) * max(0.0, now - d.last_t)
+                d.last_p_w, d.last_t = p, now
+        except Exception as exc:  # driver hiccup: keep the last good value
+            d.failed += 1
+            if "read" not in d.warned:
+                d.warned.add("read")
+                warn(f"{self.name}: failed read on {d.component} ({exc!r}); keeping the last good value")
+
+    def sample(self) -> None:
+        """Poll power-only devices once (the poller calls this)."""
+        with self._lock:
+            now = time.monotonic()
+            for d in self.devices:
+                if d.method is Method.POWER_INTEGRATION:
+                    self._fold(d, now)
+
+    def read(self) -> dict[str, float]:
+        with self._lock:
+            now = time.monotonic()
+            for d in self.devices:
+                self._fold(d, now)
+            return {d.component: d.last_j for d in self.devices}
+
+    def sync(self) -> None:
+        cuda_sync_if_initialised()
+
+    def close(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+
+    def info(self) -> dict[str, object]:
+        methods = sorted({d.method.value for d in self.devices})
+        return {
+            "name": self.name,
+            "available": True,
+            "components": self.components(),
+            "method": ",".join(methods),
+            "scope": "whole device",
+            "detail": "; ".join(f"{d.component}: {d.name} ({d.method.value})" for d in self.devices),
+        }

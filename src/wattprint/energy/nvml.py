@@ -1,0 +1,158 @@
+"""NVIDIA GPUs through NVML (``pynvml`` from nvidia-ml-py, imported lazily).
+
+Volta and newer: ``nvmlDeviceGetTotalEnergyConsumption`` (mJ counter, method
+``counter``). Older GPUs: ``nvmlDeviceGetPowerUsage`` (mW) polled and integrated
+(method ``power-integration``). Only the GPUs this process can see are metered
+by default: ``CUDA_VISIBLE_DEVICES`` (indices or UUIDs) when set, every GPU otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
+from wattprint.energy.notices import warn
+from wattprint.energy.types import Method
+from wattprint.energy.visible import match_devices, visible_entries
+from wattprint.errors import WattprintError
+
+GpuSelection = Sequence[int | str] | str | None
+
+
+class NvmlUnavailable(WattprintError):
+    """NVML cannot be used here; ``reason`` is absent | unusable, ``fix`` says what to do."""
+
+    def __init__(self, message: str, hint: str, reason: str) -> None:
+        super().__init__(message, hint)
+        self.reason = reason
+        self.fix = hint
+
+
+def _import_pynvml() -> Any:
+    mod = sys.modules.get("pynvml")
+    if mod is not None:
+        return mod
+    try:
+        import pynvml
+    except ImportError as exc:
+        raise NvmlUnavailable("pynvml is not installed", hint="pip install nvidia-ml-py", reason="absent") from exc
+    return pynvml
+
+
+def _text(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def select_indices(
+    gpus: GpuSelection, indices: list[int], uuids: list[str], var: str = "CUDA_VISIBLE_DEVICES"
+) -> tuple[list[int], str]:
+    """Physical indices to meter and a sentence saying why.
+
+    ``gpus``: None = the devices this process can see (``var`` when set, else all);
+    ``"all"`` = every device; a list of physical indices or UUIDs (the same
+    notation ``CUDA_VISIBLE_DEVICES`` takes).
+    """
+    if gpus == "all":
+        return list(indices), "all GPUs (gpus='all')"
+    if gpus is None:
+        entries = visible_entries(var)
+        if entries is None:
+            return list(indices), f"all GPUs ({var} unset)"
+        why = f"{var}={','.join(entries) or '(empty)'}"
+    elif isinstance(gpus, str):
+        raise WattprintError(f"bad GPU selection {gpus!r}", hint="use None, 'all' or a list of indices / UUIDs")
+    else:
+        entries = [str(g) for g in gpus]
+        why = f"gpus={entries}"
+    chosen, ignored = match_devices(entries, indices, uuids)
+    if ignored:
+        msg = f"{why}: no GPU matches {ignored[0]!r}; it and later entries are ignored (devices: {indices})"
+        if gpus is not None:
+            raise WattprintError(msg, hint=f"valid indices: {indices}")
+        warn(f"nvml: {msg}")
+    return chosen, why
+
+
+class NvmlMeter(GpuMeter):
+    """Energy of NVIDIA GPUs (J per ``gpu:N``), counter where supported, else integrated power.
+
+    Args:
+        gpus: None (the visible set), ``"all"``, or physical indices / UUIDs.
+        power_period_s: polling period for power-only GPUs (s).
+        start_poller: run the power poller thread (tests may call :meth:`sample`).
+    """
+
+    name = "nvml"
+    source = "nvml"
+
+    def __init__(
+        self,
+        gpus: GpuSelection = None,
+        *,
+        power_period_s: float = DEFAULT_POWER_PERIOD_S,
+        start_poller: bool = True,
+    ) -> None:
+        nv = _import_pynvml()
+        self._nv = nv
+        try:
+            nv.nvmlInit()
+        except Exception as exc:
+            raise NvmlUnavailable(
+                f"NVML did not initialise ({_text(exc) or exc.__class__.__name__}): no NVIDIA driver or GPU",
+                hint="install the NVIDIA driver on a machine with an NVIDIA GPU (nvidia-smi must work)",
+                reason="absent",
+            ) from exc
+        try:
+            count = int(nv.nvmlDeviceGetCount())
+            handles = [nv.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
+            uuids = [_text(nv.nvmlDeviceGetUUID(h)) for h in handles]
+            chosen, self.selection = select_indices(gpus, list(range(count)), uuids)
+            devices: list[GpuDevice] = []
+            for k, i in enumerate(chosen):
+                h = handles[i]
+                try:
+                    nv.nvmlDeviceGetTotalEnergyConsumption(h)
+                    method = Method.COUNTER
+                except Exception:
+                    try:
+                        nv.nvmlDeviceGetPowerUsage(h)
+                        method = Method.POWER_INTEGRATION
+                    except Exception as exc:
+                        warn(f"nvml: GPU {i} reports neither energy nor power ({exc!r}); skipped")
+                        continue
+                devices.append(GpuDevice(i, h, _text(nv.nvmlDeviceGetName(h)), uuids[i], k, method))
+            if not devices:
+                raise NvmlUnavailable(
+                    f"no NVIDIA GPU to meter ({self.selection}; {count} on the machine)",
+                    hint="set CUDA_VISIBLE_DEVICES or pass gpus='all'",
+                    reason="absent" if count == 0 else "unusable",
+                )
+            super().__init__(devices, power_period_s, start_poller)
+        except BaseException:
+            self._shutdown()
+            raise
+
+    def _energy_j(self, d: GpuDevice) -> float:
+        return float(self._nv.nvmlDeviceGetTotalEnergyConsumption(d.handle)) / 1000.0  # mJ -> J
+
+    def _power_w(self, d: GpuDevice) -> float:
+        return float(self._nv.nvmlDeviceGetPowerUsage(d.handle)) / 1000.0  # mW -> W
+
+    def _shutdown(self) -> None:
+        try:
+            self._nv.nvmlShutdown()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        super().close()
+        if getattr(self, "_nv", None) is not None:
+            self._shutdown()
+            self._nv = None
+
+    def info(self) -> dict[str, object]:
+        out = super().info()
+        out["detail"] = f"{out['detail']}; selection: {self.selection}"
+        return out

@@ -1,0 +1,173 @@
+"""Open meters by name, auto-detect what this machine can measure, and explain it (doctor)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from wattprint.energy.meter import Meter
+from wattprint.energy.meterset import MeterSet
+from wattprint.energy.notices import warn
+from wattprint.errors import WattprintError
+
+#: Meter names accepted by :func:`open_meters` and ``--meter``.
+METER_NAMES = ("rapl", "nvml", "amdsmi", "estimate")
+
+GpuSelection = Sequence[int | str] | str | None
+
+
+def _unavailable_types() -> tuple[type[BaseException], ...]:
+    from wattprint.energy.amd import AmdSmiUnavailable
+    from wattprint.energy.nvml import NvmlUnavailable
+    from wattprint.energy.rapl import RaplUnavailable
+
+    return (RaplUnavailable, NvmlUnavailable, AmdSmiUnavailable)
+
+
+def open_meter(name: str, *, gpus: GpuSelection = None) -> Meter:
+    """Open one meter by name; raises :class:`WattprintError` (with the fix) if it is unusable here."""
+    if name == "rapl":
+        from wattprint.energy.rapl import RaplMeter
+
+        return RaplMeter()
+    if name == "nvml":
+        from wattprint.energy.nvml import NvmlMeter
+
+        return NvmlMeter(gpus)
+    if name == "amdsmi":
+        from wattprint.energy.amd import AmdSmiMeter
+
+        return AmdSmiMeter(gpus)
+    if name == "estimate":
+        from wattprint.energy.estimate import EstimateMeter
+
+        return EstimateMeter()
+    raise WattprintError(f"unknown meter {name!r}", hint=f"valid meters: {', '.join(METER_NAMES)}")
+
+
+def open_meters(names: list[str] | None = None, *, gpus: GpuSelection = None) -> MeterSet:
+    """Open meters as one :class:`MeterSet`.
+
+    ``names=None`` auto-detects: RAPL if readable, else the estimation meter
+    (loudly, with the reason); plus NVML and AMD SMI GPUs when present. If RAPL
+    has no DRAM or psys domain, the estimation meter adds a ``ram`` component
+    (labelled ``model``). Explicit ``names`` open exactly those meters and fail
+    with the reason and the fix if one is unusable.
+
+    ``gpus``: None = the GPUs this process can see (``CUDA_VISIBLE_DEVICES`` /
+    ``HIP_VISIBLE_DEVICES``, else all), ``"all"``, or physical indices / UUIDs.
+    """
+    if names is not None:
+        names = list(dict.fromkeys(names))
+        bad = [n for n in names if n not in METER_NAMES]
+        if bad:
+            raise WattprintError(f"unknown meter {bad[0]!r}", hint=f"valid meters: {', '.join(METER_NAMES)}")
+        if not names:
+            raise WattprintError("no meter named", hint=f"valid meters: {', '.join(METER_NAMES)}")
+        opened: list[Meter] = []
+        try:
+            for n in names:
+                opened.append(open_meter(n, gpus=gpus))
+            return MeterSet(opened)
+        except BaseException:
+            for m in opened:
+                m.close()
+            raise
+    return _auto(gpus)
+
+
+def _auto(gpus: GpuSelection) -> MeterSet:
+    from wattprint.energy.estimate import EstimateMeter
+    from wattprint.energy.rapl import RaplMeter, RaplUnavailable
+
+    unavailable = _unavailable_types()
+    meters: list[Meter] = []
+    notes: list[str] = []
+    try:
+        rapl: RaplMeter | None = RaplMeter()
+    except RaplUnavailable as exc:
+        rapl = None
+        msg = f"CPU and RAM energy are ESTIMATED (model), not measured: RAPL unavailable: {exc.message}"
+        notes.append(f"{msg}; fix: {exc.fix}")
+        if exc.reason != "absent":  # present but unreadable: say so loudly
+            warn(f"{msg}. Fix: {exc.fix}")
+    if rapl is not None:
+        meters.append(rapl)
+        kinds = {d.kind for d in rapl.domains}
+        if not kinds & {"dram", "psys"}:
+            meters.append(EstimateMeter(components=("ram",)))
+            notes.append("RAM energy is ESTIMATED (model): RAPL exposes no DRAM or psys domain on this machine")
+    else:
+        meters.append(EstimateMeter())
+    gpu_found = False
+    for name in ("nvml", "amdsmi"):
+        if gpu_found and name == "amdsmi":
+            notes.append("amdsmi not probed: NVIDIA GPUs already metered (one GPU vendor per set)")
+            continue
+        try:
+            meters.append(open_meter(name, gpus=gpus))
+            gpu_found = True
+        except unavailable as exc:
+            notes.append(f"{name}: {exc.message}")
+            if getattr(exc, "reason", "") == "unusable":
+                warn(f"{name}: {exc.message}. Fix: {exc.hint}")
+    if not gpu_found:
+        notes.append("no GPU metered")
+    return MeterSet(meters, notes)
+
+
+def describe() -> list[dict[str, Any]]:
+    """What this machine can measure: one row per meter name, opened then closed (doctor).
+
+    Each row: ``name``, ``available`` (bool), ``components``, ``method``,
+    ``scope``, ``detail`` and, when unavailable, ``reason`` and ``fix``.
+    """
+    import warnings
+
+    rows: list[dict[str, Any]] = []
+    unavailable = _unavailable_types()
+    for name in METER_NAMES:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                m = open_meter(name)
+            except unavailable as exc:
+                rows.append(
+                    {
+                        "name": name,
+                        "available": False,
+                        "components": [],
+                        "method": "",
+                        "scope": "",
+                        "detail": exc.message,
+                        "reason": getattr(exc, "reason", "unusable"),
+                        "fix": exc.hint,
+                    }
+                )
+                continue
+            except WattprintError as exc:
+                rows.append(
+                    {
+                        "name": name,
+                        "available": False,
+                        "components": [],
+                        "method": "",
+                        "scope": "",
+                        "detail": exc.message,
+                        "reason": "unusable",
+                        "fix": exc.hint,
+                    }
+                )
+                continue
+        try:
+            info = m.info() if hasattr(m, "info") else {"name": name, "available": True, "components": m.components()}
+            row = dict(info)
+            row["warnings"] = [str(w.message) for w in caught]
+            rows.append(row)
+        finally:
+            m.close()
+    return rows
+
+
+#: ``doctor`` is the same report under its CLI alias.
+doctor = describe

@@ -1,0 +1,80 @@
+"""Window: the energy of a stretch of code, as the difference of two meter reads."""
+
+from __future__ import annotations
+
+import time
+
+from wattprint.energy.meter import Meter
+from wattprint.energy.types import ComponentEnergy, EnergyReport
+from wattprint.errors import WattprintError
+
+
+class Window:
+    """Measure energy between :meth:`start` and :meth:`stop` on ``meterset`` (J per component).
+
+    Opening or closing costs one ``sync()`` and one ``read()`` of the meters, so
+    windows nest and overlap freely. As a context manager, ``.report`` is set on
+    exit (also when the body raises).
+
+    Args:
+        meterset: any :class:`Meter` (usually a :class:`MeterSet`).
+        name: label copied into the report.
+        idle_power_w: optional idle baseline (W per component) stored in the report,
+            which then gives energy net of idle and the idle share.
+    """
+
+    def __init__(self, meterset: Meter, name: str = "", idle_power_w: dict[str, float] | None = None) -> None:
+        self.meterset = meterset
+        self.name = name
+        self.idle_power_w = dict(idle_power_w) if idle_power_w is not None else None
+        self.report: EnergyReport | None = None
+        self._start: dict[str, float] | None = None
+        self._t0 = 0.0
+        self._unix0 = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self._start is not None
+
+    def start(self) -> Window:
+        """Open the window: synchronise devices, read every meter. Returns self."""
+        if self._start is not None:
+            raise WattprintError(f"window {self.name!r} is already running", hint="stop() it before start() again")
+        self.report = None
+        self.meterset.sync()
+        self._unix0 = time.time()
+        self._t0 = time.perf_counter()
+        self._start = self.meterset.read()
+        return self
+
+    def stop(self) -> EnergyReport:
+        """Close the window and return its :class:`EnergyReport` (joules per component)."""
+        if self._start is None:
+            raise WattprintError(f"window {self.name!r} was never started", hint="call start() first")
+        self.meterset.sync()
+        end = self.meterset.read()
+        duration = time.perf_counter() - self._t0
+        start, self._start = self._start, None
+        comps = [
+            ComponentEnergy(
+                component=c,
+                joules=max(0.0, end.get(c, 0.0) - start.get(c, 0.0)),
+                provenance=self.meterset.provenance(c),
+            )
+            for c in self.meterset.components()
+        ]
+        self.report = EnergyReport(
+            name=self.name,
+            start_unix_s=self._unix0,
+            duration_s=max(0.0, duration),
+            components=comps,
+            idle_power_w=self.idle_power_w,
+        )
+        return self.report
+
+    def __enter__(self) -> Window:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._start is not None:
+            self.stop()
