@@ -8,11 +8,20 @@ recomputed later with another factor (:func:`recompute`).
 from wattprint.carbon.accounting import grams, recompute, rescale
 from wattprint.carbon.equivalents import Equivalent, equivalents
 from wattprint.carbon.factor import CarbonInfo
+from wattprint.carbon.layers import embodied_grams, facility_wh, water_litres
+from wattprint.carbon.projection import Breakeven, Projection, breakeven, project
 from wattprint.carbon.regions import RegionFactor, list_regions, lookup
 from wattprint.carbon.resolve import resolve_factor
 
 __all__ = [
+    "Breakeven",
     "CarbonInfo",
+    "Projection",
+    "breakeven",
+    "embodied_grams",
+    "facility_wh",
+    "project",
+    "water_litres",
     "Equivalent",
     "RegionFactor",
     "equivalents",
