@@ -1,0 +1,194 @@
+"""Everything a report shows, computed once from ``list[RunResult]`` (no I/O).
+
+Energy in Wh per 1,000 inferences, carbon in g CO2e per 1,000 inferences.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from wattprint.analysis import (
+    DEFAULT_FAMILIES,
+    by_task,
+    energy_vs_output_length,
+    energy_vs_parameters,
+    leaderboard,
+    multi_vs_specific,
+)
+from wattprint.analysis.fits import Fit, Point
+from wattprint.analysis.leaderboard import Entry
+from wattprint.analysis.multipurpose import Ratio
+from wattprint.analysis.stats import GroupStats, usable
+from wattprint.results.schema import RunResult
+
+__all__ = ["ReportData", "build_report", "audit_summary", "provenance_summary"]
+
+
+@dataclass
+class ReportData:
+    generated_at: str
+    runs: int
+    failed: int
+    tasks: dict[str, GroupStats]
+    task_values: dict[str, list[tuple[str, float]]]
+    leaderboard: list[Entry]
+    params_points: list[Point]
+    params_fit: Fit | None
+    params_fits_by_task: dict[str, Fit]
+    length_points: list[Point]
+    length_fit: Fit | None
+    multi: list[Ratio]
+    families: list[str]
+    audit: dict[str, Any]
+    provenance: dict[str, Any]
+    carbon_factors: list[dict[str, Any]]
+    equivalents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    equivalents_note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generated_at": self.generated_at,
+            "units": {"energy": "Wh per 1,000 inferences", "carbon": "g CO2e per 1,000 inferences"},
+            "runs": self.runs,
+            "failed": self.failed,
+            "tasks": {k: v.to_dict() for k, v in self.tasks.items()},
+            "leaderboard": [e.to_dict() for e in self.leaderboard],
+            "energy_vs_parameters": {
+                "points": [p.to_dict() for p in self.params_points],
+                "fit": self.params_fit.to_dict() if self.params_fit else None,
+                "fits_by_task": {k: v.to_dict() for k, v in self.params_fits_by_task.items()},
+            },
+            "energy_vs_output_length": {
+                "points": [p.to_dict() for p in self.length_points],
+                "fit": self.length_fit.to_dict() if self.length_fit else None,
+            },
+            "multi_purpose_vs_task_specific": {"families": self.families, "ratios": [r.to_dict() for r in self.multi]},
+            "audit": self.audit,
+            "provenance": self.provenance,
+            "carbon_factors": self.carbon_factors,
+            "equivalents": self.equivalents,
+            "equivalents_note": self.equivalents_note,
+        }
+
+
+def audit_summary(results: Sequence[RunResult]) -> dict[str, Any]:
+    """How many runs carry audit flags (guessed components), per component, and their mean share (0..1)."""
+    runs = usable(results)
+    flagged = [r for r in runs if r.audit]
+    per: dict[str, list[float]] = {}
+    reasons: dict[str, str] = {}
+    for r in flagged:
+        for f in r.audit:
+            per.setdefault(f.component, []).append(f.share)
+            reasons.setdefault(f.component, f.reason)
+    comps = {
+        c: {
+            "runs": len(v),
+            "mean_share": statistics.fmean(v),
+            "min_share": min(v),
+            "max_share": max(v),
+            "example_reason": reasons[c],
+        }
+        for c, v in sorted(per.items())
+    }
+    total = [min(1.0, sum(f.share for f in r.audit)) for r in flagged]
+    return {
+        "runs": len(runs),
+        "flagged": len(flagged),
+        "mean_guessed_share": statistics.fmean(total) if total else 0.0,
+        "components": comps,
+    }
+
+
+def provenance_summary(results: Sequence[RunResult]) -> dict[str, Any]:
+    """Energy by component and provenance label over all repeats (Wh), and the measured share."""
+    by_label: dict[str, float] = {}
+    measured = total = 0.0
+    for r in usable(results):
+        for rep in r.repeats:
+            for c in rep.energy.components:
+                wh = c.joules / 3600.0
+                key = f"{c.component}: {c.provenance.label}"
+                by_label[key] = by_label.get(key, 0.0) + wh
+                total += wh
+                if c.provenance.measured:
+                    measured += wh
+    return {
+        "total_wh": total,
+        "measured_share": measured / total if total else 0.0,
+        "by_component": [
+            {"component": k.split(": ", 1)[0], "provenance": k.split(": ", 1)[1], "wh": v,
+             "share": v / total if total else 0.0}
+            for k, v in sorted(by_label.items(), key=lambda kv: -kv[1])
+        ],
+    }
+
+
+def _carbon_factors(results: Sequence[RunResult]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    for r in usable(results):
+        if r.carbon is None:
+            continue
+        d = r.carbon.model_dump(mode="json")
+        key = repr(sorted(d.items()))
+        seen.setdefault(key, d)
+        counts[key] = counts.get(key, 0) + 1
+    return [{**seen[k], "runs": counts[k]} for k in sorted(seen, key=lambda k: -counts[k])]
+
+
+def _equivalents(tasks: dict[str, GroupStats]) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    try:
+        from wattprint.carbon import equivalents  # type: ignore[attr-defined]
+    except ImportError:
+        return {}, "equivalents unavailable: this wattprint has no wattprint.carbon.equivalents"
+    out: dict[str, list[dict[str, Any]]] = {}
+    for task, st in tasks.items():
+        if st.emissions_g_per_1k is None:
+            continue
+        eqs = equivalents(st.energy_wh_per_1k.mean, st.emissions_g_per_1k.mean)
+        out[task] = [
+            {k: getattr(e, k, None) for k in ("name", "value", "unit", "source", "year")} for e in eqs
+        ]
+    return out, "per 1,000 inferences at each task's mean energy and emissions"
+
+
+def build_report(results: Sequence[RunResult], families: Sequence[str] = DEFAULT_FAMILIES) -> ReportData:
+    """All figures of the report from ``results``."""
+    ok = usable(results)
+    tasks = by_task(ok)
+    task_values: dict[str, list[tuple[str, float]]] = {}
+    for r in ok:
+        task_values.setdefault(r.config.task, []).append((r.config.model, r.summary.wh_per_1k_mean))  # type: ignore[union-attr]
+    points, fit = energy_vs_parameters(ok)
+    fits_by_task = {}
+    for t in sorted({p.task for p in points}):
+        _, f = energy_vs_parameters(ok, task=t)
+        if f is not None and f.n >= 3:
+            fits_by_task[t] = f
+    lpoints, lfit = energy_vs_output_length(ok)
+    eqs, note = _equivalents(tasks)
+    return ReportData(
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        runs=len(ok),
+        failed=sum(1 for r in results if r.status != "ok"),
+        tasks=tasks,
+        task_values=task_values,
+        leaderboard=leaderboard(ok),
+        params_points=points,
+        params_fit=fit,
+        params_fits_by_task=fits_by_task,
+        length_points=lpoints,
+        length_fit=lfit,
+        multi=multi_vs_specific(ok, families),
+        families=list(families),
+        audit=audit_summary(ok),
+        provenance=provenance_summary(ok),
+        carbon_factors=_carbon_factors(ok),
+        equivalents=eqs,
+        equivalents_note=note,
+    )

@@ -1,0 +1,158 @@
+"""Plotly figure specifications (plain dicts: data + layout) for the HTML report.
+
+Plotly.js draws them in the browser from the copy embedded in the page; this
+module only builds JSON-able dicts. Every label that comes from a run (model,
+task, dataset names) is HTML-escaped, because plotly renders a subset of HTML
+in text.
+"""
+
+from __future__ import annotations
+
+import statistics
+from html import escape
+from typing import Any
+
+from wattprint.report.data import ReportData
+from wattprint.report.fmt import params, sig
+
+__all__ = ["PALETTE", "task_colors", "energy_per_task", "energy_vs_parameters", "energy_vs_length",
+           "multi_purpose"]
+
+PALETTE = ["#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#dd4477", "#66aa00",
+           "#b82e2e", "#316395", "#994499", "#22aa99", "#aaaa11", "#6633cc", "#e67300", "#8b0707"]
+
+_FONT = {"family": "Inter, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif", "size": 13,
+         "color": "#1d2433"}
+
+
+def task_colors(tasks: list[str]) -> dict[str, str]:
+    return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(tasks))}
+
+
+def _layout(**kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "font": _FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#fbfcfe",
+        "margin": {"l": 70, "r": 20, "t": 20, "b": 60},
+        "hoverlabel": {"bgcolor": "#fff", "bordercolor": "#c5ccd8", "font": {"color": "#1d2433"}},
+        "legend": {"orientation": "h", "y": -0.2},
+    }
+    base.update(kw)
+    return base
+
+
+def _axis(title: str, log: bool = False, **kw: Any) -> dict[str, Any]:
+    ax = {"title": {"text": title}, "gridcolor": "#e3e7ee", "zeroline": False, "linecolor": "#c5ccd8",
+          "automargin": True}
+    if log:
+        ax.update(type="log", dtick=1, exponentformat="power")
+    ax.update(kw)
+    return ax
+
+
+def energy_per_task(d: ReportData) -> dict[str, Any]:
+    """Box plot of per-run Wh per 1,000 inferences per task, log scale, tasks ordered by median."""
+    colors = task_colors(list(d.task_values))
+    order = sorted(d.task_values, key=lambda t: statistics.median(v for _, v in d.task_values[t]))
+    traces = []
+    for t in order:
+        vals = d.task_values[t]
+        traces.append({
+            "type": "box",
+            "name": escape(t),
+            "y": [v for _, v in vals],
+            "text": [escape(m) for m, _ in vals],
+            "boxpoints": "all" if len(vals) <= 400 else "outliers",
+            "jitter": 0.4,
+            "pointpos": 0,
+            "marker": {"color": colors[t], "size": 4, "opacity": 0.55},
+            "line": {"color": colors[t]},
+            "fillcolor": colors[t] + "33",
+            "hovertemplate": "%{text}<br>%{y:.3g} Wh / 1,000<extra>" + escape(t) + "</extra>",
+        })
+    return {"data": traces, "layout": _layout(
+        showlegend=False,
+        yaxis=_axis("Wh per 1,000 inferences (log)", log=True),
+        xaxis=_axis("", tickangle=-30),
+        margin={"l": 70, "r": 20, "t": 20, "b": 110},
+    )}
+
+
+def energy_vs_parameters(d: ReportData) -> dict[str, Any] | None:
+    """Scatter of model mean Wh/1k against parameter count, log-log, with the overall least-squares line."""
+    if not d.params_points:
+        return None
+    colors = task_colors([p.task for p in d.params_points])
+    traces = []
+    for t in sorted({p.task for p in d.params_points}):
+        pts = [p for p in d.params_points if p.task == t]
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": escape(t),
+            "x": [p.x for p in pts], "y": [p.y for p in pts],
+            "text": [f"{escape(p.label)}<br>{params(int(p.x))} params, {p.runs} runs" for p in pts],
+            "marker": {"color": colors[t], "size": 9, "opacity": 0.85, "line": {"color": "#fff", "width": 1}},
+            "hovertemplate": "%{text}<br>%{y:.3g} Wh / 1,000<extra>" + escape(t) + "</extra>",
+        })
+    f = d.params_fit
+    if f is not None:
+        xs = sorted(p.x for p in d.params_points)
+        lo, hi = xs[0], xs[-1]
+        traces.append({
+            "type": "scatter", "mode": "lines", "name": f"fit: slope {f.slope:.2f}, r\u00b2 {f.r2:.2f}",
+            "x": [lo, hi], "y": [f.predict(lo), f.predict(hi)],
+            "line": {"color": "#1d2433", "dash": "dash", "width": 1.5}, "hoverinfo": "skip",
+        })
+    return {"data": traces, "layout": _layout(
+        xaxis=_axis("parameters (log)", log=True), yaxis=_axis("Wh per 1,000 inferences (log)", log=True),
+        legend={"orientation": "h", "y": -0.25},
+    )}
+
+
+def energy_vs_length(d: ReportData) -> dict[str, Any] | None:
+    """Scatter of run Wh/1k against output tokens per inference (generation tasks), with a linear fit."""
+    if not d.length_points:
+        return None
+    colors = task_colors([p.task for p in d.length_points])
+    traces = []
+    for t in sorted({p.task for p in d.length_points}):
+        pts = [p for p in d.length_points if p.task == t]
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": escape(t),
+            "x": [p.x for p in pts], "y": [p.y for p in pts], "text": [escape(p.label) for p in pts],
+            "marker": {"color": colors[t], "size": 8, "opacity": 0.8},
+            "hovertemplate": "%{text}<br>%{x:.3g} tokens: %{y:.3g} Wh / 1,000<extra></extra>",
+        })
+    f = d.length_fit
+    if f is not None:
+        xs = sorted(p.x for p in d.length_points)
+        traces.append({
+            "type": "scatter", "mode": "lines", "name": f"fit: {sig(f.slope)} Wh/1k per token, r\u00b2 {f.r2:.2f}",
+            "x": [xs[0], xs[-1]], "y": [f.predict(xs[0]), f.predict(xs[-1])],
+            "line": {"color": "#1d2433", "dash": "dash", "width": 1.5}, "hoverinfo": "skip",
+        })
+    return {"data": traces, "layout": _layout(
+        xaxis=_axis("output tokens per inference"), yaxis=_axis("Wh per 1,000 inferences"),
+    )}
+
+
+def multi_purpose(d: ReportData) -> dict[str, Any] | None:
+    """Grouped bars: task-specific vs multi-purpose mean Wh/1k per (task, dataset), log scale,
+    error bars spanning the models' means (extreme ratios)."""
+    if not d.multi:
+        return None
+    xs = [f"{escape(r.task)}<br>{escape(r.dataset)}" for r in d.multi]
+    spec = [r.specific_wh_per_1k for r in d.multi]
+    multi = [r.multi_wh_per_1k for r in d.multi]
+    return {"data": [
+        {"type": "bar", "name": "task-specific (mean of models)", "x": xs, "y": spec, "marker": {"color": "#66bd63"},
+         "hovertemplate": "%{y:.3g} Wh / 1,000<extra>task-specific</extra>"},
+        {"type": "bar", "name": "multi-purpose (mean of models)", "x": xs, "y": multi, "marker": {"color": "#d73027"},
+         "text": [f"\u00d7{r.ratio:.1f}" for r in d.multi], "textposition": "outside",
+         "customdata": [[r.ratio_min, r.ratio_max] for r in d.multi],
+         "hovertemplate": "%{y:.3g} Wh / 1,000, %{text} (models: \u00d7%{customdata[0]:.1f} to "
+                          "\u00d7%{customdata[1]:.1f})<extra>multi-purpose</extra>"},
+    ], "layout": _layout(
+        barmode="group", yaxis=_axis("Wh per 1,000 inferences (log)", log=True), xaxis=_axis(""),
+        margin={"l": 70, "r": 20, "t": 30, "b": 90},
+    )}

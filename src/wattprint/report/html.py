@@ -1,0 +1,325 @@
+"""A self-contained HTML report: no CDN, no external request, works offline.
+
+Plotly.js is embedded in the page (from the installed ``plotly`` package); the
+leaderboard sorts and filters with a few lines of vanilla JS; energy labels are
+inline SVG. Every string that comes from a run is escaped: names go through
+``html.escape`` in markup and through escaped JSON inside ``<script>``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from html import escape
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from wattprint.analysis import DEFAULT_FAMILIES
+from wattprint.analysis.leaderboard import Entry
+from wattprint.errors import WattprintError
+from wattprint.report import figures
+from wattprint.report.data import ReportData, build_report
+from wattprint.report.fmt import interval, params, pct, sig
+from wattprint.report.labels import energy_label_svg
+from wattprint.results.schema import RunResult
+
+__all__ = ["write_html_report", "render_html"]
+
+
+def _asset(name: str) -> str:
+    return resources.files("wattprint.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _plotly_js() -> str | None:
+    try:
+        from plotly.offline import get_plotlyjs
+    except ImportError:
+        return None
+    return get_plotlyjs()
+
+
+def _script_json(obj: Any) -> str:
+    """JSON safe inside <script>: no '<', '>', '&' or line separators left unescaped."""
+    s = json.dumps(obj, separators=(",", ":"), allow_nan=False, default=float)
+    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _stars_html(n: int | None) -> str:
+    if n is None:
+        return '<span class="stars s0" title="not rated: one model in its group">\u2013</span>'
+    star = "\u2605"
+    return (f'<span class="stars s{n}" title="{n} of 5 stars">' + star * n
+            + '<span class="off">' + star * (5 - n) + "</span></span>")
+
+
+def _num(value: float | None, ci: tuple[float, float] | None = None, extra: str = "") -> str:
+    v = "" if value is None else repr(float(value))
+    inner = escape(sig(value))
+    if ci is not None:
+        inner += f'<span class="ci">95% CI {escape(interval(*ci))}{escape(extra)}</span>'
+    return f'<td class="num" data-v="{v}">{inner}</td>'
+
+
+def _measured_badge(share: float) -> str:
+    if share >= 0.999:
+        return '<span class="badge m">measured</span>'
+    return f'<span class="badge e" title="share of energy from a model, not a sensor">{pct(1 - share)} estimated</span>'
+
+
+def _plot(div_id: str, fig: dict[str, Any] | None, empty: str) -> tuple[str, dict[str, Any] | None]:
+    if fig is None:
+        return f'<p class="muted">{escape(empty)}</p>', None
+    return f'<div class="plot" id="{div_id}"></div>', fig
+
+
+def _task_table(d: ReportData) -> str:
+    rows = []
+    for t, st in d.tasks.items():
+        e, g = st.energy_wh_per_1k, st.emissions_g_per_1k
+        rows.append(
+            f"<tr><td>{escape(t)}</td><td class='num' data-v='{st.runs}'>{st.runs}</td>"
+            f"<td class='num' data-v='{st.models}'>{st.models}</td>"
+            + _num(e.mean, (e.ci95_low, e.ci95_high))
+            + _num(e.std) + _num(e.median)
+            + f"<td class='num' data-v='{e.min!r}'>{escape(sig(e.min))} \u2013 {escape(sig(e.max))}</td>"
+            + (_num(g.mean, (g.ci95_low, g.ci95_high)) if g else "<td class='num'>-</td>")
+            + f"<td data-v='{st.measured_share!r}'>{_measured_badge(st.measured_share)}</td></tr>"
+        )
+    return (
+        '<table class="sortable" id="task-table"><thead><tr>'
+        '<th data-sort>task</th><th class="num" data-sort>runs</th><th class="num" data-sort>models</th>'
+        '<th class="num" data-sort>mean Wh / 1k</th><th class="num" data-sort>std</th>'
+        '<th class="num" data-sort>median</th><th class="num" data-sort>min \u2013 max</th>'
+        '<th class="num" data-sort>g CO2e / 1k</th><th data-sort>provenance</th></tr></thead><tbody>'
+        + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _task_select(tasks: Sequence[str]) -> str:
+    opts = "".join(f'<option value="{escape(t, quote=True)}">{escape(t)}</option>' for t in sorted(set(tasks)))
+    return f'<select data-filter="task" aria-label="task"><option value="">all tasks</option>{opts}</select>'
+
+
+def _leaderboard(entries: list[Entry]) -> str:
+    rows = []
+    for e in entries:
+        search = escape(f"{e.model} {e.task} {e.hardware}", quote=True)
+        prov = escape("; ".join(e.provenance), quote=True)
+        bounds = ""
+        if e.wh_per_1k_bounds:
+            bounds = f"; provenance bounds {interval(*e.wh_per_1k_bounds)}"
+        rows.append(
+            f'<tr data-task="{escape(e.task, quote=True)}" data-search="{search}">'
+            f'<td data-v="{e.stars if e.stars is not None else 0}">{_stars_html(e.stars)}</td>'
+            f'<td class="model">{escape(e.model)}</td><td>{escape(e.group)}</td>'
+            f'<td class="num" data-v="{e.parameters or 0}">{escape(params(e.parameters))}</td>'
+            + _num(e.wh_per_1k, e.wh_per_1k_ci95, bounds)
+            + _num(e.g_co2e_per_1k)
+            + f'<td data-v="{e.measured_share!r}" title="{prov}">{_measured_badge(e.measured_share)}</td>'
+            f"<td class='small'>{escape(e.hardware)}</td>"
+            f"<td class='num' data-v='{e.runs}'>{e.runs}</td><td class='small'>{escape(e.date)}</td></tr>"
+        )
+    return (
+        '<div data-filter-scope><div class="controls">' + _task_select([e.task for e in entries])
+        + '<input type="search" data-filter="text" placeholder="filter models, hardware\u2026" aria-label="filter">'
+        '<span class="count"></span></div>'
+        '<table class="sortable" id="leaderboard"><thead><tr>'
+        '<th data-sort>stars</th><th data-sort>model</th><th data-sort>task (group)</th>'
+        '<th class="num" data-sort>params</th><th class="num" data-sort>Wh / 1k</th>'
+        '<th class="num" data-sort>g CO2e / 1k</th><th data-sort>provenance</th><th data-sort>hardware</th>'
+        '<th class="num" data-sort>runs</th><th data-sort>date</th></tr></thead><tbody>'
+        + "".join(rows) + "</tbody></table></div>"
+    )
+
+
+def _labels(entries: list[Entry]) -> str:
+    cards = "".join(
+        f'<div data-task="{escape(e.task, quote=True)}" data-search="{escape(e.model, quote=True)}">'
+        f"{energy_label_svg(e)}</div>"
+        for e in sorted(entries, key=lambda e: (e.task, -(e.stars or 0), e.wh_per_1k, e.model))
+    )
+    return (
+        '<div data-filter-scope><div class="controls">' + _task_select([e.task for e in entries])
+        + '<input type="search" data-filter="text" placeholder="model\u2026" aria-label="model">'
+        '<span class="count"></span></div>'
+        f'<div class="labels">{cards}</div></div>'
+    )
+
+
+def _multi_table(d: ReportData) -> str:
+    if not d.multi:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(r.task)}</td><td>{escape(r.dataset)}</td>"
+        f"<td class='num'>{r.specific_models}</td><td class='num'>{r.multi_models}</td>"
+        + _num(r.specific_wh_per_1k) + _num(r.multi_wh_per_1k)
+        + f"<td class='num' data-v='{r.ratio!r}'><b>\u00d7{r.ratio:.1f}</b>"
+        f"<span class='ci'>models \u00d7{r.ratio_min:.1f} \u2013 \u00d7{r.ratio_max:.1f}; "
+        f"extremes \u00d7{r.ratio_extreme_low:.2f} \u2013 \u00d7{r.ratio_extreme_high:.0f}</span></td></tr>"
+        for r in d.multi
+    )
+    return (
+        '<table class="sortable" id="multi-table"><thead><tr><th data-sort>task</th><th data-sort>dataset</th>'
+        '<th class="num" data-sort>task-specific models</th><th class="num" data-sort>multi-purpose models</th>'
+        '<th class="num" data-sort>task-specific Wh / 1k</th><th class="num" data-sort>multi-purpose Wh / 1k</th>'
+        '<th class="num" data-sort>ratio</th></tr></thead><tbody>' + rows + "</tbody></table>"
+    )
+
+
+def _equivalents(d: ReportData) -> str:
+    if not d.equivalents:
+        return f'<p class="muted">{escape(d.equivalents_note)}</p>'
+    rows = []
+    for task, eqs in d.equivalents.items():
+        st = d.tasks[task]
+        items = "; ".join(
+            f"{escape(sig(e.get('value')))} {escape(str(e.get('unit') or ''))} {escape(str(e.get('name') or ''))}"
+            f" <span class='muted small'>({escape(str(e.get('source') or ''))}"
+            f"{', ' + escape(str(e.get('year'))) if e.get('year') else ''})</span>"
+            for e in eqs
+        )
+        g = st.emissions_g_per_1k.mean if st.emissions_g_per_1k else None
+        rows.append(f"<tr><td>{escape(task)}</td>{_num(st.energy_wh_per_1k.mean)}{_num(g)}<td>{items}</td></tr>")
+    return (
+        f'<p class="lede">{escape(d.equivalents_note)}.</p><table><thead><tr><th>task</th>'
+        '<th class="num">Wh / 1k</th><th class="num">g CO2e / 1k</th><th>equivalent to</th></tr></thead><tbody>'
+        + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _provenance(d: ReportData) -> str:
+    p, a = d.provenance, d.audit
+    comp_rows = "".join(
+        f"<tr><td>{escape(c['component'])}</td><td>{escape(c['provenance'])}</td>"
+        f"{_num(c['wh'])}<td class='num'>{pct(c['share'])}</td></tr>"
+        for c in p["by_component"]
+    )
+    factor_rows = "".join(
+        f"<tr><td class='num'>{escape(sig(f['intensity_g_per_kwh']))}</td><td>{escape(str(f['region']))}</td>"
+        f"<td>{escape(str(f.get('source') or ''))}</td><td>{escape(str(f.get('year') or '-'))}</td>"
+        f"<td>{escape(str(f.get('pue')))}</td><td class='num'>{f['runs']}</td></tr>"
+        for f in d.carbon_factors
+    )
+    audit = ""
+    if a["flagged"]:
+        arows = "".join(
+            f"<tr><td>{escape(c)}</td><td class='num'>{v['runs']}</td><td class='num'>{pct(v['mean_share'])}</td>"
+            f"<td class='num'>{pct(v['min_share'])} \u2013 {pct(v['max_share'])}</td>"
+            f"<td class='small'>{escape(v['example_reason'])}</td></tr>"
+            for c, v in a["components"].items()
+        )
+        audit = (
+            f'<h3>Audit of imported logs</h3><div class="note">{a["flagged"]} of {a["runs"]} runs carry components '
+            f"that were guessed rather than measured; on average {pct(a['mean_guessed_share'])} of such a run's "
+            "energy is guessed.</div><table><thead><tr><th>component</th><th class='num'>runs</th>"
+            "<th class='num'>mean share</th><th class='num'>range</th><th>why (example)</th></tr></thead><tbody>"
+            + arows + "</tbody></table>"
+        )
+    return (
+        f'<p class="lede">{pct(p["measured_share"])} of all {escape(sig(p["total_wh"]))} Wh in this report comes '
+        "from hardware sensors; the rest is modelled (TDP tables, per-GB rules) and is never shown as measured. "
+        "Intervals: 95% CI is Student-t over repeats (or over runs for a model); provenance bounds add the "
+        "meters' stated uncertainty.</p>"
+        '<div class="grid2"><div><h3>Energy by component and provenance</h3><table><thead><tr><th>component</th>'
+        "<th>provenance</th><th class='num'>Wh</th><th class='num'>share</th></tr></thead><tbody>"
+        + comp_rows + "</tbody></table></div><div><h3>Carbon factors applied</h3><table><thead><tr>"
+        "<th class='num'>g / kWh</th><th>region</th><th>source</th><th>year</th><th>PUE</th><th class='num'>runs</th>"
+        "</tr></thead><tbody>" + factor_rows + "</tbody></table></div></div>" + audit
+    )
+
+
+def render_html(d: ReportData, title: str = "wattprint report") -> str:
+    """The whole page as one string."""
+    plotly_js = _plotly_js()
+    figs: dict[str, dict[str, Any]] = {}
+    blocks: dict[str, str] = {}
+    for div_id, fig, empty in (
+        ("plot-task", figures.energy_per_task(d) if d.task_values else None, "no runs"),
+        ("plot-params", figures.energy_vs_parameters(d), "no runs with a known parameter count"),
+        ("plot-length", figures.energy_vs_length(d), "no generation runs with output token counts"),
+        ("plot-multi", figures.multi_purpose(d), "no task and dataset with both multi-purpose and task-specific runs"),
+    ):
+        html_block, f = _plot(div_id, fig, empty)
+        blocks[div_id] = html_block
+        if f is not None:
+            figs[div_id] = f
+    if plotly_js is None and figs:
+        for k in figs:
+            blocks[k] = '<p class="note">Charts need plotly: pip install "wattprint[report]".</p>'
+        figs = {}
+
+    n_models = len({e.model for e in d.leaderboard})
+    fit = d.params_fit
+    fit_text = (
+        f"Log-log least squares over {fit.n} models: energy \u221d parameters<sup>{fit.slope:.2f}</sup>, "
+        f"r\u00b2 = {fit.r2:.2f}." if fit else ""
+    )
+    per_task_fits = "".join(
+        f"<tr><td>{escape(t)}</td><td class='num'>{f.n}</td><td class='num'>{f.slope:.2f}</td>"
+        f"<td class='num'>{f.r2:.2f}</td></tr>" for t, f in d.params_fits_by_task.items()
+    )
+    if per_task_fits:
+        per_task_fits = ("<table><thead><tr><th>task</th><th class='num'>models</th><th class='num'>slope</th>"
+                         "<th class='num'>r\u00b2</th></tr></thead><tbody>" + per_task_fits + "</tbody></table>")
+    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({f['region']})" for f in d.carbon_factors[:2])
+    audit_kpi = (f'<div class="kpi"><b>{d.audit["flagged"]}</b><span>runs with guessed components</span></div>'
+                 if d.audit["flagged"] else "")
+    plot_script = ""
+    if figs:
+        plot_script = (
+            "<script>(function(){var F=" + _script_json(figs) + ";var C={displaylogo:false,responsive:true};"
+            "Object.keys(F).forEach(function(k){Plotly.newPlot(k,F[k].data,F[k].layout,C);});})();</script>"
+        )
+    subs = {
+        "title": escape(title),
+        "css": _asset("report.css"),
+        "js": _asset("report.js"),
+        "plotly_js": "<script>" + plotly_js + "</script>" if plotly_js and figs else "",
+        "generated_at": escape(d.generated_at),
+        "runs": str(d.runs),
+        "failed": f" ({d.failed} failed, not shown)" if d.failed else "",
+        "n_models": str(n_models),
+        "n_tasks": str(len(d.tasks)),
+        "measured": pct(d.provenance["measured_share"]),
+        "factors": escape(factors or "-"),
+        "audit_kpi": audit_kpi,
+        "plot_task": blocks["plot-task"],
+        "task_table": _task_table(d),
+        "leaderboard": _leaderboard(d.leaderboard),
+        "fit_text": fit_text or "Needs runs with a known parameter count.",
+        "plot_params": blocks["plot-params"],
+        "per_task_fits": per_task_fits,
+        "plot_length": blocks["plot-length"],
+        "families": escape(", ".join(d.families)),
+        "plot_multi": blocks["plot-multi"],
+        "multi_table": _multi_table(d),
+        "equivalents": _equivalents(d),
+        "labels": _labels(d.leaderboard),
+        "provenance": _provenance(d),
+        "plot_script": plot_script,
+    }
+    return Template(_asset("page.html")).substitute(subs)
+
+
+def write_html_report(
+    results: list[RunResult], path: str | os.PathLike[str], title: str = "wattprint report",
+    families: Sequence[str] = DEFAULT_FAMILIES,
+) -> Path:
+    """Write the self-contained HTML report of ``results`` to ``path``; returns the path.
+
+    Raises :class:`WattprintError` when there is no successful run to show.
+    """
+    if not any(r.status == "ok" and r.summary is not None for r in results):
+        raise WattprintError("no successful runs to report", "run a benchmark first: wattprint run ...")
+    out = Path(path)
+    if out.parent and not out.parent.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    html_text = render_html(build_report(results, families), title=title)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(html_text, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
