@@ -159,10 +159,15 @@ def list_regions(query: str | None = None) -> list[RegionFactor]:
     regions = all_regions()
     if not query:
         return regions
-    q = _norm(query)
+    q = _norm(query).rstrip(":")
+    prefixes = {k.split(":", 1)[0] for k in (r.key for r in regions) if ":" in k}
+    if q in prefixes:  # a provider or namespace: exactly its regions
+        return [rf for rf in regions if rf.key.lower().startswith(q + ":")]
+    if q in {rf.kind for rf in regions}:  # a kind: exactly that kind
+        return [rf for rf in regions if rf.kind == q]
     out = []
     for rf in regions:
         labels = [rf.key, rf.name, rf.kind, *rf.aliases]
-        if any(q in _norm(x) for x in labels) or rf.key.lower().startswith(q.rstrip(":") + ":"):
+        if any(q in _norm(x) for x in labels):
             out.append(rf)
     return out
