@@ -76,7 +76,7 @@ class AmdSmiMeter(GpuMeter):
                 except Exception:
                     uuids.append("")
             var = "HIP_VISIBLE_DEVICES" if os.environ.get("HIP_VISIBLE_DEVICES") is not None else "CUDA_VISIBLE_DEVICES"
-            chosen, self.selection = select_indices(gpus, list(range(len(handles))), uuids, var)
+            chosen, self.selection = select_indices(gpus, list(range(len(handles))), uuids, var, "amdsmi")
             devices: list[GpuDevice] = []
             for k, i in enumerate(chosen):
                 h = handles[i]

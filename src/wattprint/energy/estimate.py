@@ -31,6 +31,9 @@ from wattprint.energy.poller import Poller
 from wattprint.energy.types import Method, Provenance
 from wattprint.errors import WattprintError
 
+#: Clock of the integrators (s); a module attribute so tests can script it.
+_now = time.monotonic
+
 #: DRAM power attributed per GiB of resident memory (W/GiB): 5 W per 32 GiB DIMM.
 #: "About 5 W per DIMM" is CodeCarbon 3.x's RAM model (2025); 32 GiB is a common server
 #: DIMM size. CodeCarbon 2.x used 0.375 W/GB (from Green Algorithms, Lannelongue et al. 2021),
@@ -147,7 +150,7 @@ class EstimateMeter(Meter):
         self._cpu_lost = 0.0
         # RAM: trapezoid integral of RSS (GiB x s).
         self._gib_s = 0.0
-        self._rss_t = time.monotonic()
+        self._rss_t = _now()
         self._rss_gib = tree_rss_bytes(self._proc) / _GIB if "ram" in comps else 0.0
         self._poller: Poller | None = None
         if "ram" in comps and start_poller:
@@ -194,7 +197,7 @@ class EstimateMeter(Meter):
         want_cpu, want_ram = "cpu" in self._components, "ram" in self._components
         cpu, rss = tree_stats(self._proc, cpu=want_cpu, rss=want_ram)
         if want_ram:
-            now = time.monotonic()
+            now = _now()
             gib = rss / _GIB
             self._gib_s += 0.5 * (self._rss_gib + gib) * max(0.0, now - self._rss_t)
             self._rss_t, self._rss_gib = now, gib

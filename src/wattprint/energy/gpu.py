@@ -30,6 +30,9 @@ from wattprint.energy.poller import Poller
 from wattprint.energy.types import Method, Provenance
 from wattprint.errors import WattprintError
 
+#: Clock of the integrators (s); a module attribute so tests can script it.
+_now = time.monotonic
+
 #: Default power polling period (s); NVML power sensors refresh every ~20-100 ms.
 DEFAULT_POWER_PERIOD_S = 0.1
 
@@ -70,7 +73,7 @@ class GpuMeter(Meter):
         self.power_period_s = float(power_period_s)
         self._lock = threading.Lock()
         self._by_comp = {d.component: d for d in devices}
-        now = time.monotonic()
+        now = _now()
         for d in devices:
             if d.method is Method.COUNTER:
                 d.base_j = self._energy_j(d)
@@ -129,14 +132,14 @@ class GpuMeter(Meter):
     def sample(self) -> None:
         """Poll power-only devices once (the poller calls this)."""
         with self._lock:
-            now = time.monotonic()
+            now = _now()
             for d in self.devices:
                 if d.method is Method.POWER_INTEGRATION:
                     self._fold(d, now)
 
     def read(self) -> dict[str, float]:
         with self._lock:
-            now = time.monotonic()
+            now = _now()
             for d in self.devices:
                 self._fold(d, now)
             return {d.component: d.last_j for d in self.devices}

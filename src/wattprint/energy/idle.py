@@ -8,6 +8,10 @@ import time
 from wattprint.energy.meter import Meter
 from wattprint.errors import WattprintError
 
+#: Clock and sleep, module attributes so tests can script them.
+_clock = time.perf_counter
+_sleep = time.sleep
+
 
 def measure_idle(meterset: Meter, seconds: float) -> dict[str, float]:
     """Measure idle power per component over ``seconds`` seconds of sleep (W).
@@ -19,10 +23,10 @@ def measure_idle(meterset: Meter, seconds: float) -> dict[str, float]:
     if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
         raise WattprintError(f"idle measurement needs a positive duration, got {seconds!r}", hint="e.g. 10 (seconds)")
     meterset.sync()
-    t0 = time.perf_counter()
+    t0 = _clock()
     r0 = meterset.read()
-    time.sleep(seconds)
+    _sleep(seconds)
     meterset.sync()
     r1 = meterset.read()
-    dt = time.perf_counter() - t0
+    dt = _clock() - t0
     return {c: max(0.0, r1.get(c, 0.0) - r0.get(c, 0.0)) / dt for c in meterset.components()}

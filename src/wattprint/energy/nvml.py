@@ -46,7 +46,11 @@ def _text(v: Any) -> str:
 
 
 def select_indices(
-    gpus: GpuSelection, indices: list[int], uuids: list[str], var: str = "CUDA_VISIBLE_DEVICES"
+    gpus: GpuSelection,
+    indices: list[int],
+    uuids: list[str],
+    var: str = "CUDA_VISIBLE_DEVICES",
+    who: str = "nvml",
 ) -> tuple[list[int], str]:
     """Physical indices to meter and a sentence saying why.
 
@@ -71,7 +75,7 @@ def select_indices(
         msg = f"{why}: no GPU matches {ignored[0]!r}; it and later entries are ignored (devices: {indices})"
         if gpus is not None:
             raise WattprintError(msg, hint=f"valid indices: {indices}")
-        warn(f"nvml: {msg}")
+        warn(f"{who}: {msg}")
     return chosen, why
 
 
