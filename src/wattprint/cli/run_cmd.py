@@ -1,9 +1,439 @@
-"""CLI commands: placeholder until its layer lands (owned by one developer)."""
+"""``wattprint run``, ``wattprint demo``, ``wattprint tasks`` and ``wattprint models``.
+
+Every run executes in a fresh worker subprocess (``wattprint.bench.runner``);
+its progress events drive the progress bars; the result goes to the store
+(and to ``--out DIR/<run_id>.json``) after measurement. A failed run is
+recorded as failed, and the command exits non-zero with one line.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.errors import WattprintError
+
+err_console = Console(stderr=True, highlight=False)
+
+PHASE_TEXT = {
+    "start": "starting worker",
+    "idle": "idle baseline",
+    "load": "loading model (measured apart)",
+    "inputs": "reading inputs",
+    "preprocess": "pre-processing (measured apart)",
+    "warmup": "warm-up (not measured)",
+    "repeat": "measuring",
+    "prefill": "prefill pass",
+    "summary": "summarising",
+}
+
+
+class RunProgress:
+    """Turns worker events into rich progress bars on stderr (plain lines when not a terminal)."""
+
+    def __init__(self, label: str, enabled: bool = True) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.live = enabled and err_console.is_terminal
+        self._progress: Any = None
+        self._phase_task: Any = None
+        self._bar: Any = None
+
+    def __enter__(self) -> RunProgress:
+        if self.live:
+            from rich import progress as rp
+
+            self._progress = rp.Progress(
+                rp.SpinnerColumn(),
+                rp.TextColumn("{task.description}"),
+                rp.BarColumn(),
+                rp.MofNCompleteColumn(),
+                rp.TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            )
+            self._progress.start()
+            self._phase_task = self._progress.add_task(f"{self.label}: starting", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, ev: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        kind = ev.get("event")
+        if kind == "phase":
+            phase = ev.get("phase", "")
+            text = PHASE_TEXT.get(phase, phase)
+            if phase in ("repeat", "prefill"):
+                text = f"{text} {ev.get('repeat', 0) + 1}/{ev.get('repeats', '?')}"
+            if not self.live:
+                err_console.print(f"[dim]{self.label}: {text}[/]")
+                return
+            self._progress.update(self._phase_task, description=f"{self.label}: {text}")
+            if phase in ("repeat", "prefill"):
+                total = ev.get("total") or 1
+                if self._bar is None:
+                    self._bar = self._progress.add_task("inferences", total=total)
+                self._progress.update(self._bar, completed=0, total=total,
+                                      description=f"{'query' if phase == 'repeat' else 'prefill'} window")
+        elif kind == "progress" and self.live and self._bar is not None:
+            self._progress.update(self._bar, completed=ev.get("done", 0))
+        elif kind == "repeat_done" and self.live and self._bar is not None:
+            self._progress.update(self._bar, completed=self._progress.tasks[self._bar].total)
+
+
+def _task_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs; values parsed as JSON when they are JSON (numbers, true, lists)."""
+    import json
+
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise WattprintError(f"task option {pair!r} is not key=value", "e.g. --option max_new_tokens=10")
+        k, v = pair.split("=", 1)
+        try:
+            out[k.strip()] = json.loads(v)
+        except ValueError:
+            out[k.strip()] = v
+    return out
+
+
+def _build_config(**kw: Any):
+    from pydantic import ValidationError
+
+    from wattprint.results.schema import RunConfig
+
+    try:
+        return RunConfig(**kw)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(x) for x in e.get("loc", ()))
+        raise WattprintError(f"invalid option {loc}: {e['msg']}", "see: wattprint run --help") from None
+
+
+def _save(result: Any, db: str | None, out: Path | None) -> Path:
+    from wattprint.results.store import ResultStore
+
+    with ResultStore(db) as store:
+        store.put(result)
+        path = store.path
+    if out is not None:
+        from wattprint.results.files import write_result_json
+
+        write_result_json(result, out)
+    return path
+
+
+def _interrupted(config: Any, db: str | None, out: Path | None) -> None:
+    from wattprint.results.schema import RunResult, utcnow
+
+    r = RunResult(config=config, status="failed", error="interrupted by the user (Ctrl-C)", finished_at=utcnow())
+    _save(r, db, out)
+
+
+def run_one(config: Any, *, db: str | None, out: Path | None, timeout_s: float | None, show_progress: bool,
+            label: str | None = None) -> Any:
+    """Run ``config`` in a worker subprocess with progress, then store it. Returns the RunResult."""
+    from wattprint.bench.runner import run_in_subprocess
+
+    with RunProgress(label or f"{config.task} / {config.model}", enabled=show_progress) as progress:
+        try:
+            result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress)
+        except KeyboardInterrupt:
+            _interrupted(config, db, out)
+            raise
+    _save(result, db, out)
+    return result
+
+
+def run(
+    task: str = typer.Option(..., "--task", "-t", help="Task name or alias (see: wattprint tasks)."),
+    model: str = typer.Option(None, "--model", "-m", help="Hub id, local dir or arch:NAME (default: the task's)."),
+    dataset: str = typer.Option("synthetic", "--dataset", "-d", help="synthetic, a Hub id or a local path."),
+    dataset_config: str = typer.Option(None, "--config", help="Dataset configuration name."),
+    split: str = typer.Option(None, "--split", help="Dataset split."),
+    column: str = typer.Option(None, "--column", help="Input column."),
+    n: int = typer.Option(1000, "-n", "--n", help="Inferences per repeat (measured window)."),
+    batch_size: int = typer.Option(1, "--batch-size", "-b", help="Items per model call."),
+    repeats: int = typer.Option(3, "--repeats", "-r", help="Measured repeats (the study used 10)."),
+    warmup: int = typer.Option(5, "--warmup", help="Warm-up inferences, not measured."),
+    idle_seconds: float = typer.Option(5.0, "--idle-seconds", help="Idle baseline length in seconds (0 = skip)."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or mps."),
+    dtype: str = typer.Option("float32", "--dtype", help="float32, float16 or bfloat16."),
+    max_new_tokens: int = typer.Option(None, "--max-new-tokens", help="Generation length (generative tasks)."),
+    option: list[str] = typer.Option(None, "--option", "-o", help="Task option key=value (repeatable)."),
+    region: str = typer.Option(None, "--region", help="Grid region for carbon, e.g. FR, US-CA, aws:us-west-2."),
+    intensity: float = typer.Option(None, "--intensity", help="Grid intensity in g CO2e/kWh (overrides region)."),
+    pue: float = typer.Option(1.0, "--pue", help="Power usage effectiveness (1.0 = IT energy only)."),
+    meter: list[str] = typer.Option(None, "--meter", help="Meter(s) to use (repeatable; default auto-detect)."),
+    seed: int = typer.Option(0, "--seed", help="Seed for synthetic data and random weights."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow Hub code (off by default)."),
+    timeout: float = typer.Option(None, "--timeout", help="Stop the run after this many seconds."),
+    out: Path = typer.Option(None, "--out", help="Also write <run_id>.json into this folder."),
+    db: str = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Measure one model on one task: Wh and g CO2e per 1,000 inferences, with provenance and 95% interval."""
+    if model is None:
+        from wattprint.workloads.base import task_class
+
+        model = task_class(task).default_model
+    config = _build_config(
+        task=task,
+        model=model,
+        dataset=dataset,
+        dataset_config=dataset_config,
+        split=split,
+        column=column,
+        n=n,
+        batch_size=batch_size,
+        repeats=repeats,
+        warmup=warmup,
+        idle_s=idle_seconds,
+        device=device,
+        dtype=dtype,
+        max_new_tokens=max_new_tokens,
+        task_options=_task_options(option),
+        meters=list(meter) if meter else None,
+        seed=seed,
+        trust_remote_code=trust_remote_code,
+        region=region,
+        intensity_g_per_kwh=intensity,
+        pue=pue,
+    )
+    if region is not None or intensity is not None or pue != 1.0:
+        from wattprint.carbon import resolve_factor
+
+        resolve_factor(region, intensity, pue)  # bad carbon input fails here, before any work
+    result = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json)
+    if as_json:
+        print_json(result)
+    else:
+        from wattprint.cli.run_render import print_run
+
+        print_run(result)
+        console.print(f"  stored as run {result.run_id[:12]} (wattprint results show {result.run_id[:12]})")
+    if result.status != "ok":
+        raise WattprintError(f"run failed: {result.error}", result.extra.get("hint", ""))
+
+
+def _fmt(x: float | None) -> str:
+    from wattprint.cli.run_render import fmt
+
+    return fmt(x, 3)
+
+
+def demo(
+    quick: bool = typer.Option(False, "--quick", help="Tiny models, 2 inferences x 2 repeats: seconds."),
+    tasks: str = typer.Option(None, "--tasks", help="Comma-separated subset of the ten study tasks."),
+    out: Path = typer.Option(Path("wattprint-demo"), "--out", help="Folder for the HTML report and run JSONs."),
+    region: str = typer.Option(None, "--region", help="Grid region for carbon (default: WORLD average)."),
+    intensity: float = typer.Option(None, "--intensity", help="Grid intensity in g CO2e/kWh."),
+    pue: float = typer.Option(1.0, "--pue", help="Power usage effectiveness."),
+    meter: list[str] = typer.Option(None, "--meter", help="Meter(s) to use (default auto-detect)."),
+    db: str = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The study's ten tasks on reference architectures (random weights, synthetic data), ranked like its Table 2."""
+    import time
+
+    from wattprint.bench import demo as d
+
+    names = d.parse_tasks(tasks)
+    configs = d.demo_configs(names, quick, region=region, intensity=intensity, pue=pue,
+                             meters=list(meter) if meter else None)
+    timeout = d.QUICK_TIMEOUT_S if quick else d.DEMO_TIMEOUT_S
+    if not as_json:
+        kind = "tiny models (--quick)" if quick else "full-size reference architectures"
+        console.print(f"wattprint demo: {len(configs)} task(s), {kind}, random weights, synthetic data; "
+                      "each task in its own subprocess")
+    t0 = time.perf_counter()
+    results = []
+    for i, cfg in enumerate(configs):
+        label = f"[{i + 1}/{len(configs)}] {cfg.task} ({cfg.model})"
+        r = run_one(cfg, db=db, out=out / "runs", timeout_s=timeout, show_progress=not as_json, label=label)
+        results.append(r)
+        if not as_json:
+            if r.status == "ok":
+                console.print(f"{label}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
+                              f"({cfg.n} x {cfg.repeats} repeats)")
+            else:
+                console.print(f"{label}: [red]failed[/]: {r.error}")
+    wall = time.perf_counter() - t0
+    rows = d.ranked(results)
+    rho = d.spearman_vs_study(rows)
+    report_path, report_note = _write_report(results, out)
+    if as_json:
+        print_json({
+            "wall_s": wall,
+            "spearman_vs_study": rho,
+            "report": str(report_path) if report_path else None,
+            "report_note": report_note,
+            "caveats": d.caveats(results),
+            "rows": [_demo_row_json(row) for row in rows],
+        })
+    else:
+        _print_demo_table(rows, rho, wall)
+        for line in d.caveats(results):
+            console.print(f"- {line}")
+        if report_path:
+            console.print(f"HTML report: {report_path}")
+        else:
+            console.print(f"HTML report skipped: {report_note}")
+    failed = [r for r in results if r.status != "ok"]
+    if failed:
+        raise WattprintError(
+            f"{len(failed)} of {len(results)} demo task(s) failed: "
+            + "; ".join(f"{r.config.task}: {r.error}" for r in failed),
+            "details: wattprint results list --status failed",
+        )
+
+
+def _write_report(results: list, out: Path) -> tuple[Path | None, str]:
+    try:
+        from wattprint.report.html import write_html_report
+    except ImportError as exc:
+        return None, f"the HTML report module is not available ({exc})"
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        return Path(write_html_report(results, out / "report.html")), ""
+    except WattprintError as exc:
+        return None, exc.message
+
+
+def _demo_row_json(row: Any) -> dict[str, Any]:
+    from wattprint.results.export import flatten
+
+    flat = flatten(row.result)
+    return {
+        "rank": row.rank,
+        **{k: flat[k] for k in ("run_id", "task", "model", "status", "error", "wh_per_1k_mean", "wh_per_1k_std",
+                                "wh_per_1k_ci95_low", "wh_per_1k_ci95_high", "g_co2e_per_1k", "measured_share",
+                                "provenance", "seconds_per_inference")},
+        "study_wh_per_1k": row.study.wh_per_1k_mean if row.study else None,
+        "study_source": row.study.source if row.study else None,
+        "ratio_to_study": row.ratio_to_study,
+    }
+
+
+def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
+    from wattprint.bench.reference import STUDY_SOURCE
+    from wattprint.results.export import provenance_label
+
+    t = Table(title=f"Energy per 1,000 inferences on this machine, ranked (demo took {wall_s:.0f} s)",
+              title_justify="left")
+    for col in ("#", "task", "model", "Wh/1k [95% interval]", "g CO2e/1k", "study Wh/1k", "s/inference", "energy"):
+        t.add_column(col, overflow="fold")
+    for row in rows:
+        r = row.result
+        if r.summary is None:
+            t.add_row("-", r.config.task, r.config.model, f"[red]failed[/]: {r.error}", "-",
+                      _fmt(row.study.wh_per_1k_mean) if row.study else "-", "-", "-")
+            continue
+        s = r.summary
+        t.add_row(
+            str(row.rank),
+            r.config.task,
+            r.config.model,
+            f"{_fmt(s.wh_per_1k_mean)} [{_fmt(s.wh_per_1k_ci95.low)}, {_fmt(s.wh_per_1k_ci95.high)}]",
+            _fmt(r.g_co2e_per_1k),
+            _fmt(row.study.wh_per_1k_mean) if row.study else "-",
+            _fmt(s.seconds_per_inference),
+            provenance_label(r),
+        )
+    console.print(t)
+    console.print(f"study column: {STUDY_SOURCE}.")
+    if rho is not None:
+        console.print(f"rank agreement with the study (Spearman): {rho:+.2f}")
+
+
+def tasks_cmd(as_json: bool = JSON_OPTION) -> None:
+    """The tasks wattprint can run: names, aliases, modality, default and tiny models."""
+    from wattprint.workloads.base import task_class, task_names
+
+    rows = []
+    for name in task_names():
+        cls = task_class(name)
+        rows.append({
+            "name": cls.name,
+            "aliases": list(cls.aliases),
+            "modality": cls.modality,
+            "generative": bool(cls.generative),
+            "default_model": cls.default_model,
+            "tiny_model": cls.tiny_model,
+            "description": cls.description,
+        })
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no tasks registered")
+        return
+    t = Table(title=f"{len(rows)} tasks", title_justify="left")
+    for col in ("task", "aliases", "modality", "generative", "default model", "tiny model"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["name"], ", ".join(r["aliases"]), r["modality"], "yes" if r["generative"] else "no",
+                  r["default_model"], r["tiny_model"])
+    console.print(t)
+    console.print("run one: wattprint run --task TASK [--model MODEL] -n 1000 --repeats 3")
+
+
+MODELS_HELP = (
+    "--model takes: arch:NAME (a built-in architecture, random weights, no download; listed above), "
+    "a Hugging Face Hub id such as distilbert-base-uncased-finetuned-sst-2-english (downloaded once into the "
+    "Hub cache; --trust-remote-code stays off unless you pass it), or a local directory holding a saved model."
+)
+
+
+def models_cmd(as_json: bool = JSON_OPTION) -> None:
+    """Built-in architectures (arch:NAME) and how to use Hub ids or local directories."""
+    try:
+        from wattprint.workloads.models import list_architectures
+    except ImportError as exc:
+        raise WattprintError("the model catalogue is not available", f"install the ML extras ({exc})") from exc
+    archs = list(list_architectures())
+    if as_json:
+        print_json({"architectures": archs, "usage": MODELS_HELP})
+        return
+    keys: list[str] = []
+    for a in archs:
+        for k in a:
+            if k not in keys:
+                keys.append(k)
+    t = Table(title=f"{len(archs)} built-in architectures (use as --model arch:NAME)", title_justify="left")
+    for k in keys:
+        t.add_column(k.replace("_", " "), overflow="fold")
+    for a in archs:
+        t.add_row(*[_cell(a.get(k)) for k in keys])
+    console.print(t)
+    console.print(MODELS_HELP)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(str(x) for x in v)
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int) and v >= 10_000:
+        return f"{v / 1e6:,.1f}M"
+    return str(v)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``run``, ``demo``, ``tasks`` and ``models`` to the root app."""
+    app.command("run")(run)
+    app.command("demo")(demo)
+    app.command("tasks")(tasks_cmd)
+    app.command("models")(models_cmd)
+

@@ -1,0 +1,182 @@
+"""``wattprint demo``: the study's ten tasks on embedded defaults, ranked like its Table 2.
+
+Each task runs its full-size reference architecture (``task.default_model``,
+random weights, built-in synthetic data) in its own subprocess, sized to finish
+on a small CPU in minutes: per task, ``demo_n`` inferences and ``demo_options``
+published by the task class when it has them, else the fallback sizes below.
+``quick`` uses each task's tiny model and 2 inferences x 2 repeats (seconds).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from wattprint.bench.reference import STUDY_TASKS, StudyFigure, study_figure
+from wattprint.errors import WattprintError
+from wattprint.results.schema import RunConfig, RunResult
+
+#: inferences per repeat when a task publishes no ``demo_n`` (full-size model, 2-core CPU, about 5-10 s a repeat)
+FALLBACK_DEMO_N: dict[str, int] = {
+    "text-classification": 24,
+    "token-classification": 24,
+    "question-answering": 16,
+    "fill-mask": 24,
+    "text-generation": 6,
+    "summarization": 3,
+    "image-classification": 10,
+    "object-detection": 3,
+    "image-to-text": 3,
+    "text-to-image": 2,
+}
+DEMO_REPEATS = 3
+DEMO_WARMUP = 1
+DEMO_IDLE_S = 1.0
+QUICK_N = 2
+QUICK_REPEATS = 2
+#: wall-clock limit per task subprocess (s)
+DEMO_TIMEOUT_S = 600.0
+QUICK_TIMEOUT_S = 180.0
+
+
+def parse_tasks(spec: str | None) -> list[str]:
+    """``a,b`` -> canonical task names (aliases allowed); None/empty -> the ten study tasks."""
+    if not spec:
+        return list(STUDY_TASKS)
+    from wattprint.workloads.base import get_task
+
+    out: list[str] = []
+    for raw in spec.split(","):
+        name = raw.strip()
+        if not name:
+            continue
+        canon = get_task(name).name  # unknown names raise WattprintError with close matches
+        if canon not in out:
+            out.append(canon)
+    if not out:
+        raise WattprintError(f"no task in --tasks {spec!r}", "e.g. --tasks text-classification,fill-mask")
+    return out
+
+
+def demo_config(task: str, quick: bool = False, *, region: str | None = None,
+                intensity: float | None = None, pue: float = 1.0, meters: list[str] | None = None) -> RunConfig:
+    """The embedded demo configuration of one task."""
+    from wattprint.workloads.base import task_class
+
+    cls = task_class(task)
+    options: dict[str, Any] = dict(getattr(cls, "demo_options", None) or {})
+    if quick:
+        model = cls.tiny_model or cls.default_model
+        n, repeats, warmup, idle_s = QUICK_N, QUICK_REPEATS, 1, 0.0
+    else:
+        model = cls.default_model or cls.tiny_model
+        n = int(getattr(cls, "demo_n", None) or FALLBACK_DEMO_N.get(cls.name, 4))
+        repeats, warmup, idle_s = DEMO_REPEATS, DEMO_WARMUP, DEMO_IDLE_S
+    if not model:
+        raise WattprintError(f"task {task!r} has no reference model for the demo", "pass --tasks without it")
+    return RunConfig(
+        task=cls.name,
+        model=model,
+        dataset="synthetic",
+        n=n,
+        repeats=repeats,
+        warmup=warmup,
+        idle_s=idle_s,
+        task_options=options,
+        region=region,
+        intensity_g_per_kwh=intensity,
+        pue=pue,
+        meters=meters,
+    )
+
+
+def demo_configs(tasks: list[str], quick: bool = False, **carbon: Any) -> list[RunConfig]:
+    return [demo_config(t, quick, **carbon) for t in tasks]
+
+
+@dataclass
+class DemoRow:
+    """One line of the demo's ranked table (Wh and g CO2e per 1,000 inferences)."""
+
+    rank: int | None
+    result: RunResult
+    study: StudyFigure | None
+
+    @property
+    def wh(self) -> float | None:
+        return self.result.summary.wh_per_1k_mean if self.result.summary else None
+
+    @property
+    def ratio_to_study(self) -> float | None:
+        if self.wh is None or self.study is None or self.study.wh_per_1k_mean <= 0:
+            return None
+        return self.wh / self.study.wh_per_1k_mean
+
+
+def ranked(results: list[RunResult]) -> list[DemoRow]:
+    """Successful runs ranked by Wh per 1,000 (lowest first, like Table 2), failed runs last."""
+    ok = sorted((r for r in results if r.status == "ok" and r.summary), key=lambda r: r.summary.wh_per_1k_mean)
+    rows = [DemoRow(i + 1, r, study_figure(r.config.task)) for i, r in enumerate(ok)]
+    ok_ids = {id(r) for r in ok}
+    rows += [DemoRow(None, r, study_figure(r.config.task)) for r in results if id(r) not in ok_ids]
+    return rows
+
+
+def spearman_vs_study(rows: list[DemoRow]) -> float | None:
+    """Spearman rank correlation between this machine's and the study's per-task figures (>= 3 tasks)."""
+    pairs = [(row.wh, row.study.wh_per_1k_mean) for row in rows if row.wh is not None and row.study is not None]
+    if len(pairs) < 3:
+        return None
+
+    def ranks(xs: list[float]) -> list[float]:
+        order = sorted(range(len(xs)), key=lambda i: xs[i])
+        out = [0.0] * len(xs)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                out[order[k]] = (i + j) / 2 + 1
+            i = j + 1
+        return out
+
+    a = ranks([p[0] for p in pairs])
+    b = ranks([p[1] for p in pairs])
+    ma, mb = sum(a) / len(a), sum(b) / len(b)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(a, b, strict=True))
+    va = math.sqrt(sum((x - ma) ** 2 for x in a))
+    vb = math.sqrt(sum((y - mb) ** 2 for y in b))
+    return cov / (va * vb) if va > 0 and vb > 0 else None
+
+
+def caveats(results: list[RunResult]) -> list[str]:
+    """Plain statements about what the demo's numbers are, derived from the results themselves."""
+    ok = [r for r in results if r.status == "ok" and r.summary]
+    out: list[str] = []
+    if any(r.model_info and r.model_info.random_weights for r in ok):
+        out.append(
+            "Weights are random (architecture-only models on built-in synthetic data): the energy reflects "
+            "the architecture's compute; the outputs are meaningless."
+        )
+    if ok:
+        shares = [r.summary.measured_share for r in ok]
+        if max(shares) <= 0.0005:
+            meters = sorted({m.name for r in ok for m in r.environment.meters})
+            out.append(
+                "Energy is ESTIMATED on this machine, not measured: no hardware energy counter was readable "
+                f"(meters: {', '.join(meters) or 'estimate'}), so every figure comes from a power model."
+            )
+        elif min(shares) >= 0.9995:
+            out.append("Energy is MEASURED on this machine by hardware counters (see provenance per run).")
+        else:
+            out.append(
+                f"Energy is partly estimated: {min(shares):.0%}-{max(shares):.0%} of each figure comes from "
+                "hardware sensors, the rest from a power model."
+            )
+    out.append(
+        "The study's figures come from one A100 of an 8-GPU node, with idle GPUs and constant RAM/CPU guesses "
+        "counted; compare the ranking, not the absolute values."
+    )
+    return out

@@ -1,0 +1,185 @@
+"""Printing one run for people: figures per 1,000 inferences, always with their provenance.
+
+Shared by ``wattprint run`` and ``wattprint results show``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from wattprint.cli.common import console
+from wattprint.results.schema import J_PER_WH, RunResult
+
+
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A compact number: ``-`` for missing, 4 significant digits."""
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def provenance_sentence(r: RunResult) -> str:
+    """One plain sentence on whether the energy was measured or estimated."""
+    from wattprint.results.export import provenance_label
+
+    label = provenance_label(r)
+    comps = _component_provenance(r)
+    estimated = sorted(c for c, p in comps.items() if not p.measured)
+    measured = sorted(c for c, p in comps.items() if p.measured)
+    if label == "measured":
+        return "MEASURED: every figure comes from hardware energy sensors (" + ", ".join(
+            f"{c}: {comps[c].label}" for c in measured) + ")."
+    if label == "ESTIMATED":
+        return ("ESTIMATED, not measured: no hardware energy counter covered this run; the figures come from "
+                "a power model (" + ", ".join(f"{c}: {comps[c].label}" for c in estimated) + ").")
+    return (f"PARTLY ESTIMATED: {r.summary.measured_share:.0%} of the energy was measured "
+            f"({', '.join(measured)}); {', '.join(estimated)} estimated from a power model.")
+
+
+def _component_provenance(r: RunResult) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for rep in r.repeats:
+        for c in rep.energy.components:
+            out.setdefault(c.component, c.provenance)
+    return out
+
+
+def print_run(r: RunResult, full: bool = False) -> None:
+    """Print ``r``: headline figures; with ``full``, every window, repeat and the environment."""
+    c = r.config
+    mi = r.model_info
+    model = c.model + (" (random weights)" if mi and mi.random_weights else "")
+    console.print(f"[bold]{c.task}[/] / {model} / {c.dataset}   run {r.run_id[:12]}  ({r.status})")
+    console.print(
+        f"  {c.n} inferences x {c.repeats} repeats, batch size {c.batch_size}, {c.device} {c.dtype}, "
+        f"warm-up {c.warmup}, idle baseline {c.idle_s:g} s"
+    )
+    if r.status != "ok":
+        console.print(f"  [bold red]failed[/]: {r.error}")
+        if r.extra.get("hint"):
+            console.print(f"  hint: {r.extra['hint']}")
+        if r.extra.get("phase"):
+            console.print(f"  in phase: {r.extra['phase']}")
+    s = r.summary
+    if s is not None:
+        console.print(
+            f"  [bold]{fmt(s.wh_per_1k_mean)} Wh per 1,000 inferences[/] "
+            f"(std {fmt(s.wh_per_1k_std)}, 95% interval {fmt(s.wh_per_1k_ci95.low)} - {fmt(s.wh_per_1k_ci95.high)}, "
+            f"{len(r.repeats)} repeats)"
+        )
+        if s.provenance_bounds_wh_per_1k is not None:
+            b = s.provenance_bounds_wh_per_1k
+            console.print(f"  sensor/model uncertainty bounds: {fmt(b.low)} - {fmt(b.high)} Wh per 1,000")
+        if s.net_wh_per_1k_mean is not None:
+            share = f" (idle share {s.idle_share:.0%})" if s.idle_share is not None else ""
+            console.print(f"  net of idle baseline: {fmt(s.net_wh_per_1k_mean)} Wh per 1,000{share}")
+        g = r.g_co2e_per_1k
+        if g is not None and r.carbon is not None:
+            ci = r.carbon
+            src = ", ".join(x for x in (ci.source, str(ci.year) if ci.year else "") if x)
+            console.print(
+                f"  [bold]{fmt(g)} g CO2e per 1,000 inferences[/] at {fmt(ci.intensity_g_per_kwh)} g/kWh "
+                f"({ci.region}{'; ' + src if src else ''}), PUE {ci.pue:g}"
+            )
+        console.print(f"  {fmt(s.seconds_per_inference)} s per inference")
+        if s.wh_per_output_token is not None:
+            console.print(f"  {fmt(s.wh_per_output_token)} Wh per output token")
+        if s.prefill_wh_per_1k is not None:
+            console.print(
+                f"  prefill {fmt(s.prefill_wh_per_1k)} Wh per 1,000, decode {fmt(s.decode_wh_per_1k)} Wh per 1,000"
+            )
+        console.print(f"  {provenance_sentence(r)}")
+        if mi and mi.random_weights:
+            console.print("  Model weights are random (architecture only): energy is realistic, outputs are not.")
+        _print_equivalents(r, full)
+    if full:
+        _print_full(r)
+
+
+def _print_equivalents(r: RunResult, full: bool = False) -> None:
+    """Everyday equivalents of the per-1,000 figures; sources in full (``results show``)."""
+    try:
+        from wattprint.carbon import equivalents
+    except ImportError:
+        return
+    s = r.summary
+    g = r.g_co2e_per_1k
+    if s is None or g is None:
+        return
+    try:
+        eqs = equivalents(s.wh_per_1k_mean, g)
+    except Exception:
+        return
+    if not eqs:
+        return
+    console.print("  per 1,000 inferences, about:")
+    for e in eqs:
+        basis = f"{fmt(e.per_unit, 4)} {e.per_unit_unit} each" + (f", {e.year}" if e.year else "")
+        line = f"    {fmt(e.value, 3)} {e.name} ({basis})"
+        if full:
+            line += f"; source: {e.source}"
+        console.print(line)
+
+
+def _wh(report: Any) -> str:
+    return "-" if report is None else f"{fmt(report.total_joules / J_PER_WH)} Wh in {fmt(report.duration_s)} s"
+
+
+def _print_full(r: RunResult) -> None:
+    s = r.summary
+    if r.idle_power_w is not None:
+        console.print("  idle power: " + ", ".join(f"{k} {fmt(v)} W" for k, v in r.idle_power_w.items()))
+    console.print(f"  model load (apart): {_wh(r.load)}")
+    console.print(f"  pre-processing (apart): {_wh(r.preprocess)}")
+    if s is not None and s.components_wh_per_1k:
+        prov = _component_provenance(r)
+        t = Table(title="per component, Wh per 1,000 inferences", title_justify="left")
+        for col in ("component", "Wh/1k", "provenance", "uncertainty", "note"):
+            t.add_column(col, overflow="fold")
+        for comp, wh in s.components_wh_per_1k.items():
+            p = prov.get(comp)
+            t.add_row(
+                comp,
+                fmt(wh),
+                p.label if p else "-",
+                f"{p.uncertainty_low:+.0%} / {p.uncertainty_high:+.0%}" if p else "-",
+                p.note if p else "",
+            )
+        console.print(t)
+    if r.repeats:
+        t = Table(title="repeats", title_justify="left")
+        for col in ("#", "inferences", "J", "s", "W mean", "Wh/1k", "prefill J", "counts"):
+            t.add_column(col, overflow="fold")
+        for rep in r.repeats:
+            e = rep.energy
+            t.add_row(
+                str(rep.index),
+                str(rep.inferences),
+                fmt(e.total_joules),
+                fmt(e.duration_s),
+                fmt(e.mean_power_w),
+                fmt(e.total_joules / J_PER_WH / max(rep.inferences, 1) * 1000),
+                fmt(rep.prefill.total_joules) if rep.prefill else "-",
+                ", ".join(f"{k}={v}" for k, v in rep.counts.items()),
+            )
+        console.print(t)
+    env = r.environment
+    console.print(
+        f"  machine: {env.cpu_model} x{env.cpu_count}, {fmt(env.ram_gb)} GB RAM, {env.os}, Python {env.python}"
+    )
+    if env.gpus:
+        console.print("  GPUs: " + "; ".join(str(g.get("name")) for g in env.gpus) + f" (driver {env.gpu_driver})")
+    for m in env.meters:
+        kind = "measured" if m.measured else "ESTIMATED"
+        console.print(f"  meter {m.name} [{kind}]: {', '.join(m.components)}{' - ' + m.note if m.note else ''}")
+    libs = ", ".join(f"{k} {v}" for k, v in env.libraries.items())
+    console.print(f"  isolation: {env.isolation}; libraries: {libs}")
+    console.print(f"  config hash {r.config_hash}; started {r.started_at.isoformat()}")
+    if r.extra.get("sample_outputs"):
+        console.print(f"  sample outputs: {r.extra['sample_outputs']}")
