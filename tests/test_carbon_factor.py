@@ -135,3 +135,13 @@ def test_list_regions_query():
 def test_data_file_is_package_data():
     raw = resources.files("wattprint").joinpath("data", "grid_intensity.json").read_text(encoding="utf-8")
     assert json.loads(raw)["unit"] == "g CO2e/kWh"
+
+
+def test_find_by_intensity_identifies_study_factor():
+    from wattprint.carbon.regions import find_by_intensity
+
+    # a study log row: emissions (kg) / energy (kWh) x 1000 = 138.75 g/kWh
+    emissions_kg, energy_kwh = 0.0013875, 0.01
+    keys = [r.key for r in find_by_intensity(emissions_kg / energy_kwh * 1000)]
+    assert "codecarbon:oregon" in keys
+    assert find_by_intensity(0) == []

@@ -10,7 +10,7 @@ from wattprint.carbon.equivalents import Equivalent, equivalents
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.layers import embodied_grams, facility_wh, water_litres
 from wattprint.carbon.projection import Breakeven, Projection, breakeven, project
-from wattprint.carbon.regions import RegionFactor, list_regions, lookup
+from wattprint.carbon.regions import RegionFactor, find_by_intensity, list_regions, lookup
 from wattprint.carbon.resolve import resolve_factor
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "breakeven",
     "embodied_grams",
     "facility_wh",
+    "find_by_intensity",
     "project",
     "water_litres",
     "Equivalent",

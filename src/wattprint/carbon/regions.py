@@ -171,3 +171,13 @@ def list_regions(query: str | None = None) -> list[RegionFactor]:
         if any(q in _norm(x) for x in labels):
             out.append(rf)
     return out
+
+
+def find_by_intensity(g_per_kwh: float, rel_tol: float = 1e-3) -> list[RegionFactor]:
+    """Sourced regions whose value is within ``rel_tol`` of ``g_per_kwh`` (for checking imported logs).
+
+    E.g. a CodeCarbon log with emissions / energy = 138.75 g/kWh matches ``codecarbon:oregon``.
+    """
+    if not g_per_kwh > 0:
+        return []
+    return [rf for rf in all_regions() if abs(rf.g_per_kwh - g_per_kwh) <= rel_tol * g_per_kwh]
