@@ -40,15 +40,13 @@ def _plan_table(plan, show_runs: bool) -> None:
         t.add_row(task, str(done + todo), str(done), str(todo))
     console.print(t)
     if show_runs:
-        rt = Table(show_edge=False, box=None, pad_edge=False)
-        for col in ("#", "state", "task", "model", "dataset", "split", "device", "hash"):
-            rt.add_column(col, overflow="fold")
         for r in plan.runs:
             cfg = r.job.config
-            state = "done" if r.done else ("retry" if r.failed_before else "todo")
-            ds = cfg.dataset + (f"/{cfg.dataset_config}" if cfg.dataset_config else "")
-            rt.add_row(str(r.job.index), state, cfg.task, cfg.model, ds, cfg.split or "", cfg.device, r.job.config_hash)
-        console.print(rt)
+            state = "done " if r.done else ("retry" if r.failed_before else "todo ")
+            ds = cfg.dataset + (f"/{cfg.dataset_config}" if cfg.dataset_config else "") + (
+                f":{cfg.split}" if cfg.split else "")
+            console.print(f"  #{r.job.index:<4} {state} {cfg.task} {cfg.model} {ds} {cfg.device} "
+                          f"[dim]{r.job.config_hash}[/]", soft_wrap=True, highlight=False)
 
 
 def _make_executor(executor: str, address: str, allow_shared: bool, cpus_per_run: float, lock: str):

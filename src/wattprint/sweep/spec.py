@@ -316,6 +316,7 @@ def _cross_check(spec: SweepSpec, lm: LineMap) -> list[Problem]:
             if _datasets_for(spec, entry, t) is None:
                 problems.append(lm.problem(("models", i, "task"), f"no datasets for task {t!r}: list them under "
                                            f"tasks.{t}.datasets or models[{i}].datasets (synthetic is one)"))
+    problems += _check_archs(spec, lm)
     if problems:
         return problems
     # every expanded config must be a valid RunConfig (e.g. a setting combination)
@@ -326,6 +327,29 @@ def _cross_check(spec: SweepSpec, lm: LineMap) -> list[Problem]:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             problems.append(lm.problem(("models", i), f"{where}: {err['msg']}"))
+    return problems
+
+
+def _check_archs(spec: SweepSpec, lm: LineMap) -> list[Problem]:
+    """``arch:NAME`` models must exist and serve their tasks (when the workloads layer is installed)."""
+    try:
+        from wattprint.workloads.architectures import check_serves, get_arch
+    except ImportError:
+        return []
+    from wattprint.errors import WattprintError
+
+    problems = []
+    for i, entry in enumerate(spec.models):
+        for k, model in enumerate(entry.model_ids):
+            if not model.startswith("arch:"):
+                continue
+            path = ("models", i, "id") if entry.id is not None else ("models", i, "ids", k)
+            try:
+                arch = get_arch(model)
+                for t in entry.task:
+                    check_serves(arch, t)
+            except WattprintError as exc:
+                problems.append(lm.problem(path, f"{exc.message} ({exc.hint})" if exc.hint else exc.message))
     return problems
 
 
