@@ -145,13 +145,14 @@ class EstimateMeter(Meter):
         self.ram_period_s = float(ram_period_s)
         self._lock = threading.Lock()
         # CPU: cumulative tree CPU seconds at open; offset absorbs processes that left the tree.
-        self._cpu_base = tree_cpu_seconds(self._proc) if "cpu" in comps else 0.0
+        cpu0, rss0 = tree_stats(self._proc, cpu="cpu" in comps, rss="ram" in comps)
+        self._cpu_base = cpu0
         self._cpu_last = self._cpu_base
         self._cpu_lost = 0.0
         # RAM: trapezoid integral of RSS (GiB x s).
         self._gib_s = 0.0
         self._rss_t = _now()
-        self._rss_gib = tree_rss_bytes(self._proc) / _GIB if "ram" in comps else 0.0
+        self._rss_gib = rss0 / _GIB
         self._poller: Poller | None = None
         if "ram" in comps and start_poller:
             self._poller = Poller(self.sample, self.ram_period_s, "wattprint-estimate-rss").start()
