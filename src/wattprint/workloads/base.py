@@ -36,6 +36,8 @@ class ModelSpec:
     device: str = "cpu"
     dtype: str = "float32"
     trust_remote_code: bool = False
+    #: seeds torch before random (``arch:``) weights are drawn
+    seed: int = 0
 
 
 @dataclass
@@ -83,6 +85,9 @@ class Task(ABC):
     default_model: ClassVar[str] = ""
     #: tiny reference architecture for tests
     tiny_model: ClassVar[str] = ""
+    #: task options and inferences per repeat that ``wattprint demo`` uses with ``default_model`` on a small CPU
+    demo_options: ClassVar[dict[str, Any]] = {}
+    demo_n: ClassVar[int] = 10
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = dict(options or {})
@@ -115,11 +120,16 @@ _REGISTRY: dict[str, type[Task]] = {}
 
 def register_task(cls: type[Task]) -> type[Task]:
     """Class decorator: make a task available by its name and aliases."""
-    for key in (cls.name, *cls.aliases):
+    for key in {_normalize(k) for k in (cls.name, *cls.aliases)}:
         if key in _REGISTRY and _REGISTRY[key] is not cls:
             raise ValueError(f"task name {key!r} registered twice")
         _REGISTRY[key] = cls
     return cls
+
+
+def _normalize(name: str) -> str:
+    """Registry key: lower case, ``_`` read as ``-`` (so ``text_classif`` finds ``text-classif``)."""
+    return name.strip().lower().replace("_", "-")
 
 
 def _ensure_loaded() -> None:
@@ -135,7 +145,7 @@ def task_names() -> list[str]:
 def get_task(name: str, options: dict[str, Any] | None = None) -> Task:
     """Instantiate a task by name or alias; unknown names list close matches."""
     _ensure_loaded()
-    key = name.strip().lower().replace("_", "-")
+    key = _normalize(name)
     if key not in _REGISTRY:
         import difflib
 

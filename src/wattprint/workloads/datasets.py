@@ -1,0 +1,272 @@
+"""Dataset sources: built-in synthetic sets, local files and folders, Hub datasets.
+
+:func:`load_items` returns exactly ``n`` raw items for a task. When the source
+has fewer rows than ``n`` it is cycled (row ``i`` is ``rows[i % len(rows)]``),
+so a 1,000-inference run on a 200-row file reuses each row five times; the
+number of distinct rows is reported by :func:`last_source_rows` for the record.
+
+Item shapes by ``kind`` (what a task's ``preprocess`` receives):
+
+* ``text``, ``passage``, ``prompt``: ``str``
+* ``qa``: ``{"question": str, "context": str}``
+* ``pair``: ``{"sentence1": str, "sentence2": str}``
+* ``image``: an RGB ``PIL.Image.Image``
+
+Sources (``DatasetSpec.name``):
+
+* ``synthetic``: deterministic generated items (:mod:`wattprint.workloads.synthetic`), seeded by ``DatasetSpec.seed``.
+* a local ``.csv``, ``.jsonl``/``.json`` or ``.parquet`` file: the column is ``DatasetSpec.column`` or inferred
+  from the task's usual column names (then the first text column). Multi-field items (QA, pairs) take a
+  comma-separated column list, e.g. ``question,support``. Image columns may hold file paths (relative to the file).
+* a local directory: an image folder (``.png``, ``.jpg``, ``.jpeg``, ``.bmp``, ``.gif``, ``.webp``, ``.tif``,
+  searched recursively, sorted by path).
+* anything else: a Hub dataset id, through ``datasets.load_dataset(name, config, split=...)``; with no split,
+  the first of ``test``, ``validation``, ``train`` that exists.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wattprint.errors import WattprintError
+from wattprint.workloads.base import DatasetSpec
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+TABLE_EXTENSIONS = (".csv", ".jsonl", ".json", ".parquet")
+
+#: fields of multi-field kinds, in the order a comma-separated ``column`` maps to them
+FIELDS: dict[str, tuple[str, ...]] = {"qa": ("question", "context"), "pair": ("sentence1", "sentence2")}
+
+#: usual column names per kind / field, tried in order when no column is given
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "text": ("text", "sentence", "content", "review", "tokens", "document", "query"),
+    "passage": ("article", "document", "dialogue", "text", "content", "passage"),
+    "prompt": ("prompt", "Prompt", "text", "caption"),
+    "image": ("image", "img", "picture", "image_path", "path", "file"),
+    "question": ("question", "query"),
+    "context": ("context", "support", "passage", "paragraph", "text"),
+    "sentence1": ("sentence1", "sentence_a", "text1", "premise", "anchor"),
+    "sentence2": ("sentence2", "sentence_b", "text2", "hypothesis", "positive"),
+}
+
+_LAST_ROWS: dict[str, int] = {}
+
+
+def source_of(spec: DatasetSpec) -> str:
+    """``synthetic``, ``local`` or ``hub`` (the ``DatasetInfo.source`` value)."""
+    if spec.name == "synthetic":
+        return "synthetic"
+    if _looks_local(spec.name):
+        return "local"
+    return "hub"
+
+
+def last_source_rows(spec: DatasetSpec) -> int | None:
+    """Distinct rows the last :func:`load_items` call for this dataset name read (before cycling)."""
+    return _LAST_ROWS.get(spec.name)
+
+
+def _looks_local(name: str) -> bool:
+    p = Path(name).expanduser()
+    return p.exists() or name.startswith((".", "/", "~")) or p.suffix.lower() in TABLE_EXTENSIONS
+
+
+def load_items(spec: DatasetSpec, n: int, kind: str) -> list[Any]:
+    """Exactly ``n`` items of ``kind`` from the dataset ``spec`` (cycled when the source is shorter)."""
+    if n < 1:
+        raise WattprintError(f"need at least one input item, got n={n}", "pass n >= 1")
+    if spec.name == "synthetic":
+        from wattprint.workloads import synthetic
+
+        _LAST_ROWS[spec.name] = n
+        return synthetic.items(kind, n, spec.seed)
+    if _looks_local(spec.name):
+        path = Path(spec.name).expanduser()
+        if not path.exists():
+            raise WattprintError(f"dataset path not found: {spec.name}",
+                                 "give an existing CSV/JSONL/Parquet file or image folder, or use 'synthetic'")
+        rows = _image_folder(path, kind) if path.is_dir() else _read_table(path, n)
+        base = path if path.is_dir() else path.parent
+    else:
+        rows = _read_hub(spec, n)
+        base = Path.cwd()
+    if not rows:
+        raise WattprintError(f"dataset {spec.name!r} has no rows", "check the file, split or config")
+    items = _extract(rows, kind, spec.column, spec.name, base)
+    _LAST_ROWS[spec.name] = len(items)
+    return [items[i % len(items)] for i in range(n)]
+
+
+# -- sources ---------------------------------------------------------------------------------------------------
+
+
+def _image_folder(path: Path, kind: str) -> list[dict[str, Any]]:
+    if kind != "image":
+        raise WattprintError(f"{path} is a directory: directories are read as image folders, "
+                             f"but this task needs {kind} items", "give a CSV/JSONL/Parquet file or 'synthetic'")
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise WattprintError(f"no image files in {path}", f"expected files ending in {', '.join(IMAGE_EXTENSIONS)}")
+    return [{"image": str(p)} for p in files]
+
+
+def _read_table(path: Path, n: int) -> list[dict[str, Any]]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with path.open(newline="", encoding="utf-8") as fh:
+                rows = []
+                for row in csv.DictReader(fh):
+                    rows.append(row)
+                    if len(rows) >= n:
+                        break
+                return rows
+        if suffix in (".jsonl", ".json"):
+            text = path.read_text(encoding="utf-8")
+            stripped = text.lstrip()
+            if suffix == ".json" and stripped.startswith(("[", "{")) and not _is_jsonl(stripped):
+                data = json.loads(text)
+                if isinstance(data, dict):  # {"data": [...]} or column-oriented {"col": [...]}
+                    lists = [v for v in data.values() if isinstance(v, list)]
+                    if len(lists) == 1 and lists[0] and isinstance(lists[0][0], dict):
+                        data = lists[0]
+                    elif lists and all(isinstance(v, list) for v in data.values()):
+                        data = [dict(zip(data, vals, strict=False)) for vals in zip(*data.values(), strict=False)]
+                return [r if isinstance(r, dict) else {"text": r} for r in data][:n]
+            rows = []
+            for line in text.splitlines():
+                if line.strip():
+                    obj = json.loads(line)
+                    rows.append(obj if isinstance(obj, dict) else {"text": obj})
+                    if len(rows) >= n:
+                        break
+            return rows
+        if suffix == ".parquet":
+            try:
+                import pyarrow.parquet as pq
+            except ImportError:
+                raise WattprintError("reading Parquet needs pyarrow", "pip install 'wattprint[export]'") from None
+            return pq.read_table(path).slice(0, n).to_pylist()
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+        raise WattprintError(f"cannot read {path}: {exc}",
+                             "check the file is valid CSV / JSON lines / Parquet") from None
+    except Exception as exc:  # pyarrow errors
+        if type(exc).__module__.startswith("pyarrow"):
+            raise WattprintError(f"cannot read {path}: {exc}", "check the file is valid Parquet") from None
+        raise
+    raise WattprintError(f"unsupported dataset file type: {path.name}",
+                         f"use one of {', '.join(TABLE_EXTENSIONS)}, an image folder, a Hub id, or 'synthetic'")
+
+
+def _is_jsonl(text: str) -> bool:
+    first = text.split("\n", 1)[0].strip()
+    if not first.startswith("{") or not first.endswith("}"):
+        return False
+    try:
+        json.loads(first)
+    except json.JSONDecodeError:
+        return False
+    return "\n" in text.strip()
+
+
+def _read_hub(spec: DatasetSpec, n: int) -> list[dict[str, Any]]:
+    try:
+        import datasets
+    except ImportError:
+        raise WattprintError("Hub datasets need the 'datasets' package", "pip install 'wattprint[ml]'") from None
+    hint = ("check the id and your network; offline, use cached datasets (HF_DATASETS_OFFLINE=1), "
+            "a local CSV/JSONL/Parquet file or image folder, or 'synthetic'")
+    try:
+        loaded = datasets.load_dataset(spec.name, spec.config, split=spec.split)
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WattprintError(f"cannot load dataset {spec.name!r}: {msg}", hint) from None
+    if isinstance(loaded, dict):  # DatasetDict: no split given
+        for split in ("test", "validation", "train"):
+            if split in loaded:
+                loaded = loaded[split]
+                break
+        else:
+            loaded = loaded[next(iter(loaded))]
+    take = min(n, len(loaded))
+    return [loaded[i] for i in range(take)]
+
+
+# -- columns and conversion ------------------------------------------------------------------------------------
+
+
+def _pick(available: Sequence[str], wanted: str | None, candidates: Sequence[str], rows: list[dict[str, Any]],
+          name: str, kind: str) -> str:
+    if wanted is not None:
+        if wanted not in available:
+            raise WattprintError(f"column {wanted!r} not in dataset {name!r}",
+                                 f"available columns: {', '.join(available)}")
+        return wanted
+    for cand in candidates:
+        if cand in available:
+            return cand
+    if kind != "image":  # first column holding text
+        for col in available:
+            if isinstance(rows[0].get(col), str):
+                return col
+    raise WattprintError(f"no {kind} column found in dataset {name!r}",
+                         f"choose one with --column; available columns: {', '.join(available)}")
+
+
+def _extract(rows: list[dict[str, Any]], kind: str, column: str | None, name: str, base: Path) -> list[Any]:
+    available = list(rows[0].keys())
+    if kind in FIELDS:
+        fields = FIELDS[kind]
+        wanted = [c.strip() for c in column.split(",")] if column else [None] * len(fields)
+        if len(wanted) != len(fields):
+            raise WattprintError(f"this task needs {len(fields)} columns ({', '.join(fields)}), got {column!r}",
+                                 f"pass --column {','.join(fields)}; available columns: {', '.join(available)}")
+        cols = [_pick(available, w, CANDIDATES[f], rows, name, f) for w, f in zip(wanted, fields, strict=False)]
+        return [{f: _as_text(r.get(c)) for f, c in zip(fields, cols, strict=False)} for r in rows]
+    col = _pick(available, column, CANDIDATES.get(kind, ("text",)), rows, name, kind)
+    if kind == "image":
+        return [_as_image(r.get(col), base, name) for r in rows]
+    return [_as_text(r.get(col)) for r in rows]
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):  # pre-tokenized datasets (conll2003 "tokens")
+        return " ".join(str(v) for v in value)
+    if isinstance(value, dict) and "text" in value:  # squad-style answers etc.
+        return _as_text(value["text"])
+    return str(value)
+
+
+def _as_image(value: Any, base: Path, name: str) -> Any:
+    import io
+
+    from PIL import Image
+
+    try:
+        if isinstance(value, Image.Image):
+            img = value
+        elif isinstance(value, dict) and value.get("bytes"):
+            img = Image.open(io.BytesIO(value["bytes"]))
+        elif isinstance(value, dict) and value.get("path"):
+            img = Image.open(_resolve(value["path"], base))
+        elif isinstance(value, (bytes, bytearray)):
+            img = Image.open(io.BytesIO(value))
+        elif isinstance(value, str):
+            img = Image.open(_resolve(value, base))
+        else:
+            raise WattprintError(f"cannot read an image from a {type(value).__name__} value in {name!r}",
+                                 "the image column should hold images, image bytes or file paths")
+        return img.convert("RGB")
+    except OSError as exc:
+        raise WattprintError(f"cannot open image in {name!r}: {exc}", "check the image files") from None
+
+
+def _resolve(path: str, base: Path) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else base / p
