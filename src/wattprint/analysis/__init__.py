@@ -3,6 +3,7 @@
 Energy is in Wh per 1,000 inferences, emissions in g CO2e per 1,000 inferences.
 """
 
+from wattprint.analysis.audit import audit_summary
 from wattprint.analysis.carbon import carbon_factor, recompute_carbon
 from wattprint.analysis.compare import Comparison, compare_runs
 from wattprint.analysis.fits import Fit, energy_vs_output_length, energy_vs_parameters, linear_fit, loglog_fit
@@ -13,6 +14,7 @@ from wattprint.analysis.stats import GroupStats, Stats, by_dataset, by_model, by
 from wattprint.analysis.welch import welch_t_test
 
 __all__ = [
+    "audit_summary",
     "Comparison",
     "DEFAULT_FAMILIES",
     "Entry",

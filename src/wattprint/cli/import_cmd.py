@@ -1,9 +1,104 @@
-"""CLI commands: placeholder until its layer lands (owned by one developer)."""
+"""``wattprint import codecarbon PATH...``: CodeCarbon logs into the result store, audited."""
 
 from __future__ import annotations
 
+import time
+
 import typer
+from rich.table import Table
+
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+
+import_app = typer.Typer(help="Import other tools' energy logs into the result store.", no_args_is_help=True)
+
+
+@import_app.command("codecarbon")
+def codecarbon_cmd(
+    paths: list[str] = typer.Argument(..., help="emissions.csv files, task logs, or folders (read recursively)."),
+    task: str = typer.Option(None, "--task", help="Task for every run (default: from file names)."),
+    dataset: str = typer.Option(None, "--dataset", help="Dataset for every run (default: from file names)."),
+    phase: str = typer.Option("query", "--phase", help="Task-log phase to import: query, load, or all."),
+    params: str = typer.Option(None, "--params", help="CSV of model_name,num_parameters."),
+    inferences: int = typer.Option(1000, "--inferences", help="Inferences per phase (the study: 1,000)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Parse and audit, store nothing."),
+    db: str = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Read CodeCarbon 2.x/3.x logs, flag guessed components, store all runs in one transaction."""
+    from wattprint.analysis.audit import audit_summary
+    from wattprint.results.importers import import_codecarbon
+    from wattprint.results.store import ResultStore
+
+    outcome = import_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
+                                inferences=inferences)
+    store_s = 0.0
+    db_path = None
+    if not dry_run:
+        t0 = time.perf_counter()
+        with ResultStore(db) as store:
+            store.put_many(outcome.results)
+            db_path = str(store.path)
+        store_s = time.perf_counter() - t0
+    audit = audit_summary(outcome.results)
+    summary = {
+        "stored": 0 if dry_run else len(outcome.results),
+        "runs": len(outcome.results),
+        "db": db_path,
+        "files_read": outcome.files_read,
+        "task_logs": outcome.task_logs,
+        "emissions_files": outcome.emissions_files,
+        "skipped_non_codecarbon": outcome.skipped,
+        "unlabelled": outcome.unlabelled,
+        "whole_tracker_runs": outcome.whole_tracker,
+        "phase": outcome.phase,
+        "by_task": outcome.by_task(),
+        "params_missing": outcome.params_missing,
+        "parse_s": round(outcome.parse_seconds, 3),
+        "store_s": round(store_s, 3),
+        "audit": audit,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    verb = "parsed (dry run, nothing stored)" if dry_run else f"imported into {db_path}"
+    console.print(
+        f"[bold]{len(outcome.results)}[/] CodeCarbon runs {verb}: {outcome.task_logs} task logs, "
+        f"{outcome.emissions_files} emissions files; parse {outcome.parse_seconds:.1f} s, store {store_s:.1f} s"
+    )
+    if outcome.skipped:
+        console.print(f"[dim]skipped {len(outcome.skipped)} CSV file(s) that are not CodeCarbon logs: "
+                      f"{', '.join(outcome.skipped[:3])}{' ...' if len(outcome.skipped) > 3 else ''}[/]")
+    if outcome.unlabelled:
+        console.print(f"[yellow]{outcome.unlabelled} run(s) have no task or dataset[/] (no study file name, no "
+                      "linked emissions.csv row): stored under task 'unknown'; give --task/--dataset, or import "
+                      "the emissions.csv files alongside their task logs")
+    if outcome.whole_tracker:
+        console.print(f"[yellow]{outcome.whole_tracker} run(s) come from emissions.csv rows without task phases:[/] "
+                      "their energy is the whole tracker window (model loading included)")
+    if outcome.params_missing:
+        console.print(f"[dim]no parameter count for {len(outcome.params_missing)} model(s)[/]")
+    t = Table(title="runs per task", title_justify="left")
+    t.add_column("task")
+    t.add_column("runs", justify="right")
+    for k, v in outcome.by_task().items():
+        t.add_row(k, str(v))
+    console.print(t)
+    a = audit
+    console.print(
+        f"[bold]audit:[/] {a['flagged']} of {a['runs']} runs have components guessed rather than measured; "
+        f"guessed share of a flagged run's energy: mean {100 * a['mean_guessed_share']:.0f}% "
+        f"(range {100 * a['min_guessed_share']:.0f}-{100 * a['max_guessed_share']:.0f}%)"
+    )
+    if a["components"]:
+        at = Table(title_justify="left")
+        for col in ("component", "runs flagged", "mean share", "range", "why (example)"):
+            at.add_column(col, overflow="fold")
+        for comp, v in a["components"].items():
+            at.add_row(comp, str(v["runs"]), f"{100 * v['mean_share']:.0f}%",
+                       f"{100 * v['min_share']:.0f}-{100 * v['max_share']:.0f}%", v["example_reason"])
+        console.print(at)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``wattprint import`` to the root app."""
+    app.add_typer(import_app, name="import")

@@ -5,7 +5,6 @@ Energy in Wh per 1,000 inferences, carbon in g CO2e per 1,000 inferences.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from wattprint.analysis import (
     leaderboard,
     multi_vs_specific,
 )
+from wattprint.analysis.audit import audit_summary
 from wattprint.analysis.fits import Fit, Point
 from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import Ratio
@@ -73,35 +73,6 @@ class ReportData:
             "equivalents": self.equivalents,
             "equivalents_note": self.equivalents_note,
         }
-
-
-def audit_summary(results: Sequence[RunResult]) -> dict[str, Any]:
-    """How many runs carry audit flags (guessed components), per component, and their mean share (0..1)."""
-    runs = usable(results)
-    flagged = [r for r in runs if r.audit]
-    per: dict[str, list[float]] = {}
-    reasons: dict[str, str] = {}
-    for r in flagged:
-        for f in r.audit:
-            per.setdefault(f.component, []).append(f.share)
-            reasons.setdefault(f.component, f.reason)
-    comps = {
-        c: {
-            "runs": len(v),
-            "mean_share": statistics.fmean(v),
-            "min_share": min(v),
-            "max_share": max(v),
-            "example_reason": reasons[c],
-        }
-        for c, v in sorted(per.items())
-    }
-    total = [min(1.0, sum(f.share for f in r.audit)) for r in flagged]
-    return {
-        "runs": len(runs),
-        "flagged": len(flagged),
-        "mean_guessed_share": statistics.fmean(total) if total else 0.0,
-        "components": comps,
-    }
 
 
 def provenance_summary(results: Sequence[RunResult]) -> dict[str, Any]:
