@@ -1,9 +1,202 @@
-"""CLI commands: placeholder until its layer lands (owned by one developer)."""
+"""``wattprint meters`` (alias ``doctor``) and ``wattprint track -- CMD``: what can be measured, and measuring."""
 
 from __future__ import annotations
 
+import subprocess
+import warnings
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from wattprint.cli.common import JSON_OPTION, console, print_json
+from wattprint.errors import WattprintError
+
+err = Console(stderr=True, highlight=False)
+
+METER_OPTION = typer.Option(
+    None, "--meter", "-m", help="Meter to use (repeatable): rapl, nvml, amdsmi, estimate. Default: auto-detect."
+)
+
+
+def _fmt_j(j: float) -> str:
+    if j >= 3600:
+        return f"{j:,.1f} J ({j / 3600:.4g} Wh)"
+    return f"{j:.4g} J"
+
+
+# -- meters / doctor ---------------------------------------------------------------------------------
+
+
+def _meters_data() -> dict[str, Any]:
+    from wattprint.energy.registry import describe, open_meters
+
+    rows = describe()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ms = open_meters()
+    try:
+        auto = {
+            "meters": ms.names,
+            "components": {c: ms.provenance(c).model_dump(mode="json") for c in ms.components()},
+            "all_measured": ms.all_measured,
+            "notes": list(ms.notes),
+            "warnings": [str(w.message) for w in caught],
+        }
+    finally:
+        ms.close()
+    estimated = [c for c, p in auto["components"].items() if p["method"] == "model"]
+    if not estimated:
+        verdict = "every component is MEASURED by hardware counters or power sensors"
+    else:
+        verdict = f"ESTIMATED (model, not measured): {', '.join(estimated)}"
+    return {"meters": rows, "auto": auto, "verdict": verdict}
+
+
+def meters(json_: bool = JSON_OPTION) -> None:
+    """What this machine can measure, what is estimated and why, and how to enable what is missing."""
+    data = _meters_data()
+    if json_:
+        print_json(data)
+        return
+    table = Table(title="Energy sources on this machine", show_lines=True)
+    for col in ("meter", "status", "components", "detail / how to enable"):
+        table.add_column(col, overflow="fold")
+    for r in data["meters"]:
+        if r["available"]:
+            status = "[green]measured[/]" if r["method"] != "model" else "[yellow]estimate[/]"
+            detail = f"{r.get('detail', '')} [dim](scope: {r.get('scope', '')})[/]"
+        else:
+            status = "[red]unavailable[/]"
+            detail = f"{r.get('detail', '')}\n[bold]fix:[/] {r.get('fix', '')}"
+        table.add_row(r["name"], status, ", ".join(r["components"]) or "-", detail)
+    console.print(table)
+    auto = data["auto"]
+    console.print(f"[bold]wattprint will use:[/] {', '.join(auto['meters'])} -> {', '.join(auto['components'])}")
+    style = "green" if auto["all_measured"] else "yellow"
+    console.print(f"[{style}]{data['verdict']}[/]")
+    for note in auto["notes"]:
+        console.print(f"[dim]- {note}[/]", soft_wrap=True)
+    for w in auto["warnings"]:
+        err.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+
+
+# -- track ---------------------------------------------------------------------------------------------
+
+
+def _report_json(report: Any, cmd: list[str], rc: int, ms: Any, warned: list[str]) -> dict[str, Any]:
+    return {
+        "name": report.name,
+        "command": cmd,
+        "exit_code": rc,
+        "duration_s": report.duration_s,
+        "total_joules": report.total_joules,
+        "joules": report.joules,
+        "mean_power_w": report.mean_power_w,
+        "measured_joules": report.measured_joules,
+        "estimated_joules": report.estimated_joules,
+        "all_measured": report.all_measured,
+        "bounds_j": list(report.bounds_j),
+        "provenance": {c.component: c.provenance.model_dump(mode="json") for c in report.components},
+        "idle_power_w": report.idle_power_w,
+        "net_joules": report.net_joules,
+        "idle_share": report.idle_share,
+        "meters": ms.names,
+        "notes": list(ms.notes),
+        "warnings": warned,
+    }
+
+
+def _print_summary(report: Any, cmd: list[str], rc: int, ms: Any) -> None:
+    table = Table(title=f"wattprint track: {' '.join(cmd)}", title_justify="left")
+    for col, just in (("component", "left"), ("energy", "right"), ("share", "right"), ("range", "right")):
+        table.add_column(col, justify=just)
+    table.add_column("how")
+    total = report.total_joules
+    for c in report.components:
+        lo, hi = c.bounds_j
+        share = f"{c.joules / total:.0%}" if total > 0 else "-"
+        how = c.provenance.label
+        if not c.provenance.measured:
+            how = f"[yellow]{how}[/]"
+        table.add_row(c.component, _fmt_j(c.joules), share, f"{lo:.3g}-{hi:.3g} J", how)
+    err.print(table)
+    lo, hi = report.bounds_j
+    err.print(
+        f"total {_fmt_j(total)} (range {lo:.4g}-{hi:.4g} J) in {report.duration_s:.3f} s, "
+        f"mean {report.mean_power_w:.3g} W; exit code {rc}"
+    )
+    if report.net_total_joules is not None:
+        err.print(f"net of idle {_fmt_j(report.net_total_joules)}; idle share {report.idle_share:.0%}")
+    if report.estimated_joules > 0:
+        err.print(
+            f"[yellow]{_fmt_j(report.estimated_joules)} of this is ESTIMATED by a model, not measured[/] "
+            "(run `wattprint meters` to see why and how to enable counters)",
+            soft_wrap=True,
+        )
+
+
+def track(
+    cmd: list[str] = typer.Argument(None, metavar="-- CMD [ARGS]...", help="The command to measure."),
+    json_: bool = JSON_OPTION,
+    meter: list[str] = METER_OPTION,
+    name: str = typer.Option("", "--name", help="Label of the measurement (default: the command)."),
+    idle: float = typer.Option(
+        0.0, "--idle", help="Measure idle power for this many seconds first, to report energy net of idle."
+    ),
+) -> None:
+    """Measure the energy of any command, like `time`: wattprint track [--json] [--meter NAME] -- CMD ARGS.
+
+    The summary goes to stderr (the command keeps stdout); --json prints one JSON object on stdout
+    after the command ends. The exit code is the command's own.
+    """
+    from wattprint.energy.idle import measure_idle
+    from wattprint.energy.registry import open_meters
+    from wattprint.energy.window import Window
+
+    if not cmd:
+        raise WattprintError("no command to measure", hint="wattprint track -- python script.py")
+    if idle < 0:
+        raise WattprintError(f"--idle must be >= 0 seconds, got {idle}", hint="e.g. --idle 10")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ms = open_meters(list(meter) if meter else None)
+        try:
+            idle_w = measure_idle(ms, idle) if idle > 0 else None
+            window = Window(ms, name or " ".join(cmd), idle_w).start()
+            try:
+                proc = subprocess.Popen(cmd)
+            except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+                window.stop()
+                what = "not found" if isinstance(exc, FileNotFoundError) else "not executable"
+                raise WattprintError(f"command {what}: {cmd[0]}", hint="check the command name and your PATH") from None
+            while True:
+                try:
+                    rc = proc.wait()
+                    break
+                except KeyboardInterrupt:  # the child got the signal too; wait for it to finish
+                    continue
+            report = window.stop()
+        finally:
+            ms.close()
+    warned = [str(w.message) for w in caught]
+    for w in warned:
+        err.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+    if json_:
+        print_json(_report_json(report, list(cmd), rc, ms, warned))
+    else:
+        _print_summary(report, list(cmd), rc, ms)
+    code = rc if rc >= 0 else 128 - rc
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``meters``, ``doctor`` (alias) and ``track`` to the root app."""
+    app.command("meters")(meters)
+    app.command("doctor", help="Alias of `wattprint meters`.")(meters)
+    app.command(
+        "track",
+        context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
+    )(track)

@@ -229,6 +229,12 @@ class EstimateMeter(Meter):
             self._poller.stop()
             self._poller = None
 
+    def _short(self, component: str) -> str:
+        if component == "cpu":
+            c = self.cpu_choice
+            return f"cpu: CPU time x {c.w_per_thread:.3g} W per logical CPU ({c.basis})"
+        return f"ram: resident memory x {self.ram_w_per_gib:.3g} W/GiB (CodeCarbon 3.x ~5 W per 32 GiB DIMM)"
+
     def info(self) -> dict[str, object]:
         """What this meter covers, for ``describe()`` / ``wattprint meters``."""
         return {
@@ -237,5 +243,5 @@ class EstimateMeter(Meter):
             "components": self.components(),
             "method": Method.MODEL.value,
             "scope": f"process tree of pid {self._proc.pid}",
-            "detail": "; ".join(self.provenance(c).note for c in self._components),
+            "detail": "; ".join(self._short(c) for c in self._components),
         }
