@@ -115,8 +115,20 @@ def _build_config(**kw: Any):
         return RunConfig(**kw)
     except ValidationError as exc:
         e = exc.errors()[0]
-        loc = ".".join(str(x) for x in e.get("loc", ()))
-        raise WattprintError(f"invalid option {loc}: {e['msg']}", "see: wattprint run --help") from None
+        field = str(e.get("loc", ("?",))[0])
+        opt = _OPTION_OF.get(field, "--" + field.replace("_", "-"))
+        raise WattprintError(f"invalid option {opt}: {e['msg']}", "see: wattprint run --help") from None
+
+
+#: RunConfig field -> the command-line option that sets it
+_OPTION_OF = {
+    "n": "-n",
+    "idle_s": "--idle-seconds",
+    "intensity_g_per_kwh": "--intensity",
+    "dataset_config": "--config",
+    "task_options": "--option",
+    "meters": "--meter",
+}
 
 
 def _save(result: Any, db: str | None, out: Path | None) -> Path:
