@@ -115,7 +115,9 @@ def leaderboard(results: Iterable[RunResult], task: str | None = None) -> list[E
     for e in entries:
         e.group = e.task + (f" ({e.size_class})" if e.size_class else "")
         by_group.setdefault(e.group, []).append(e)
-    for members in by_group.values():
+    for group, members in by_group.items():
+        if group == "unknown":  # imported runs of unknown task: ranking them would compare unlike work
+            continue
         stars = star_ratings({e.model: e.wh_per_1k for e in members})
         for e in members:
             e.stars = stars[e.model]

@@ -19,6 +19,9 @@ from wattprint.results.schema import RunResult
 
 __all__ = ["DEFAULT_FAMILIES", "ZERO_SHOT_BASE", "is_multi_purpose", "base_task", "Ratio", "multi_vs_specific"]
 
+#: task of imported runs whose task could not be told; never compared
+UNKNOWN_TASK = "unknown"
+
 #: fnmatch patterns on the model name after the last "/" (case-insensitive)
 DEFAULT_FAMILIES: tuple[str, ...] = ("flan-t5-*", "bloomz-*")
 
@@ -83,6 +86,8 @@ def multi_vs_specific(
     multi: dict[tuple[str, str], list[RunResult]] = {}
     spec: dict[tuple[str, str], list[RunResult]] = {}
     for r in usable(results):
+        if r.config.task == UNKNOWN_TASK or r.config.dataset == UNKNOWN_TASK:
+            continue
         key = (base_task(r.config.task), dataset_key(r))
         (multi if is_multi_purpose(r, families) else spec).setdefault(key, []).append(r)
     out = []

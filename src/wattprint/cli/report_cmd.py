@@ -1,9 +1,112 @@
-"""CLI commands: placeholder until its layer lands (owned by one developer)."""
+"""``wattprint report`` and ``wattprint compare``: read the store, summarise, compare."""
 
 from __future__ import annotations
 
 import typer
 
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.errors import WattprintError
+
+
+def _load(db: str | None, task: str | None = None, origin: str | None = None):
+    from wattprint.results.store import ResultStore
+
+    with ResultStore(db) as store:
+        runs = store.list(task=task, origin=origin)
+        path = store.path
+    return runs, path
+
+
+def _recarbon(runs, region: str | None, intensity: float | None, pue: float | None):
+    if region is None and intensity is None and pue is None:
+        return runs
+    from wattprint.analysis.carbon import carbon_factor, recompute_carbon
+
+    return recompute_carbon(runs, carbon_factor(region=region, intensity=intensity, pue=pue or 1.0))
+
+
+def report_cmd(
+    db: str = DB_OPTION,
+    task: str = typer.Option(None, "--task", help="Only this task."),
+    origin: str = typer.Option(None, "--origin", help="Only wattprint or codecarbon (imported) runs."),
+    html: str = typer.Option(None, "--html", help="Also write a self-contained HTML page here."),
+    intensity: float = typer.Option(None, "--intensity", help="Recompute carbon with this g CO2e/kWh."),
+    region: str = typer.Option(None, "--region", help="Recompute carbon with this region's intensity."),
+    pue: float = typer.Option(None, "--pue", help="PUE for the recomputed carbon (default 1.0)."),
+    top: int = typer.Option(5, "--top", help="Leaderboard rows per task in the terminal (0 = all)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Per-task statistics, star leaderboard, fits, multi-purpose ratios and audit of stored runs."""
+    from wattprint.report.data import build_report
+
+    runs, path = _load(db, task, origin)
+    if not any(r.status == "ok" and r.summary is not None for r in runs):
+        what = f" for task {task!r}" if task else ""
+        raise WattprintError(f"no successful runs{what} in {path}",
+                             "run a benchmark (wattprint run ...) or import logs (wattprint import codecarbon ...)")
+    runs = _recarbon(runs, region, intensity, pue)
+    data = build_report(runs)
+    out = None
+    if html:
+        from wattprint.report.html import write_html_report
+
+        out = write_html_report(runs, html)
+    if as_json:
+        doc = data.to_dict()
+        doc["db"] = str(path)
+        doc["html"] = str(out) if out else None
+        print_json(doc)
+        return
+    from wattprint.report.terminal import print_report
+
+    print_report(data, console, top=top)
+    if out:
+        console.print(f"HTML report: [bold]{out}[/]")
+
+
+def _side(store, ref: str, task: str | None, dataset: str | None):
+    """Runs for ``ref``: a run id prefix, else a model name (all its ok runs)."""
+    try:
+        return [store.get(ref)], f"run {ref}"
+    except WattprintError as exc:
+        if "ambiguous" in exc.message:
+            raise
+    runs = [r for r in store.list(model=ref, task=task, status="ok")
+            if dataset is None or r.config.dataset == dataset]
+    if not runs:
+        raise WattprintError(f"{ref!r} is neither a run id prefix nor a model with successful runs in {store.path}",
+                             "list them: wattprint results list")
+    return runs, ref
+
+
+def compare_cmd(
+    a: str = typer.Argument(..., help="Run id prefix or model name."),
+    b: str = typer.Argument(..., help="Run id prefix or model name."),
+    task: str = typer.Option(None, "--task", help="For models: only runs of this task."),
+    dataset: str = typer.Option(None, "--dataset", help="For models: only runs on this dataset."),
+    db: str = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Two runs or two models side by side, and whether the difference exceeds the noise (Welch, p < 0.05)."""
+    from wattprint.analysis.compare import compare_runs
+    from wattprint.results.store import ResultStore
+
+    with ResultStore(db) as store:
+        a_runs, a_label = _side(store, a, task, dataset)
+        b_runs, b_label = _side(store, b, task, dataset)
+    try:
+        result = compare_runs(a_runs, b_runs, a_label=a_label, b_label=b_label)
+    except ValueError as exc:
+        raise WattprintError(str(exc), "compare successful runs (wattprint results list --status ok)") from exc
+    if as_json:
+        print_json(result.to_dict())
+        return
+    from wattprint.report.terminal import print_comparison
+
+    print_comparison(result, console)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``wattprint report`` and ``wattprint compare`` to the root app."""
+    app.command("report")(report_cmd)
+    app.command("compare")(compare_cmd)

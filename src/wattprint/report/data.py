@@ -106,6 +106,7 @@ def _carbon_factors(results: Sequence[RunResult]) -> list[dict[str, Any]]:
         if r.carbon is None:
             continue
         d = r.carbon.model_dump(mode="json")
+        d["intensity_g_per_kwh"] = float(f"{d['intensity_g_per_kwh']:.6g}")
         key = repr(sorted(d.items()))
         seen.setdefault(key, d)
         counts[key] = counts.get(key, 0) + 1
@@ -123,7 +124,7 @@ def _equivalents(tasks: dict[str, GroupStats]) -> tuple[dict[str, list[dict[str,
             continue
         eqs = equivalents(st.energy_wh_per_1k.mean, st.emissions_g_per_1k.mean)
         out[task] = [
-            {k: getattr(e, k, None) for k in ("name", "value", "unit", "source", "year")} for e in eqs
+            {k: getattr(e, k, None) for k in ("id", "name", "value", "unit", "source", "year")} for e in eqs
         ]
     return out, "per 1,000 inferences at each task's mean energy and emissions"
 

@@ -22,7 +22,7 @@ from wattprint.analysis.leaderboard import Entry
 from wattprint.errors import WattprintError
 from wattprint.report import figures
 from wattprint.report.data import ReportData, build_report
-from wattprint.report.fmt import interval, params, pct, sig
+from wattprint.report.fmt import params, pct, sig
 from wattprint.report.labels import energy_label_svg
 from wattprint.results.schema import RunResult
 
@@ -60,7 +60,7 @@ def _num(value: float | None, ci: tuple[float, float] | None = None, extra: str 
     v = "" if value is None else repr(float(value))
     inner = escape(sig(value))
     if ci is not None:
-        inner += f'<span class="ci">95% CI {escape(interval(*ci))}{escape(extra)}</span>'
+        inner += f'<span class="ci">CI {escape(sig(ci[0]))}\u2013{escape(sig(ci[1]))}{escape(extra)}</span>'
     return f'<td class="num" data-v="{v}">{inner}</td>'
 
 
@@ -111,7 +111,7 @@ def _leaderboard(entries: list[Entry]) -> str:
         prov = escape("; ".join(e.provenance), quote=True)
         bounds = ""
         if e.wh_per_1k_bounds:
-            bounds = f"; provenance bounds {interval(*e.wh_per_1k_bounds)}"
+            bounds = f" \u00b7 bounds {sig(e.wh_per_1k_bounds[0])}\u2013{sig(e.wh_per_1k_bounds[1])}"
         rows.append(
             f'<tr data-task="{escape(e.task, quote=True)}" data-search="{search}">'
             f'<td data-v="{e.stars if e.stars is not None else 0}">{_stars_html(e.stars)}</td>'
@@ -170,24 +170,34 @@ def _multi_table(d: ReportData) -> str:
     )
 
 
+#: equivalents shown as columns, when the carbon layer offers them (others go to the footnote list)
+EQUIVALENT_COLUMNS = ("phone-charge", "led-bulb-hour", "google-search", "car-km")
+
+
 def _equivalents(d: ReportData) -> str:
     if not d.equivalents:
         return f'<p class="muted">{escape(d.equivalents_note)}</p>'
+    first = next(iter(d.equivalents.values()))
+    cols = [e for e in first if e.get("id") in EQUIVALENT_COLUMNS] or first[:4]
+    col_ids = [c.get("id") for c in cols]
+    head = "".join(f"<th class='num'>{escape(str(c.get('name')))}</th>" for c in cols)
     rows = []
     for task, eqs in d.equivalents.items():
         st = d.tasks[task]
-        items = "; ".join(
-            f"{escape(sig(e.get('value')))} {escape(str(e.get('unit') or ''))} {escape(str(e.get('name') or ''))}"
-            f" <span class='muted small'>({escape(str(e.get('source') or ''))}"
-            f"{', ' + escape(str(e.get('year'))) if e.get('year') else ''})</span>"
-            for e in eqs
-        )
+        by_id = {e.get("id"): e for e in eqs}
         g = st.emissions_g_per_1k.mean if st.emissions_g_per_1k else None
-        rows.append(f"<tr><td>{escape(task)}</td>{_num(st.energy_wh_per_1k.mean)}{_num(g)}<td>{items}</td></tr>")
+        cells = "".join(_num(by_id[i]["value"]) if i in by_id else "<td>-</td>" for i in col_ids)
+        rows.append(f"<tr><td>{escape(task)}</td>{_num(st.energy_wh_per_1k.mean)}{_num(g)}{cells}</tr>")
+    sources = "".join(
+        f"<li><b>{escape(str(c.get('name')))}</b>: {escape(str(c.get('source') or ''))}"
+        f"{' (' + escape(str(c.get('year'))) + ')' if c.get('year') else ''}</li>"
+        for c in cols
+    )
     return (
-        f'<p class="lede">{escape(d.equivalents_note)}.</p><table><thead><tr><th>task</th>'
-        '<th class="num">Wh / 1k</th><th class="num">g CO2e / 1k</th><th>equivalent to</th></tr></thead><tbody>'
-        + "".join(rows) + "</tbody></table>"
+        f'<p class="lede">{escape(d.equivalents_note)}. Energy-based equivalents do not depend on the grid; '
+        "carbon-based ones use each run's carbon factor.</p><table><thead><tr><th>task</th>"
+        f'<th class="num">Wh / 1k</th><th class="num">g CO2e / 1k</th>{head}</tr></thead><tbody>'
+        + "".join(rows) + f"</tbody></table><ul class='small muted'>{sources}</ul>"
     )
 
 
@@ -265,7 +275,8 @@ def render_html(d: ReportData, title: str = "wattprint report") -> str:
     if per_task_fits:
         per_task_fits = ("<table><thead><tr><th>task</th><th class='num'>models</th><th class='num'>slope</th>"
                          "<th class='num'>r\u00b2</th></tr></thead><tbody>" + per_task_fits + "</tbody></table>")
-    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({f['region']})" for f in d.carbon_factors[:2])
+    factors = ", ".join(dict.fromkeys(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({f['region']})"
+                                      for f in d.carbon_factors[:3]))
     audit_kpi = (f'<div class="kpi"><b>{d.audit["flagged"]}</b><span>runs with guessed components</span></div>'
                  if d.audit["flagged"] else "")
     plot_script = ""

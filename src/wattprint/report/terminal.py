@@ -1,0 +1,96 @@
+"""The terminal report (rich): per-task statistics, leaderboard, fits, ratios, audit."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from wattprint.analysis.compare import Comparison
+from wattprint.report.data import ReportData
+from wattprint.report.fmt import interval, params, pct, sig
+
+__all__ = ["print_report", "print_comparison"]
+
+_STAR = "\u2605"
+
+
+def _stars(n: int | None) -> str:
+    if n is None:
+        return "[dim]-[/]"
+    color = {5: "green", 4: "green", 3: "yellow", 2: "dark_orange", 1: "red"}[n]
+    return f"[{color}]{_STAR * n}[/][dim]{_STAR * (5 - n)}[/]"
+
+
+def print_report(d: ReportData, console: Console, top: int = 5) -> None:
+    """Print the report; ``top`` leaderboard rows per task group (0 = all)."""
+    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({f['region']}, {f['runs']} runs)"
+                        for f in d.carbon_factors[:3])
+    console.print(f"[bold]{d.runs}[/] runs, {len({e.model for e in d.leaderboard})} models, {len(d.tasks)} tasks"
+                  f"{f'; {d.failed} failed runs left out' if d.failed else ''}. "
+                  f"{pct(d.provenance['measured_share'])} of the energy measured by sensors. Carbon: {factors or '-'}")
+    t = Table(title="Energy per task: Wh per 1,000 inferences (mean over runs, 95% CI)", title_justify="left")
+    for col, just in (("task", "left"), ("runs", "right"), ("models", "right"), ("mean Wh/1k", "right"),
+                      ("95% CI", "right"), ("std", "right"), ("median", "right"), ("min-max", "right"),
+                      ("g CO2e/1k", "right"), ("measured", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for task, st in d.tasks.items():
+        e, g = st.energy_wh_per_1k, st.emissions_g_per_1k
+        t.add_row(task, str(st.runs), str(st.models), sig(e.mean), interval(e.ci95_low, e.ci95_high), sig(e.std),
+                  sig(e.median), f"{sig(e.min)}-{sig(e.max)}", sig(g.mean) if g else "-", pct(st.measured_share))
+    console.print(t)
+
+    lb = Table(title="Leaderboard (stars within task; text generation within size class)", title_justify="left")
+    for col in ("stars", "task (group)", "model", "params", "Wh/1k", "95% CI", "g CO2e/1k", "measured", "runs"):
+        lb.add_column(col, overflow="fold")
+    shown: dict[str, int] = {}
+    for e in d.leaderboard:
+        shown[e.group] = shown.get(e.group, 0) + 1
+        if top and shown[e.group] > top:
+            continue
+        lb.add_row(_stars(e.stars), e.group, e.model, params(e.parameters), sig(e.wh_per_1k),
+                   interval(*e.wh_per_1k_ci95), sig(e.g_co2e_per_1k), pct(e.measured_share), str(e.runs))
+    console.print(lb)
+    hidden = sum(max(0, n - top) for n in shown.values()) if top else 0
+    if hidden:
+        console.print(f"[dim]{hidden} more leaderboard rows: --top 0 shows all, --html for the full page[/]")
+
+    if d.params_fit:
+        f = d.params_fit
+        console.print(f"Energy vs parameters (log-log, {f.n} models): slope {f.slope:.2f}, "
+                      f"intercept {f.intercept:.2f}, r\u00b2 {f.r2:.2f}")
+    if d.length_fit:
+        f = d.length_fit
+        console.print(f"Energy vs output tokens ({f.n} generation runs): {sig(f.slope)} Wh/1k per token, "
+                      f"r\u00b2 {f.r2:.2f}")
+    if d.multi:
+        mt = Table(title="Multi-purpose vs task-specific (same task and dataset)", title_justify="left")
+        for col in ("task", "dataset", "task-specific Wh/1k", "multi-purpose Wh/1k", "ratio", "per-model ratios"):
+            mt.add_column(col)
+        for r in d.multi:
+            mt.add_row(r.task, r.dataset, sig(r.specific_wh_per_1k), sig(r.multi_wh_per_1k), f"x{r.ratio:.1f}",
+                       f"x{r.ratio_min:.1f}-x{r.ratio_max:.1f}")
+        console.print(mt)
+    a = d.audit
+    if a["flagged"]:
+        parts = ", ".join(f"{c} {pct(v['mean_share'])} ({v['runs']} runs)" for c, v in a["components"].items())
+        console.print(f"[yellow]audit:[/] {a['flagged']} of {a['runs']} runs have guessed components; mean guessed "
+                      f"share {pct(a['mean_guessed_share'])}; by component: {parts}")
+
+
+def print_comparison(c: Comparison, console: Console) -> None:
+    """Two sides and the verdict."""
+    t = Table(title="Comparison: Wh per 1,000 inferences (per-repeat values)", title_justify="left")
+    for col in ("", "runs", "repeats", "mean", "95% CI", "std", "provenance bounds", "g CO2e/1k", "measured"):
+        t.add_column(col, overflow="fold")
+    for s in (c.a, c.b):
+        b = interval(*s.bounds_wh_per_1k) if s.bounds_wh_per_1k else "-"
+        t.add_row(s.label, str(s.runs), str(s.energy.n), sig(s.energy.mean),
+                  interval(s.energy.ci95_low, s.energy.ci95_high), sig(s.energy.std), b, sig(s.g_co2e_per_1k),
+                  pct(s.measured_share))
+    console.print(t)
+    color = "green" if c.significant else ("yellow" if c.significant is None else "dim")
+    console.print(f"B / A = [bold]x{c.ratio_b_over_a:.3g}[/] ({sig(c.difference_wh_per_1k)} Wh/1k); "
+                  f"[{color}]{c.verdict}[/]")
+    console.print(f"[dim]rule: {c.rule}[/]")
+    for w in c.warnings or []:
+        console.print(f"[yellow]warning:[/] {w}")
