@@ -131,4 +131,5 @@ def run_sweep(
         outcome.interrupted = True
     finally:
         outcome.wall_s = time.perf_counter() - t0
+        outcome.executor = executor.describe()  # now with what the executor found (Ray lock mode, nodes)
     return outcome

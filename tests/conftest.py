@@ -1,0 +1,33 @@
+"""Shared fixtures. Only one: a local Ray cluster started once per test session (sweep tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+#: no token file in ~/.ray, no usage report, nothing outside the temp dir
+_RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """Ray on loopback with 2 CPUs and the ``wattprint_node_lock`` resource; shut down and removed after."""
+    ray = pytest.importorskip("ray")
+    tmp = tempfile.mkdtemp(prefix="wpray-", dir="/tmp")  # short: Ray's socket paths must stay < 108 chars
+    saved = {k: os.environ.get(k) for k in _RAY_ENV}
+    os.environ.update(_RAY_ENV)
+    try:
+        ray.init(address="local", num_cpus=2, num_gpus=0, include_dashboard=False, _temp_dir=tmp,
+                 _node_ip_address="127.0.0.1", resources={"wattprint_node_lock": 1}, log_to_driver=False)
+        yield ray
+    finally:
+        ray.shutdown()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(tmp, ignore_errors=True)
