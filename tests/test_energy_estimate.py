@@ -53,6 +53,15 @@ def test_process_leaving_the_tree_keeps_its_cpu_time(monkeypatch):
     assert m.read() == {"cpu": 7.0}  # 14 + 3 lost - 10
 
 
+def test_transient_dip_is_not_counted_as_lost(monkeypatch):
+    # 10, 15, then 12 (a child reaped between reading parent and child), then 16: nothing lost
+    Script(monkeypatch, [(10.0, 0), (15.0, 0), (12.0, 0), (16.0, 0)], [0.0, 1.0, 2.0, 3.0])
+    m = EstimateMeter(("cpu",), cpu_w_per_thread=1.0, start_poller=False)
+    m.sample()
+    m.sample()
+    assert m.read() == {"cpu": 6.0}
+
+
 def test_provenance_says_model_with_wide_range():
     m = EstimateMeter(start_poller=False)
     for c in ("cpu", "ram"):

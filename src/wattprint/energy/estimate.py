@@ -53,50 +53,96 @@ _GIB = float(1 << 30)
 COMPONENTS = ("cpu", "ram")
 
 
-def _tree(proc: psutil.Process) -> list[psutil.Process]:
+def _children_fast(pid: int) -> list[int] | None:
+    """Direct children from ``/proc/PID/task/TID/children`` (CONFIG_PROC_CHILDREN), or None if absent."""
     try:
-        return [proc, *proc.children(recursive=True)]
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return [proc]
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    out: list[int] = []
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                out.extend(int(x) for x in f.read().split())
+        except FileNotFoundError:
+            if not out and tid == tids[0]:
+                return None  # the kernel has no children files: use psutil's full scan
+        except OSError:
+            continue
+    return out
+
+
+def _descendants(proc: psutil.Process) -> list[psutil.Process]:
+    """Live descendants of ``proc``: the cheap per-thread children files where the kernel has them,
+    else psutil's scan of every process (costlier: one read per process on the machine)."""
+    pending = _children_fast(proc.pid)
+    if pending is None:
+        try:
+            return proc.children(recursive=True)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return []
+    found: list[psutil.Process] = []
+    seen: set[int] = set()
+    while pending:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+        pending.extend(_children_fast(pid) or [])
+    return found
+
+
+def _own_stats(proc: psutil.Process, cpu: bool, rss: bool) -> tuple[float, int]:
+    if proc.pid == os.getpid():  # cheapest path for this process: os.times() and statm
+        cpu_s = 0.0
+        if cpu:
+            t = os.times()
+            cpu_s = t.user + t.system + t.children_user + t.children_system
+        return cpu_s, (proc.memory_info().rss if rss else 0)
+    return _proc_stats(proc, cpu, rss)
+
+
+def _proc_stats(p: psutil.Process, cpu: bool, rss: bool) -> tuple[float, int]:
+    with p.oneshot():
+        cpu_s = 0.0
+        if cpu:
+            t = p.cpu_times()
+            cpu_s = t.user + t.system + getattr(t, "children_user", 0.0) + getattr(t, "children_system", 0.0)
+        return cpu_s, (p.memory_info().rss if rss else 0)
+
+
+def tree_stats(proc: psutil.Process, cpu: bool = True, rss: bool = True) -> tuple[float, int]:
+    """One walk of the tree: (CPU seconds incl. waited-for children, RSS bytes of live processes).
+
+    The root is read first, then its live descendants (a child reaped in between is
+    missed once, never counted twice; the meter clamps such dips).
+    """
+    try:
+        cpu_s, rss_b = _own_stats(proc, cpu, rss)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return 0.0, 0
+    for p in _descendants(proc):
+        try:
+            c, r = _proc_stats(p, cpu, rss)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        cpu_s += c
+        rss_b += r
+    return cpu_s, rss_b
 
 
 def tree_cpu_seconds(proc: psutil.Process) -> float:
     """CPU seconds (user + system) of ``proc`` and all its descendants, waited-for children included."""
-    total = 0.0
-    for p in _tree(proc):
-        try:
-            t = p.cpu_times()
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-        total += t.user + t.system + getattr(t, "children_user", 0.0) + getattr(t, "children_system", 0.0)
-    return total
-
-
-def tree_stats(proc: psutil.Process, cpu: bool = True, rss: bool = True) -> tuple[float, int]:
-    """One walk of the tree: (CPU seconds incl. waited-for children, RSS bytes of live processes)."""
-    cpu_s, rss_b = 0.0, 0
-    for p in _tree(proc):
-        try:
-            with p.oneshot():
-                if cpu:
-                    t = p.cpu_times()
-                    cpu_s += t.user + t.system + getattr(t, "children_user", 0.0) + getattr(t, "children_system", 0.0)
-                if rss:
-                    rss_b += p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return cpu_s, rss_b
+    return tree_stats(proc, cpu=True, rss=False)[0]
 
 
 def tree_rss_bytes(proc: psutil.Process) -> int:
     """Resident set size (bytes) summed over ``proc`` and its live descendants."""
-    total = 0
-    for p in _tree(proc):
-        try:
-            total += p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return total
+    return tree_stats(proc, cpu=False, rss=True)[1]
 
 
 class EstimateMeter(Meter):
@@ -149,6 +195,7 @@ class EstimateMeter(Meter):
         self._cpu_base = cpu0
         self._cpu_last = self._cpu_base
         self._cpu_lost = 0.0
+        self._cpu_dip = 0.0
         # RAM: trapezoid integral of RSS (GiB x s).
         self._gib_s = 0.0
         self._rss_t = _now()
@@ -203,9 +250,17 @@ class EstimateMeter(Meter):
             self._gib_s += 0.5 * (self._rss_gib + gib) * max(0.0, now - self._rss_t)
             self._rss_t, self._rss_gib = now, gib
         if want_cpu:
-            if cpu < self._cpu_last:  # a process left the tree without being waited for: keep what it used
-                self._cpu_lost += self._cpu_last - cpu
-            self._cpu_last = cpu
+            if cpu >= self._cpu_last:
+                self._cpu_last, self._cpu_dip = cpu, 0.0
+            elif self._cpu_dip > 0.0:
+                # second read in a row below the peak: a process left the tree without being
+                # waited for (an orphan); keep the CPU time it had used, measured at the first dip
+                self._cpu_lost += self._cpu_dip
+                self._cpu_last, self._cpu_dip = cpu, 0.0
+            else:
+                # first dip: maybe a child reaped between reading the parent and the child
+                # (it reappears in the parent's children times next read); hold the peak
+                self._cpu_dip = self._cpu_last - cpu
 
     def cpu_seconds(self) -> float:
         """CPU seconds of the tree since the meter opened (s)."""

@@ -23,6 +23,7 @@ class MeterSet(Meter):
         self.meters: list[Meter] = list(meters)
         self.notes: list[str] = list(notes)
         self._owner: dict[str, Meter] = {}
+        self._prov: dict[str, Provenance] = {}
         for m in self.meters:
             for c in m.components():
                 if c in self._owner:
@@ -41,12 +42,17 @@ class MeterSet(Meter):
         return list(self._owner)
 
     def provenance(self, component: str) -> Provenance:
+        cached = self._prov.get(component)
+        if cached is not None:
+            return cached
         try:
-            return self._owner[component].provenance(component)
+            prov = self._owner[component].provenance(component)
         except KeyError:
             raise WattprintError(
                 f"no component {component!r} in this meter set", hint=f"components: {self.components()}"
             ) from None
+        self._prov[component] = prov  # provenance is fixed once a meter is open
+        return prov
 
     def read(self) -> dict[str, float]:
         out: dict[str, float] = {}
