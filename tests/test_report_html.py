@@ -90,3 +90,11 @@ def test_compare_cli_models_and_run_prefixes(tmp_path, capsys):
     assert "different" in out and "rule:" in out
     assert main(["compare", "aaaa", "nosuch", "--db", db]) == 2
     assert "neither a run id prefix nor a model" in capsys.readouterr().err
+
+
+def test_task_colours_are_distinct_and_stable():
+    from wattprint.report.figures import task_colors
+
+    colors = task_colors(["b", "a", "b", "c", "a"])
+    assert list(colors) == ["a", "b", "c"] and len(set(colors.values())) == 3
+    assert task_colors(["c", "a", "b"]) == colors

@@ -18,15 +18,15 @@ from wattprint.report.fmt import params, sig
 __all__ = ["PALETTE", "task_colors", "energy_per_task", "energy_vs_parameters", "energy_vs_length",
            "multi_purpose"]
 
-PALETTE = ["#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#dd4477", "#66aa00",
-           "#b82e2e", "#316395", "#994499", "#22aa99", "#aaaa11", "#6633cc", "#e67300", "#8b0707"]
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#e7969c", "#6b6ecf", "#bd9e39"]
 
 _FONT = {"family": "Inter, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif", "size": 13,
          "color": "#1d2433"}
 
 
 def task_colors(tasks: list[str]) -> dict[str, str]:
-    return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(tasks))}
+    return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(tasks)))}
 
 
 def _layout(**kw: Any) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def energy_vs_parameters(d: ReportData) -> dict[str, Any] | None:
     """Scatter of model mean Wh/1k against parameter count, log-log, with the overall least-squares line."""
     if not d.params_points:
         return None
-    colors = task_colors([p.task for p in d.params_points])
+    colors = task_colors(list(d.task_values) or [p.task for p in d.params_points])
     traces = []
     for t in sorted({p.task for p in d.params_points}):
         pts = [p for p in d.params_points if p.task == t]
@@ -105,7 +105,8 @@ def energy_vs_parameters(d: ReportData) -> dict[str, Any] | None:
         })
     return {"data": traces, "layout": _layout(
         xaxis=_axis("parameters (log)", log=True), yaxis=_axis("Wh per 1,000 inferences (log)", log=True),
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"},
+        margin={"l": 70, "r": 20, "t": 20, "b": 60},
     )}
 
 
@@ -113,7 +114,7 @@ def energy_vs_length(d: ReportData) -> dict[str, Any] | None:
     """Scatter of run Wh/1k against output tokens per inference (generation tasks), with a linear fit."""
     if not d.length_points:
         return None
-    colors = task_colors([p.task for p in d.length_points])
+    colors = task_colors(list(d.task_values) or [p.task for p in d.length_points])
     traces = []
     for t in sorted({p.task for p in d.length_points}):
         pts = [p for p in d.length_points if p.task == t]
