@@ -20,13 +20,15 @@ defaults:
 matrix:
   batch_size: [1, 2]
 datasets:
-  imdb: {id: stanfordnlp/imdb, split: test, column: text, task_options: {max_chars: 100}}
+  imdb: {id: stanfordnlp/imdb, split: test, column: text, task_options: {max_length: 100}}
 tasks:
   text-classification:
     datasets: [imdb, synthetic]
     defaults:
       repeats: 3
-      task_options: {truncate: true}
+      task_options: {max_length: 64}
+  text-generation:
+    defaults: {task_options: {max_new_tokens: 2}}
 models:
   - task: text-classification
     ids: [m1, m2]
@@ -35,6 +37,7 @@ models:
     id: some/causal-lm
     datasets: [synthetic]
     matrix: {batch_size: [4]}
+    defaults: {task_options: {words: 5}}
 """
 
 
@@ -55,11 +58,12 @@ def test_expansion_crosses_models_tasks_datasets_and_matrix() -> None:
         "text-classification", "m1", "stanfordnlp/imdb", "test", "text")
     # precedence: defaults < task defaults < dataset task_options < model defaults < matrix
     assert first.n == 4 and first.repeats == 3 and first.warmup == 0 and first.batch_size == 1
-    assert first.task_options == {"truncate": True, "max_chars": 100}
+    assert first.task_options == {"max_length": 100}
     synth = [r for r in runs if r.model == "m1" and r.dataset == "synthetic"]
-    assert [r.batch_size for r in synth] == [1, 2] and synth[0].task_options == {"truncate": True}
+    assert [r.batch_size for r in synth] == [1, 2] and synth[0].task_options == {"max_length": 64}
     gen = [r for r in runs if r.model == "some/causal-lm"]
     assert [r.task for r in gen] == ["text-generation", "fill-mask"]
+    assert [r.task_options for r in gen] == [{"max_new_tokens": 2, "words": 5}, {"words": 5}]  # merged per key
     assert all(r.batch_size == 4 and r.repeats == 2 and r.warmup == 5 for r in gen)  # RunConfig default warmup
     assert len({r.config_hash() for r in runs}) == len(runs)
 
@@ -73,12 +77,12 @@ def test_duplicate_runs_are_expanded_once() -> None:
 
 def test_unknown_task_points_at_its_line() -> None:
     text = BASIC.replace("  - task: [text-generation, fill_mask]", "  - task: foo")
-    assert _problems(text) == ["x.yaml:20: models[1].task: unknown task 'foo'"]
+    assert _problems(text) == ["x.yaml:22: models[1].task: unknown task 'foo'"]
 
 
 def test_unknown_task_in_a_list_and_close_match() -> None:
     text = BASIC.replace("fill_mask", "fill-mack")
-    assert _problems(text) == ["x.yaml:20: models[1].task: unknown task 'fill-mack' (did you mean 'fill-mask'?)"]
+    assert _problems(text) == ["x.yaml:22: models[1].task: unknown task 'fill-mack' (did you mean 'fill-mask'?)"]
 
 
 def test_bad_setting_and_unknown_key_are_reported_with_their_lines() -> None:
@@ -86,7 +90,7 @@ def test_bad_setting_and_unknown_key_are_reported_with_their_lines() -> None:
                                                                              "defaults: {warmpu: 0}")
     probs = _problems(text)
     assert "x.yaml:14: tasks.text-classification.defaults.repeats: Input should be greater than or equal to 1" in probs
-    assert any(p.startswith("x.yaml:19: models[0].defaults.warmpu: unknown key") and "'warmup'" in p for p in probs)
+    assert any(p.startswith("x.yaml:21: models[0].defaults.warmpu: unknown key") and "'warmup'" in p for p in probs)
 
 
 def test_unknown_dataset_reference_and_matrix_key() -> None:
@@ -102,8 +106,19 @@ def test_bad_matrix_value_and_missing_datasets() -> None:
     text = BASIC.replace("matrix: {batch_size: [4]}", "matrix: {batch_size: [4, 0]}").replace(
         "    datasets: [synthetic]\n", "")
     probs = _problems(text)
-    assert "x.yaml:22: models[1].matrix.batch_size[1]: Input should be greater than or equal to 1" in probs
-    assert any(p.startswith("x.yaml:20: models[1].task: no datasets for task 'text-generation'") for p in probs)
+    assert "x.yaml:24: models[1].matrix.batch_size[1]: Input should be greater than or equal to 1" in probs
+    assert any(p.startswith("x.yaml:22: models[1].task: no datasets for task 'text-generation'") for p in probs)
+
+
+def test_task_options_are_checked_against_each_task_they_reach() -> None:
+    pytest.importorskip("wattprint.workloads.tasks.text_generation")
+    text = BASIC.replace("fill_mask", "fill-mask").replace("{max_new_tokens: 2}", "{max_new_tokens: 2, word: 1}")
+    text = text.replace("{words: 5}", "{max_new_tokens: 5}")
+    probs = _problems(text)
+    assert any(p.startswith("x.yaml:17: tasks.text-generation.defaults.task_options.word: 'word' is not an option "
+                            "of text-generation") and "'words'" in p for p in probs)
+    assert any(p.startswith("x.yaml:26: models[1].defaults.task_options.max_new_tokens: 'max_new_tokens' is not "
+                            "an option of fill-mask") for p in probs)
 
 
 def test_arch_models_are_checked_against_their_tasks() -> None:
@@ -111,8 +126,8 @@ def test_arch_models_are_checked_against_their_tasks() -> None:
     text = BASIC.replace("ids: [m1, m2]", "ids: [m1, arch:gpt2-tiny]").replace("fill_mask", "fill-mask")
     text = text.replace("id: some/causal-lm", "id: arch:nope")
     p1, p2 = _problems(text)
-    assert p1.startswith("x.yaml:18: models[0].ids[1]: arch:gpt2-tiny does not serve text-classification")
-    assert p2.startswith("x.yaml:21: models[1].id: unknown architecture 'arch:nope'")
+    assert p1.startswith("x.yaml:20: models[0].ids[1]: arch:gpt2-tiny does not serve text-classification")
+    assert p2.startswith("x.yaml:23: models[1].id: unknown architecture 'arch:nope'")
     spec, _ = parse_sweep(BASIC.replace("fill_mask", "fill-mask").replace("some/causal-lm", "arch:gpt2-tiny")
                           .replace("[text-generation, fill-mask]", "text-generation"))
     assert {r.model for r in expand(spec)} == {"m1", "m2", "arch:gpt2-tiny"}
@@ -155,7 +170,7 @@ def test_power_hungry_is_the_study_matrix() -> None:
     assert len({(r.task, r.dataset, r.dataset_config) for r in runs if not r.task.startswith("zero-shot")}) == 30
     assert all((r.n, r.repeats, r.batch_size, r.device) == (1000, 10, 1, "cuda") for r in runs)
     gen = [r for r in runs if r.task == "text-generation"]
-    assert {r.max_new_tokens for r in gen} == {10} and all(r.task_options["prompt_words"] == 20 for r in gen)
+    assert all(r.task_options == {"words": 20, "max_new_tokens": 10} for r in gen)
     assert {(r.dataset, r.dataset_config, r.split) for r in runs if r.task == "summarization"} == {
         ("Samsung/samsum", None, "train"), ("abisee/cnn_dailymail", "3.0.0", "test"),
         ("EdinburghNLP/xsum", None, "test")}

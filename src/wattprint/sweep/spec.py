@@ -317,6 +317,7 @@ def _cross_check(spec: SweepSpec, lm: LineMap) -> list[Problem]:
                 problems.append(lm.problem(("models", i, "task"), f"no datasets for task {t!r}: list them under "
                                            f"tasks.{t}.datasets or models[{i}].datasets (synthetic is one)"))
     problems += _check_archs(spec, lm)
+    problems += _check_task_options(spec, lm)
     if problems:
         return problems
     # every expanded config must be a valid RunConfig (e.g. a setting combination)
@@ -350,6 +351,55 @@ def _check_archs(spec: SweepSpec, lm: LineMap) -> list[Problem]:
                     check_serves(arch, t)
             except WattprintError as exc:
                 problems.append(lm.problem(path, f"{exc.message} ({exc.hint})" if exc.hint else exc.message))
+    return problems
+
+
+def _task_option_names(task: str) -> set[str] | None:
+    """The options task ``task`` accepts, when the workloads layer declares them."""
+    try:
+        from wattprint.workloads import base
+
+        base._ensure_loaded()
+        cls = base._REGISTRY.get(task)
+    except Exception:  # noqa: BLE001
+        return None
+    opts = getattr(cls, "default_options", None)
+    return set(opts) if isinstance(opts, dict) else None
+
+
+def _check_task_options(spec: SweepSpec, lm: LineMap) -> list[Problem]:
+    """Every ``task_options`` key must be an option of each task it reaches (tasks reject unknown options)."""
+    problems: list[Problem] = []
+    used: dict[str, set[str]] = {}  # task -> dataset names it uses (for datasets' task_options)
+    for entry in spec.models:
+        for t in entry.task:
+            refs = _datasets_for(spec, entry, t) or []
+            used.setdefault(t, set()).update(r for r in refs if isinstance(r, str))
+
+    def check(opts: dict | None, tasks: Iterable[str], path: tuple) -> None:
+        for key in opts or {}:
+            for t in sorted(set(tasks)):
+                valid = _task_option_names(t)
+                if valid is not None and key not in valid:
+                    listed = ", ".join(sorted(valid)) or "none"
+                    problems.append(lm.problem((*path, key), f"{key!r} is not an option of {t} "
+                                               f"(options: {listed}){_did_you_mean(key, valid)}"))
+                    break
+
+    def defaults_opts(s: BaseModel | None) -> dict | None:
+        return _given(s).get("task_options")
+
+    check(defaults_opts(spec.defaults), used, ("defaults", "task_options"))
+    for key, block in spec.tasks.items():
+        try:
+            t = canonical_task(key)
+        except ValueError:
+            continue
+        check(defaults_opts(block.defaults), [t], ("tasks", key, "defaults", "task_options"))
+    for name, ds in spec.datasets.items():
+        check(ds.task_options, [t for t, names in used.items() if name in names], ("datasets", name, "task_options"))
+    for i, entry in enumerate(spec.models):
+        check(defaults_opts(entry.defaults), entry.task, ("models", i, "defaults", "task_options"))
     return problems
 
 
