@@ -154,3 +154,43 @@ def test_real_subprocess_runner_on_a_tiny_model(tmp_path: Path) -> None:
         assert ok.result.repeats and ok.result.repeats[0].inferences == 2
         assert bad.result.status == "failed" and "no-such-model" in (bad.result.error or "")
         assert store.has_ok(configs[0].config_hash()) and not store.has_ok(configs[1].config_hash())
+
+
+KILL_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from fakes_sweep import FakeRunner
+import wattprint.sweep.jobs as jobs
+jobs.default_runner = lambda: FakeRunner({log!r}, sleep_s=0.4)
+from wattprint.cli.main import main
+sys.exit(main(["sweep", {sweep!r}, "--db", {db!r}]))
+"""
+
+
+def test_a_kill_mid_sweep_keeps_finished_results(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    f = tmp_path / "five.yaml"
+    f.write_text(FIVE)
+    db = tmp_path / "r.db"
+    code = KILL_SCRIPT.format(tests=str(Path(__file__).parent), log=str(tmp_path / "log"), sweep=str(f), db=str(db))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if db.exists():
+            with ResultStore(db) as store:
+                if store.count() >= 2:
+                    break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    assert b"interrupted" in out
+    with ResultStore(db) as store:
+        stored = store.list()
+        assert 2 <= len(stored) < 5 and all(r.status == "ok" for r in stored)
+        todo = build_plan(_configs(), store).todo
+        assert len(todo) == 5 - len(stored)  # the next invocation resumes with exactly the rest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -121,7 +123,8 @@ def register(app: typer.Typer) -> None:
                 else:
                     console.print("[green]nothing to do[/]: every run is stored as ok")
                 return
-            outcome = _run_with_progress(plan, store, ex, timeout_per_run, quiet=json_out)
+            with _sigterm_as_interrupt():
+                outcome = _run_with_progress(plan, store, ex, timeout_per_run, quiet=json_out)
 
         if json_out:
             print_json({"db": str(store.path), **outcome.to_dict()})
@@ -131,6 +134,23 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(130)
         if outcome.failed:
             raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """A ``kill`` (SIGTERM) stops the sweep like Ctrl-C: the run in flight is stopped, stored results stay."""
+    def _raise(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
