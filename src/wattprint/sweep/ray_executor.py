@@ -74,8 +74,10 @@ def connect(address: str | None = "auto", **init_kwargs: Any) -> bool:
         return False
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     init_kwargs.setdefault("log_to_driver", False)
-    if address in (None, "", "local"):
+    if address in (None, "", "local"):  # a one-machine Ray: no dashboard, loopback only
         init_kwargs.setdefault("include_dashboard", False)
+        init_kwargs.setdefault("_node_ip_address", "127.0.0.1")
+        init_kwargs.setdefault("resources", {NODE_LOCK: 1})
     try:
         ray.init(address=address or "local", **init_kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
