@@ -1,0 +1,313 @@
+"""Overhead of wattprint's meters, next to CodeCarbon's OfflineEmissionsTracker.
+
+Run by hand (about 2-3 minutes on 2 cores):  python benchmarks/meter_overhead.py [--pairs N] [--work S]
+
+Measures, and prints as one table plus a JSON line:
+
+1. slowdown of a CPU-bound workload with and without measurement, in paired runs
+   whose order alternates (bare first, then tracked first, ...). The tracked run
+   opens its meters, measures, and closes them, so start-up cost is included.
+   Ratios are per pair (tracked / bare); the median and the spread are reported,
+   for wall time and for this process's CPU time (less sensitive to other load).
+2. latency of opening + closing one window on an already open meter:
+   - the estimation meter (what this VM uses: a psutil walk of the process tree);
+   - RAPL against a fake powercap tree on tmpfs (/dev/shm), a proxy for counter
+     meters: the same file reads as real sysfs, minus the kernel's MSR read.
+3. resident memory added (psutil RSS of a fresh interpreter before and after
+   importing and opening), for wattprint and CodeCarbon.
+
+CodeCarbon is a benchmark-only dependency, imported only here; without it that
+column is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+
+def workload(seconds: float) -> int:
+    """Pure-Python CPU work sized to take about ``seconds`` on this machine (calibrated once)."""
+    n = int(seconds * _RATE)
+    acc = 0
+    for i in range(n):
+        acc = (acc + i * i) % 1_000_003
+    return acc
+
+
+_RATE = 1.0  # iterations per second, set by calibrate()
+
+
+def calibrate() -> None:
+    global _RATE
+    _RATE = 1.0
+    n = 2_000_000
+    t0 = time.perf_counter()
+    acc = 0
+    for i in range(n):
+        acc = (acc + i * i) % 1_000_003
+    _RATE = n / (time.perf_counter() - t0)
+
+
+def run_wattprint(seconds: float) -> None:
+    from wattprint.energy import Window, open_meters
+
+    ms = open_meters()
+    try:
+        with Window(ms, "bench"):
+            workload(seconds)
+    finally:
+        ms.close()
+
+
+def run_codecarbon(seconds: float) -> None:
+    from codecarbon import OfflineEmissionsTracker
+
+    tracker = OfflineEmissionsTracker(
+        country_iso_code="USA", save_to_file=False, log_level="error", measure_power_secs=15
+    )
+    tracker.start()
+    try:
+        workload(seconds)
+    finally:
+        tracker.stop()
+
+
+def paired(tracked: Callable[[float], None], seconds: float, pairs: int) -> dict[str, float]:
+    """Median (and spread) of tracked/bare ratios over ``pairs`` alternating pairs."""
+    wall, cpu = [], []
+    for k in range(pairs):
+        order = ("bare", "tracked") if k % 2 == 0 else ("tracked", "bare")
+        res: dict[str, tuple[float, float]] = {}
+        for which in order:
+            w0, c0 = time.perf_counter(), time.process_time()
+            if which == "bare":
+                workload(seconds)
+            else:
+                tracked(seconds)
+            res[which] = (time.perf_counter() - w0, time.process_time() - c0)
+        wall.append(res["tracked"][0] / res["bare"][0])
+        cpu.append(res["tracked"][1] / res["bare"][1])
+    q = statistics.quantiles(wall, n=4) if len(wall) >= 2 else [wall[0]] * 3
+    return {
+        "wall_ratio_median": statistics.median(wall),
+        "wall_ratio_q1": q[0],
+        "wall_ratio_q3": q[2],
+        "cpu_ratio_median": statistics.median(cpu),
+        "pairs": pairs,
+    }
+
+
+def background_cpu(start: Callable[[], Callable[[], None]], seconds: float) -> float:
+    """CPU milliseconds per wall second this process spends while a meter is open and idle.
+
+    ``start()`` opens the meter and returns its closer. This isolates the cost of the
+    background pollers, which is what slows a workload between window edges; unlike the
+    paired ratios it is not drowned by other load on a shared machine.
+    """
+    stop = start()
+    try:
+        c0 = time.process_time()  # CLOCK_PROCESS_CPUTIME_ID: every thread, ns resolution
+        time.sleep(seconds)
+        c1 = time.process_time()
+    finally:
+        stop()
+    return (c1 - c0) / seconds * 1e3
+
+
+def _open_closer(factory: Callable[[], object]) -> Callable[[], Callable[[], None]]:
+    def start() -> Callable[[], None]:
+        m = factory()
+        return m.close  # type: ignore[attr-defined]
+
+    return start
+
+
+def _codecarbon_closer() -> Callable[[], None]:
+    from codecarbon import OfflineEmissionsTracker
+
+    t = OfflineEmissionsTracker(country_iso_code="USA", save_to_file=False, log_level="error")
+    t.start()
+    return lambda: t.stop()
+
+
+def open_close_ms(factory: Callable[[], object], n: int) -> float:
+    """Median milliseconds to open a meter set and close it again."""
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        factory().close()  # type: ignore[attr-defined]
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1e3
+
+
+def window_latency_us(meter_factory: Callable[[], object], n: int) -> float:
+    """Median microseconds of Window(m).start(); stop() on an open meter."""
+    from wattprint.energy import Window
+
+    m = meter_factory()
+    try:
+        samples = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            Window(m).start().stop()
+            samples.append(time.perf_counter() - t0)
+    finally:
+        m.close()
+    return statistics.median(samples) * 1e6
+
+
+def fake_tree(root: Path) -> Path:
+    """A two-socket server tree (package, core, dram per socket) like /sys/class/powercap."""
+    for s in range(2):
+        pkg = root / f"intel-rapl:{s}"
+        for d, name in (
+            (pkg, f"package-{s}"),
+            (pkg / f"intel-rapl:{s}:0", "core"),
+            (pkg / f"intel-rapl:{s}:1", "dram"),
+        ):
+            d.mkdir(parents=True, exist_ok=True)
+            (d / "name").write_text(name + "\n")
+            (d / "energy_uj").write_text("123456789\n")
+            (d / "max_energy_range_uj").write_text("262143328850\n")
+    return root
+
+
+_RSS_SNIPPET = {
+    "wattprint": """
+        import psutil, os
+        p = psutil.Process()
+        before = p.memory_info().rss
+        import wattprint.energy as e
+        ms = e.open_meters()
+        r = e.Window(ms, "x").start().stop()
+        after = p.memory_info().rss
+        ms.close()
+        print(after - before)
+    """,
+    "codecarbon": """
+        import psutil, os, logging
+        p = psutil.Process()
+        before = p.memory_info().rss
+        from codecarbon import OfflineEmissionsTracker
+        t = OfflineEmissionsTracker(country_iso_code="USA", save_to_file=False, log_level="error")
+        t.start()
+        after = p.memory_info().rss
+        t.stop()
+        print(after - before)
+    """,
+}
+
+
+def rss_added_mib(tool: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_RSS_SNIPPET[tool])], capture_output=True, text=True, timeout=120
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed")
+    return int(out.stdout.strip().splitlines()[-1]) / 2**20
+
+
+def codecarbon_latency_ms(n: int) -> float:
+    from codecarbon import OfflineEmissionsTracker
+
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        t = OfflineEmissionsTracker(country_iso_code="USA", save_to_file=False, log_level="error")
+        t.start()
+        t.stop()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1e3
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs", type=int, default=8, help="paired runs per tool (default 8)")
+    ap.add_argument("--work", type=float, default=1.5, help="workload seconds per run (default 1.5)")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    try:
+        import codecarbon  # noqa: F401
+
+        have_cc = True
+    except ImportError:
+        have_cc = False
+        print("codecarbon not installed: its column is skipped (pip install codecarbon)", file=sys.stderr)
+
+    calibrate()
+    results: dict[str, dict[str, object]] = {"wattprint": {}, "codecarbon": {}}
+    from wattprint.energy import MeterSet, open_meters
+    from wattprint.energy.rapl import RaplMeter
+
+    results["wattprint"]["meters"] = open_meters().names
+    results["wattprint"].update(paired(run_wattprint, args.work, args.pairs))
+    results["wattprint"]["open_close_ms"] = open_close_ms(open_meters, 10)
+    results["wattprint"]["window_us_estimate"] = window_latency_us(lambda: open_meters(["estimate"]), 300)
+    shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    tree = Path(tempfile.mkdtemp(prefix="wattprint-powercap-", dir=shm))
+    try:
+        fake_tree(tree)
+        results["wattprint"]["window_us_rapl_fake_tmpfs"] = window_latency_us(lambda: MeterSet([RaplMeter(tree)]), 3000)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    results["wattprint"]["rss_added_mib"] = rss_added_mib("wattprint")
+    results["wattprint"]["background_cpu_ms_per_s"] = background_cpu(_open_closer(open_meters), 10.0)
+    if have_cc:
+        results["codecarbon"].update(paired(run_codecarbon, args.work, args.pairs))
+        results["codecarbon"]["start_stop_ms"] = codecarbon_latency_ms(3)
+        results["codecarbon"]["rss_added_mib"] = rss_added_mib("codecarbon")
+        results["codecarbon"]["background_cpu_ms_per_s"] = background_cpu(_codecarbon_closer, 16.0)
+
+    w, c = results["wattprint"], results["codecarbon"]
+    print(
+        f"machine: {os.cpu_count()} CPUs; workload {args.work} s x {args.pairs} alternating pairs; "
+        f"python {sys.version.split()[0]}"
+    )
+    print(f"wattprint auto-detected meters here: {', '.join(w['meters'])}")
+    rows = [
+        (
+            "slowdown, wall (median tracked/bare)",
+            f"{w['wall_ratio_median']:.4f} [IQR {w['wall_ratio_q1']:.3f}-{w['wall_ratio_q3']:.3f}]",
+            f"{c['wall_ratio_median']:.4f} [IQR {c['wall_ratio_q1']:.3f}-{c['wall_ratio_q3']:.3f}]" if c else "-",
+        ),
+        ("slowdown, process CPU time", f"{w['cpu_ratio_median']:.4f}", f"{c['cpu_ratio_median']:.4f}" if c else "-"),
+        (
+            "background CPU of an open, idle meter (ms per s)",
+            f"{w['background_cpu_ms_per_s']:.2f} ({w['background_cpu_ms_per_s'] / 10:.3f}%)",
+            f"{c['background_cpu_ms_per_s']:.2f} ({c['background_cpu_ms_per_s'] / 10:.3f}%)" if c else "-",
+        ),
+        ("window open+close, estimation meter", f"{w['window_us_estimate']:.0f} us", "-"),
+        ("window open+close, RAPL fake tree on tmpfs (counter proxy)", f"{w['window_us_rapl_fake_tmpfs']:.0f} us", "-"),
+        (
+            "open + close the meters / tracker start + stop",
+            f"{w['open_close_ms']:.1f} ms",
+            f"{c['start_stop_ms']:.0f} ms" if c else "-",
+        ),
+        (
+            "RSS added by import + open + one window",
+            f"{w['rss_added_mib']:.1f} MiB",
+            f"{c['rss_added_mib']:.1f} MiB" if c else "-",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':{width}}  {'wattprint':>32}  {'codecarbon':>32}")
+    for label, a, b in rows:
+        print(f"{label:{width}}  {a:>32}  {b:>32}")
+    print("JSON " + json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
