@@ -150,7 +150,8 @@ def _place(model: Any, device: Any, dtype: Any) -> Any:
         return model
     # diffusers pipeline
     model = model.to(device)
-    model = model.to(dtype)
+    if dtype != torch.float32:
+        model = model.to(dtype)
     for part in getattr(model, "components", {}).values():
         if isinstance(part, torch.nn.Module):
             part.eval()

@@ -61,7 +61,8 @@ class BaseTask(Task):
 
         for key, value in self.config_overrides.items():
             setattr(config, key, value)
-        return getattr(transformers, self.auto_class).from_config(config)
+        cls = getattr(transformers, self.auto_class)
+        return cls.from_config(config) if hasattr(cls, "from_config") else cls(config)
 
     def load_pretrained(self, where: str, dtype: Any, **kwargs: Any) -> tuple[Any, Any, dict[str, Any]]:
         """(model, processor, extra) from a Hub id or local directory."""

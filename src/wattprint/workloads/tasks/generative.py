@@ -43,6 +43,8 @@ class GenerativeTextTask(BaseTask):
         tok = tokenizer_of(model)
         enc_dec = is_encoder_decoder(model)
         tok.padding_side = "right" if enc_dec else "left"
+        # decoder-only prompts end with their cue ("Answer:"): keep the end when a prompt is too long
+        tok.truncation_side = "right" if enc_dec else "left"
         limit = self.options.get("max_length") or max_length(model)
         batches = []
         for group in chunks(items, batch_size):

@@ -1,0 +1,98 @@
+"""Image generation with a Stable Diffusion pipeline (diffusiondb, ImageRewardDB, SD-Prompts in the study).
+
+Prompts are cut to their first 50 words (the study's setting) and tokenised in ``preprocess`` (CLIP, 77 tokens,
+with the empty negative prompt for classifier-free guidance). ``infer`` runs the text encoder, the denoising loop
+(UNet, ``num_inference_steps``, guidance 7.5 = two UNet evaluations per step) and the VAE decode.
+Defaults follow diffusers (50 steps, the model's native resolution: 512x512 for SD-1.5); ``height``, ``width``
+and ``num_inference_steps`` are options so a demo can shrink them, and are recorded in ``meta`` and counts.
+Hub pipelines load through ``diffusers.AutoPipelineForText2Image`` and keep their own safety checker, as the
+study's diffusers defaults did; ``arch:sd-*`` has none.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from wattprint.workloads.base import Batch, LoadedModel, register_task
+from wattprint.workloads.tasks.common import BaseTask, chunks, first_words, inference_mode
+
+
+@register_task
+class TextToImage(BaseTask):
+    name = "text-to-image"
+    aliases = ("tti", "image-generation", "text_to_image", "image-gen")
+    modality = "image"
+    generative = True
+    input_kind = "prompt"
+    description = "generate an image from a prompt: text encoder, N denoising UNet steps (x2 for guidance), VAE"
+    default_model = "arch:sd-1.5"
+    tiny_model = "arch:sd-tiny"
+    default_options: ClassVar[dict[str, Any]] = {"num_inference_steps": 50, "height": None, "width": None,
+                                                 "guidance_scale": 7.5, "words": 50, "seed": 0}
+    demo_options: ClassVar[dict[str, Any]] = {"num_inference_steps": 2, "height": 128, "width": 128}
+    demo_n = 1
+
+    def load_pretrained(self, where: str, dtype: Any, **kwargs: Any) -> tuple[Any, Any, dict[str, Any]]:
+        try:
+            from diffusers import AutoPipelineForText2Image
+        except ImportError:
+            raise ImportError("image generation needs diffusers: pip install 'wattprint[ml]'") from None
+        kwargs.pop("trust_remote_code", None)
+        pipe = AutoPipelineForText2Image.from_pretrained(where, torch_dtype=dtype, **kwargs)
+        return pipe, pipe.tokenizer, {}
+
+    def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
+        tok = model.processor
+        device = model.extra.get("device", "cpu")
+        limit = int(getattr(tok, "model_max_length", 77) or 77)
+        batches = []
+        for index, group in enumerate(chunks(items, batch_size)):
+            prompts = [first_words(str(p), int(self.options["words"])) for p in group]
+            enc = tok(prompts, padding="max_length", max_length=limit, truncation=True, return_tensors="pt")
+            unc = tok([""] * len(group), padding="max_length", max_length=limit, truncation=True,
+                      return_tensors="pt")
+            data = {"input_ids": enc["input_ids"].to(device), "uncond_ids": unc["input_ids"].to(device)}
+            meta = {"input_tokens": int(enc["attention_mask"].sum()), "prompts": prompts,
+                    "seed": int(self.options["seed"]) + index,
+                    "num_inference_steps": int(self.options["num_inference_steps"]),
+                    "height": self.options["height"], "width": self.options["width"],
+                    "guidance_scale": float(self.options["guidance_scale"])}
+            batches.append(Batch(data=data, size=len(group), meta=meta))
+        return batches
+
+    def _embed(self, pipe: Any, ids: Any) -> Any:
+        return pipe.text_encoder(ids)[0]
+
+    def infer(self, model: LoadedModel, batch: Batch) -> Any:
+        import torch
+
+        pipe = model.model
+        device = batch.data["input_ids"].device
+        generator = torch.Generator(device=device).manual_seed(batch.meta["seed"])
+        with inference_mode():
+            cond = self._embed(pipe, batch.data["input_ids"])
+            uncond = self._embed(pipe, batch.data["uncond_ids"])
+            out = pipe(prompt_embeds=cond, negative_prompt_embeds=uncond,
+                       num_inference_steps=batch.meta["num_inference_steps"], height=batch.meta["height"],
+                       width=batch.meta["width"], guidance_scale=batch.meta["guidance_scale"], output_type="pt",
+                       generator=generator)
+        steps = len(getattr(pipe.scheduler, "timesteps", [])) or batch.meta["num_inference_steps"]
+        return {"images": out.images, "steps": int(steps)}
+
+    def infer_prefill(self, model: LoadedModel, batch: Batch) -> Any:
+        """The prompt pass alone: the text encoder on the prompt and on the empty negative prompt."""
+        with inference_mode():
+            return self._embed(model.model, batch.data["input_ids"]), self._embed(model.model,
+                                                                                   batch.data["uncond_ids"])
+
+    def postprocess(self, model: LoadedModel, batch: Batch, output: Any) -> list[Any]:
+        from PIL import Image
+
+        images = output["images"].float().clamp(0, 1).mul(255).round().to("cpu").byte()
+        return [Image.fromarray(img.permute(1, 2, 0).numpy()) for img in images]
+
+    def count(self, model: LoadedModel, batch: Batch, output: Any) -> dict[str, int]:
+        images = output["images"]
+        n, h, w = images.shape[0], images.shape[-2], images.shape[-1]
+        return {"inferences": batch.size, "input_tokens": int(batch.meta["input_tokens"]), "images": int(n),
+                "pixels": int(n * h * w), "diffusion_steps": int(n * output["steps"])}
