@@ -152,13 +152,16 @@ def _interrupted(config: Any, db: str | None, out: Path | None) -> None:
 
 
 def run_one(config: Any, *, db: str | None, out: Path | None, timeout_s: float | None, show_progress: bool,
-            label: str | None = None) -> Any:
-    """Run ``config`` in a worker subprocess with progress, then store it. Returns the RunResult."""
-    from wattprint.bench.runner import run_in_subprocess
+            label: str | None = None, in_process: bool = False) -> Any:
+    """Run ``config`` in a worker subprocess (or here) with progress, then store it. Returns the RunResult."""
+    from wattprint.bench.runner import execute, run_in_subprocess
 
     with RunProgress(label or f"{config.task} / {config.model}", enabled=show_progress) as progress:
         try:
-            result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress)
+            if in_process:
+                result = execute(config, on_event=progress, isolation="in-process")
+            else:
+                result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress)
         except KeyboardInterrupt:
             _interrupted(config, db, out)
             raise
@@ -190,6 +193,9 @@ def run(
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow Hub code (off by default)."),
     timeout: float = typer.Option(None, "--timeout", help="Stop the run after this many seconds."),
     out: Path = typer.Option(None, "--out", help="Also write <run_id>.json into this folder."),
+    in_process: bool = typer.Option(
+        False, "--in-process", help="Run in this process, not a fresh worker (debugging; no isolation, no --timeout)."
+    ),
     db: str = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -225,7 +231,9 @@ def run(
         from wattprint.carbon import resolve_factor
 
         resolve_factor(region, intensity, pue)  # bad carbon input fails here, before any work
-    result = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json)
+    if in_process and timeout is not None:
+        raise WattprintError("--timeout needs a worker process", "drop --in-process to use --timeout")
+    result = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json, in_process=in_process)
     if as_json:
         print_json(result)
     else:

@@ -1,0 +1,94 @@
+"""End to end: every registered task with its tiny model through ``wattprint run``.
+
+Checks the stored result: counts, schema (the ``--out`` JSON re-validates),
+provenance, no negative energy; and that a real bad input is recorded as failed.
+The per-task runs use ``--in-process`` to keep the suite fast (one torch import);
+the worker-subprocess path is covered with real tasks by ``test_e2e_demo.py``
+(``wattprint demo --quick``) and one subprocess run below.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from wattprint.cli.main import main
+from wattprint.results.files import validate_dir
+from wattprint.results.store import ResultStore
+from wattprint.workloads.base import task_class, task_names
+
+pytestmark = pytest.mark.slow
+
+N, REPEATS = 3, 2
+
+
+def _tasks() -> list[str]:
+    return [t for t in task_names() if task_class(t).tiny_model]
+
+
+@pytest.mark.parametrize("task", _tasks())
+def test_every_task_runs_end_to_end(task, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    cls = task_class(task)
+    # one diffusion step at the tiny model's native size keeps image generation to seconds
+    options = {"num_inference_steps": 1} if cls.name == "text-to-image" else {}
+    opts = [x for k, v in options.items() for x in ("--option", f"{k}={v}")]
+    code = main(["run", "--task", task, "--model", cls.tiny_model, "-n", str(N), "--repeats", str(REPEATS),
+                 "--idle-seconds", "0", "--warmup", "1", "--out", "runs", "--db", "w.db", "--json",
+                 "--in-process", *opts])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-2000:]
+    doc = json.loads(out)
+    with ResultStore(tmp_path / "w.db") as store:
+        [r] = store.list()
+    assert r.run_id == doc["run_id"]
+    assert r.status == "ok" and r.error is None
+    assert r.config.task == cls.name
+    # counts: N inferences in each of the R measured windows
+    assert [rep.inferences for rep in r.repeats] == [N] * REPEATS
+    assert all(rep.counts for rep in r.repeats), "the task reports what it processed"
+    # no negative energy anywhere, and something was spent
+    windows = [r.load, r.preprocess, *(rep.energy for rep in r.repeats),
+               *(rep.prefill for rep in r.repeats if rep.prefill is not None)]
+    assert all(c.joules >= 0 for w in windows for c in w.components)
+    assert sum(rep.energy.total_joules for rep in r.repeats) > 0
+    s = r.summary
+    assert s.wh_per_1k_mean > 0 and s.wh_per_1k_ci95.low <= s.wh_per_1k_mean <= s.wh_per_1k_ci95.high
+    # provenance: every component labelled, and the share agrees with the labels
+    comps = [c for rep in r.repeats for c in rep.energy.components]
+    measured = sum(c.joules for c in comps if c.provenance.measured)
+    assert s.measured_share == pytest.approx(measured / sum(c.joules for c in comps))
+    assert r.environment.meters and r.environment.isolation == "in-process"
+    assert r.model_info.random_weights  # arch: models are built, not downloaded
+    if cls.generative and rep_has_prefill(r):
+        assert s.prefill_wh_per_1k is not None and s.decode_wh_per_1k is not None
+    if s.counts_per_inference.get("output_tokens"):
+        assert s.wh_per_output_token is not None and s.wh_per_output_token > 0
+    # the JSON document re-validates against the schema
+    assert [c.ok for c in validate_dir(tmp_path / "runs")] == [True]
+
+
+def rep_has_prefill(r) -> bool:
+    return all(rep.prefill is not None for rep in r.repeats)
+
+
+def test_missing_column_in_a_real_dataset_is_recorded_as_failed(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reviews.csv").write_text("review,label\ngreat film,1\nawful plot,0\n", encoding="utf-8")
+    # a real task in a real worker subprocess, then the same with a column the file lacks
+    base = ["run", "--task", "text-classification", "--model", "arch:bert-tiny", "-n", "2", "--repeats", "1",
+            "--idle-seconds", "0", "--warmup", "0", "--dataset", "reviews.csv", "--db", "w.db"]
+    assert main(base) == 0, capsys.readouterr().err[-2000:]
+    code = main([*base, "--column", "nope"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "error: run failed: column 'nope' not in dataset" in err
+    with ResultStore(tmp_path / "w.db") as store:
+        runs = store.list()
+    assert [r.status for r in runs] == ["ok", "failed"]
+    assert runs[0].dataset_info.name == "reviews.csv" and runs[0].summary is not None
+    assert runs[0].environment.isolation == "process"
+    assert "column 'nope'" in runs[1].error and runs[1].extra["phase"] == "inputs"
