@@ -216,20 +216,19 @@ def _pydantic_problems(exc: ValidationError, lm: LineMap) -> list[Problem]:
             if msg.startswith(prefix):
                 msg = msg[len(prefix):]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-            if err["loc"] and err["loc"][-1] in SETTING_FIELDS or _near_setting(err["loc"]):
-                msg += _did_you_mean(str(err["loc"][-1]), SETTING_FIELDS)
+            in_settings = any(p == "defaults" for p in err["loc"])
+            msg = "unknown key" + _did_you_mean(str(err["loc"][-1]), SETTING_FIELDS if in_settings else _FILE_KEYS)
         out.append(lm.problem(err["loc"], msg))
     return out
-
-
-def _near_setting(loc: tuple) -> bool:
-    return any(p in ("defaults",) for p in loc if isinstance(p, str))
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_FILE_KEYS = sorted({*SweepSpec.model_fields, *ModelEntry.model_fields, *TaskBlock.model_fields,
+                     *DatasetEntry.model_fields})
 
 
 def parse_sweep(text: str, file: str = "<sweep>") -> tuple[SweepSpec, LineMap]:
@@ -240,7 +239,7 @@ def parse_sweep(text: str, file: str = "<sweep>") -> tuple[SweepSpec, LineMap]:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise SweepFileError(_pydantic_problems(exc, lm)) from exc
+        raise SweepFileError(sorted(_pydantic_problems(exc, lm), key=lambda p: p.line or 0)) from exc
     problems = _cross_check(spec, lm)
     if problems:
         raise SweepFileError(problems)
