@@ -159,21 +159,23 @@ def run_protocol(
         column=config.column,
         seed=config.seed,
     )
+    _forget_rows(dspec)
     raw = list(task.load_inputs(dspec, n))
     if not raw:
         from wattprint.errors import WattprintError
 
         raise WattprintError(f"dataset {config.dataset!r} gave no items", "check --split and --column")
+    distinct = _distinct_rows(dspec, len(raw))
     result.dataset_info = DatasetInfo(
         name=config.dataset,
         source=_dataset_source(config.dataset),
         config=config.dataset_config,
         split=config.split,
         column=config.column,
-        n_items=len(raw),
+        n_items=distinct,
     )
-    if len(raw) < n:
-        result.extra["inputs_cycled"] = f"{len(raw)} distinct items repeated to reach n={n}"
+    if distinct < n:
+        result.extra["inputs_cycled"] = f"{distinct} distinct items repeated to reach n={n}"
     items = _cycle(raw, n)
 
     # 4. pre-processing in its own window
@@ -248,6 +250,26 @@ def run_protocol(
     phase("summary")
     result.summary = Summary.from_repeats(result.repeats)
     return result
+
+
+def _forget_rows(dspec: DatasetSpec) -> None:
+    """Drop a row count left by an earlier run in this process, so a stale one is never reported."""
+    try:
+        from wattprint.workloads import datasets
+    except ImportError:
+        return
+    getattr(datasets, "_LAST_ROWS", {}).pop(dspec.name, None)
+
+
+def _distinct_rows(dspec: DatasetSpec, got: int) -> int:
+    """Distinct source rows behind the ``got`` items (the dataset layer cycles short sources)."""
+    try:
+        from wattprint.workloads.datasets import last_source_rows
+
+        rows = last_source_rows(dspec)
+    except ImportError:
+        rows = None
+    return min(int(rows), got) if rows else got
 
 
 def _dataset_source(name: str) -> str:
