@@ -17,7 +17,7 @@ import json
 import subprocess
 import sys
 
-# (label, task, model, options, timed repetitions)
+# (label, task, model, options, timed repetitions[, dtype])
 CASES = [
     ("bert-base text-classification", "text-classification", "arch:bert-base", {}, 5),
     ("bert-base token-classification", "token-classification", "arch:bert-base", {}, 5),
@@ -39,15 +39,19 @@ CASES = [
      {"num_inference_steps": 2, "height": 128, "width": 128}, 2),
     ("sd-1.5 text-to-image 256px 2 steps", "text-to-image", "arch:sd-1.5",
      {"num_inference_steps": 2, "height": 256, "width": 256}, 1),
+    ("sd-1.5 bfloat16 text-to-image 128px 2 steps", "text-to-image", "arch:sd-1.5",
+     {"num_inference_steps": 2, "height": 128, "width": 128}, 2, "bfloat16"),
+    ("sd-1.5 bfloat16 text-to-image 128px 1 step", "text-to-image", "arch:sd-1.5",
+     {"num_inference_steps": 1, "height": 128, "width": 128}, 2, "bfloat16"),
 ]
 
 CHILD = r"""
 import json, resource, statistics, sys, time
-task_name, model, options, reps = json.loads(sys.argv[1])
+task_name, model, options, reps, dtype = json.loads(sys.argv[1])
 from wattprint.workloads.base import DatasetSpec, ModelSpec, get_task
 t0 = time.perf_counter()
 task = get_task(task_name, options)
-loaded = task.load_model(ModelSpec(model))
+loaded = task.load_model(ModelSpec(model, dtype=dtype))
 build_s = time.perf_counter() - t0
 items = task.load_inputs(DatasetSpec(), reps + 1)
 t1 = time.perf_counter()
@@ -76,10 +80,11 @@ def main(argv: list[str]) -> None:
     import torch
 
     print(f"torch threads: {torch.get_num_threads()}", flush=True)
-    for label, task, model, options, reps in CASES:
+    for label, task, model, options, reps, *rest in CASES:
         if argv and not any(word in label for word in argv):
             continue
-        proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps([task, model, options, reps])],
+        dtype = rest[0] if rest else "float32"
+        proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps([task, model, options, reps, dtype])],
                               capture_output=True, text=True)
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode or not lines:

@@ -231,10 +231,28 @@ def _sd(full: bool) -> Callable[[Any], Any]:
     return make
 
 
+def import_diffusers() -> Any:
+    """``import diffusers`` without transformers' torchvision-fallback warnings for image processors that
+    Stable Diffusion pipelines import but text-to-image never uses."""
+    from transformers.utils import logging as tf_logging
+
+    old = tf_logging.get_verbosity()
+    tf_logging.set_verbosity_error()
+    try:
+        import diffusers
+        from diffusers import StableDiffusionPipeline  # noqa: F401  (triggers the lazy imports now)
+    finally:
+        tf_logging.set_verbosity(old)
+    return diffusers
+
+
 def build_sd_pipeline(configs: dict[str, Any], tokenizer: Any) -> Any:
     """A diffusers ``StableDiffusionPipeline`` from explicit configs (no safety checker, PNDM as in SD-1.5)."""
-    from diffusers import AutoencoderKL, PNDMScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
+
+    diffusers = import_diffusers()
+    AutoencoderKL, PNDMScheduler = diffusers.AutoencoderKL, diffusers.PNDMScheduler
+    StableDiffusionPipeline, UNet2DConditionModel = diffusers.StableDiffusionPipeline, diffusers.UNet2DConditionModel
 
     unet = UNet2DConditionModel(**configs["unet"])
     vae = AutoencoderKL(**configs["vae"])

@@ -101,7 +101,7 @@ def load_model(spec: ModelSpec, task: BaseTask) -> LoadedModel:
     info: dict[str, Any] = {"name": spec.name, "dtype": str(dtype).removeprefix("torch."), "device": str(device)}
     if spec.name.startswith("arch:"):
         arch = get_arch(spec.name)
-        model, processor, extra = _build_arch(arch, task)
+        model, processor, extra = _build_arch(arch, task, dtype)
         info.update(source="arch", revision=None, random_weights=True, arch=arch.name,
                     reference=arch.reference or None)
     else:
@@ -135,10 +135,19 @@ def load_model(spec: ModelSpec, task: BaseTask) -> LoadedModel:
     return LoadedModel(model=model, processor=processor, spec=spec, info=info, extra=extra)
 
 
-def _build_arch(arch: Any, task: BaseTask) -> tuple[Any, Any, dict[str, Any]]:
+def _build_arch(arch: Any, task: BaseTask, dtype: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """Build with ``dtype`` as torch's default dtype, so a half-precision model never exists in float32
+    (peak memory: SD-1.5 is 4.3 GB in float32, 2.1 GB in bfloat16)."""
+    import torch
+
     from wattprint.workloads.architectures import build
 
-    return build(arch, task)
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        return build(arch, task)
+    finally:
+        torch.set_default_dtype(old)
 
 
 def _place(model: Any, device: Any, dtype: Any) -> Any:
