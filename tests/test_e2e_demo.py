@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from wattprint.bench.demo import STUDY_TASKS, demo_config, ranked, spearman_vs_study
+from wattprint.bench.demo import (
+    DEMO_QUERY_BUDGET_S,
+    DEMO_SECONDS_PER_INFERENCE,
+    STUDY_TASKS,
+    demo_config,
+    ranked,
+    spearman_vs_study,
+)
 from wattprint.bench.reference import STUDY_TABLE2
 from wattprint.cli.main import main
 from wattprint.results.files import validate_dir
@@ -68,7 +75,10 @@ def test_demo_configs_use_the_tasks_published_sizes():
         cls = task_class(task)
         full = demo_config(task)
         assert full.model == cls.default_model and full.dataset == "synthetic"
-        assert full.n == cls.demo_n and full.repeats == 3
+        assert 1 <= full.n <= cls.demo_n and full.repeats == 3
+        seconds, prefill = DEMO_SECONDS_PER_INFERENCE[task]
+        if full.n > 1:  # within the time budget
+            assert full.n * 3 * seconds * (1 + prefill) <= DEMO_QUERY_BUDGET_S
         assert full.task_options == dict(cls.demo_options)
         quick = demo_config(task, quick=True)
         assert quick.model == cls.tiny_model and quick.n == 2 and quick.idle_s == 0

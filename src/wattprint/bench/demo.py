@@ -2,8 +2,9 @@
 
 Each task runs its full-size reference architecture (``task.default_model``,
 random weights, built-in synthetic data) in its own subprocess, sized to finish
-on a small CPU in minutes: per task, ``demo_n`` inferences and ``demo_options``
-published by the task class when it has them, else the fallback sizes below.
+on a small CPU in minutes: per task, the ``demo_options`` the task class
+publishes, and its ``demo_n`` inferences per repeat capped by a time budget
+(:data:`DEMO_QUERY_BUDGET_S`, from measured seconds per inference).
 ``quick`` uses each task's tiny model and 2 inferences x 2 repeats (seconds).
 """
 
@@ -17,27 +18,46 @@ from wattprint.bench.reference import STUDY_TASKS, StudyFigure, study_figure
 from wattprint.errors import WattprintError
 from wattprint.results.schema import RunConfig, RunResult
 
-#: inferences per repeat when a task publishes no ``demo_n`` (full-size model, 2-core CPU, about 5-10 s a repeat)
-FALLBACK_DEMO_N: dict[str, int] = {
-    "text-classification": 24,
-    "token-classification": 24,
-    "question-answering": 16,
-    "fill-mask": 24,
-    "text-generation": 6,
-    "summarization": 3,
-    "image-classification": 10,
-    "object-detection": 3,
-    "image-to-text": 3,
-    "text-to-image": 2,
-}
+#: inferences per repeat when a task publishes no ``demo_n``
+FALLBACK_DEMO_N = 10
 DEMO_REPEATS = 3
 DEMO_WARMUP = 1
 DEMO_IDLE_S = 1.0
+#: seconds of model calls (all repeats, prefill passes included) the demo aims to spend per task
+DEMO_QUERY_BUDGET_S = 10.0
+#: seconds per inference of each task's reference model (batch 1, demo options), measured on the 2-core
+#: AMD EPYC development machine while other work shared it (an idle machine is faster), and the extra share
+#: of a prefill pass for generative tasks. They cap ``demo_n`` so the whole demo fits in minutes.
+DEMO_SECONDS_PER_INFERENCE: dict[str, tuple[float, float]] = {
+    "text-classification": (0.99, 0.0),
+    "token-classification": (0.88, 0.0),
+    "question-answering": (1.29, 0.0),
+    "fill-mask": (0.49, 0.0),
+    "text-generation": (4.5, 0.4),
+    "summarization": (7.0, 0.55),
+    "image-classification": (2.05, 0.0),
+    "object-detection": (7.0, 0.0),
+    "image-to-text": (11.0, 0.4),
+    "text-to-image": (20.0, 0.2),
+}
+#: dtype per task where float32 would not fit the demo's 4 GiB: SD-1.5's fp32 weights alone are 4.3 GB
+DEMO_DTYPE: dict[str, str] = {"text-to-image": "bfloat16"}
 QUICK_N = 2
 QUICK_REPEATS = 2
 #: wall-clock limit per task subprocess (s)
 DEMO_TIMEOUT_S = 600.0
 QUICK_TIMEOUT_S = 180.0
+
+
+def demo_n(task_cls: type, repeats: int = DEMO_REPEATS) -> int:
+    """Inferences per repeat for the demo: the task's ``demo_n``, capped by the time budget (at least 1)."""
+    published = int(getattr(task_cls, "demo_n", None) or FALLBACK_DEMO_N)
+    timing = DEMO_SECONDS_PER_INFERENCE.get(task_cls.name)
+    if timing is None:
+        return published
+    seconds, prefill_share = timing
+    fit = int(DEMO_QUERY_BUDGET_S // (repeats * seconds * (1.0 + prefill_share)))
+    return max(1, min(published, fit))
 
 
 def parse_tasks(spec: str | None) -> list[str]:
@@ -66,13 +86,15 @@ def demo_config(task: str, quick: bool = False, *, region: str | None = None,
 
     cls = task_class(task)
     options: dict[str, Any] = dict(getattr(cls, "demo_options", None) or {})
+    dtype = "float32"
     if quick:
         model = cls.tiny_model or cls.default_model
         n, repeats, warmup, idle_s = QUICK_N, QUICK_REPEATS, 1, 0.0
     else:
         model = cls.default_model or cls.tiny_model
-        n = int(getattr(cls, "demo_n", None) or FALLBACK_DEMO_N.get(cls.name, 4))
         repeats, warmup, idle_s = DEMO_REPEATS, DEMO_WARMUP, DEMO_IDLE_S
+        n = demo_n(cls, repeats)
+        dtype = DEMO_DTYPE.get(cls.name, dtype)
     if not model:
         raise WattprintError(f"task {task!r} has no reference model for the demo", "pass --tasks without it")
     return RunConfig(
@@ -84,6 +106,7 @@ def demo_config(task: str, quick: bool = False, *, region: str | None = None,
         warmup=warmup,
         idle_s=idle_s,
         task_options=options,
+        dtype=dtype,
         region=region,
         intensity_g_per_kwh=intensity,
         pue=pue,
