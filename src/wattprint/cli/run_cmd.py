@@ -203,7 +203,10 @@ def run(
     if model is None:
         from wattprint.workloads.base import task_class
 
-        model = task_class(task).default_model
+        try:
+            model = task_class(task).default_model
+        except WattprintError:
+            model = ""  # the worker records the unknown task as a failed run
     config = _build_config(
         task=task,
         model=model,
