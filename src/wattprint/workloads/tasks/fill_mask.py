@@ -19,7 +19,7 @@ class FillMask(BaseTask):
     tiny_model = "arch:bert-tiny"
     auto_class = "AutoModelForMaskedLM"
     default_options: ClassVar[dict[str, Any]] = {"words": 20, "top_k": 5, "max_length": None}
-    demo_n = 20
+    demo_n = 3
 
     def masked_text(self, tok: Any, text: str) -> str:
         words = first_words(text, int(self.options["words"])).split()

@@ -20,7 +20,7 @@ class ImageClassification(ImageTask):
     auto_class = "AutoModelForImageClassification"
     config_overrides: ClassVar[dict[str, Any]] = {"num_labels": 1000}
     default_options: ClassVar[dict[str, Any]] = {"image_size": [640, 480], "top_k": 5}
-    demo_n = 10
+    demo_n = 2
 
     def infer(self, model: LoadedModel, batch: Batch) -> Any:
         with inference_mode():

@@ -28,7 +28,7 @@ class ImageToText(ImageTask):
     tiny_model = "arch:blip-tiny"
     auto_class = "BlipForConditionalGeneration"
     default_options: ClassVar[dict[str, Any]] = {"image_size": [640, 480], "max_new_tokens": 20}
-    demo_n = 3
+    demo_n = 1
 
     def load_pretrained(self, where: str, dtype: Any, **kwargs: Any) -> tuple[Any, Any, dict[str, Any]]:
         import transformers

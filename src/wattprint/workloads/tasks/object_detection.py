@@ -23,7 +23,7 @@ class ObjectDetection(ImageTask):
     auto_class = "AutoModelForObjectDetection"
     config_overrides: ClassVar[dict[str, Any]] = {"num_labels": 91}
     default_options: ClassVar[dict[str, Any]] = {"image_size": [640, 480], "threshold": 0.5}
-    demo_n = 3
+    demo_n = 2
 
     def infer(self, model: LoadedModel, batch: Batch) -> Any:
         with inference_mode():

@@ -22,7 +22,7 @@ class QuestionAnswering(BaseTask):
     tiny_model = "arch:bert-tiny"
     auto_class = "AutoModelForQuestionAnswering"
     default_options: ClassVar[dict[str, Any]] = {"max_length": 384, "max_answer_tokens": 30}
-    demo_n = 20
+    demo_n = 2
 
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
         tok = tokenizer_of(model)

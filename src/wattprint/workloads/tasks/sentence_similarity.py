@@ -23,7 +23,7 @@ class SentenceSimilarity(BaseTask):
     tiny_model = "arch:bert-tiny"
     auto_class = "AutoModel"
     default_options: ClassVar[dict[str, Any]] = {"max_length": 256}
-    demo_n = 20
+    demo_n = 8
 
     def model_from_config(self, config: Any) -> Any:
         import transformers

@@ -24,7 +24,7 @@ class Summarization(GenerativeTextTask):
     tiny_model = "arch:t5-tiny"
     auto_class = "AutoModelForSeq2SeqLM"
     default_options: ClassVar[dict[str, Any]] = {"max_new_tokens": 15, "max_length": None}
-    demo_n = 5
+    demo_n = 1
 
     def prompt(self, model: LoadedModel, item: Any) -> str:
         model_type = getattr(getattr(model.model, "config", None), "model_type", "")

@@ -39,7 +39,7 @@ class TextClassification(BaseTask):
     auto_class = "AutoModelForSequenceClassification"
     config_overrides: ClassVar[dict[str, Any]] = {"num_labels": 2}
     default_options: ClassVar[dict[str, Any]] = {"max_length": None}
-    demo_n = 20
+    demo_n = 3
 
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
         return encode_texts(self, model, [str(t) for t in items], batch_size)

@@ -18,7 +18,7 @@ class TextGeneration(GenerativeTextTask):
     tiny_model = "arch:gpt2-tiny"
     auto_class = "AutoModelForCausalLM"
     default_options: ClassVar[dict[str, Any]] = {"max_new_tokens": 10, "words": 20, "max_length": None}
-    demo_n = 10
+    demo_n = 2
 
     def prompt(self, model: LoadedModel, item: Any) -> str:
         return first_words(str(item), int(self.options["words"]))

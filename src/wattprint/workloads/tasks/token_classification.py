@@ -25,7 +25,7 @@ class TokenClassification(BaseTask):
         "label2id": {label: i for i, label in enumerate(CONLL_LABELS)},
     }
     default_options: ClassVar[dict[str, Any]] = {"max_length": None}
-    demo_n = 20
+    demo_n = 3
 
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
         return encode_texts(self, model, [str(t) for t in items], batch_size, return_special_tokens_mask=True)

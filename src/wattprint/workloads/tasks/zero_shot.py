@@ -19,7 +19,7 @@ class ZeroShotTask(GenerativeTextTask):
     default_model = "arch:flan-t5-base"
     tiny_model = "arch:t5-tiny"
     template: ClassVar[str] = "{text}"
-    demo_n = 5
+    demo_n = 1
 
     def model_from_config(self, config: Any) -> Any:
         import transformers
