@@ -365,7 +365,7 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
         t.add_row(
             str(row.rank),
             r.config.task,
-            r.config.model,
+            r.config.model + ("" if r.config.dtype == "float32" else f" ({r.config.dtype})"),
             f"{_fmt(s.wh_per_1k_mean)} [{_fmt(s.wh_per_1k_ci95.low)}, {_fmt(s.wh_per_1k_ci95.high)}]",
             _fmt(r.g_co2e_per_1k),
             _fmt(row.study.wh_per_1k_mean) if row.study else "-",
@@ -373,6 +373,10 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
             provenance_label(r),
         )
     console.print(t)
+    for row in rows:
+        opts = row.result.config.task_options
+        if opts:
+            console.print(f"{row.result.config.task} ran with " + ", ".join(f"{k}={v}" for k, v in opts.items()))
     console.print(f"study column: {STUDY_SOURCE}.")
     if rho is not None:
         console.print(f"rank agreement with the study (Spearman): {rho:+.2f}")
