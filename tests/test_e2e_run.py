@@ -92,3 +92,43 @@ def test_missing_column_in_a_real_dataset_is_recorded_as_failed(tmp_path, monkey
     assert runs[0].dataset_info.name == "reviews.csv" and runs[0].summary is not None
     assert runs[0].environment.isolation == "process"
     assert "column 'nope'" in runs[1].error and runs[1].extra["phase"] == "inputs"
+
+
+def test_max_new_tokens_setting_reaches_the_generation(tmp_path, monkeypatch, capsys):
+    """``--max-new-tokens`` changes what is generated (and so the energy), not just the record."""
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "--task", "text-generation", "--model", "arch:gpt2-tiny", "-n", "2", "--repeats", "1",
+                 "--idle-seconds", "0", "--warmup", "0", "--max-new-tokens", "4", "--db", "w.db", "--json",
+                 "--in-process"])
+    assert code == 0, capsys.readouterr().err[-2000:]
+    with ResultStore(tmp_path / "w.db") as store:
+        [r] = store.list()
+    assert r.repeats[0].counts["output_tokens"] == 2 * 4
+
+
+def test_max_new_tokens_on_a_task_that_does_not_generate_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "--task", "text-classification", "--model", "arch:bert-tiny", "-n", "1", "--repeats", "1",
+                 "--idle-seconds", "0", "--warmup", "0", "--max-new-tokens", "4", "--db", "w.db", "--in-process"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "max_new_tokens" in err
+    with ResultStore(tmp_path / "w.db") as store:
+        [r] = store.list()
+    assert r.status == "failed" and "max_new_tokens" in r.error
+
+
+def test_the_run_seed_reaches_random_weights(tmp_path):
+    """Two seeds give two different random models; the same seed gives the same one."""
+    torch = pytest.importorskip("torch")
+    from wattprint.workloads.base import ModelSpec, get_task
+
+    task = get_task("text-classification")
+
+    def first_weight(seed: int):
+        loaded = task.load_model(ModelSpec(name="arch:bert-tiny", seed=seed))
+        return next(loaded.model.parameters()).detach().clone()
+
+    assert torch.equal(first_weight(1), first_weight(1))
+    assert not torch.equal(first_weight(1), first_weight(2))

@@ -143,6 +143,7 @@ def run_protocol(
         device=config.device,
         dtype=config.dtype,
         trust_remote_code=config.trust_remote_code,
+        seed=config.seed,
     )
     w = win.open("load")
     loaded = task.load_model(spec)
@@ -254,21 +255,16 @@ def run_protocol(
 
 def _forget_rows(dspec: DatasetSpec) -> None:
     """Drop a row count left by an earlier run in this process, so a stale one is never reported."""
-    try:
-        from wattprint.workloads import datasets
-    except ImportError:
-        return
-    getattr(datasets, "_LAST_ROWS", {}).pop(dspec.name, None)
+    from wattprint.workloads.datasets import forget_source_rows
+
+    forget_source_rows(dspec)
 
 
 def _distinct_rows(dspec: DatasetSpec, got: int) -> int:
     """Distinct source rows behind the ``got`` items (the dataset layer cycles short sources)."""
-    try:
-        from wattprint.workloads.datasets import last_source_rows
+    from wattprint.workloads.datasets import last_source_rows
 
-        rows = last_source_rows(dspec)
-    except ImportError:
-        rows = None
+    rows = last_source_rows(dspec)
     return min(int(rows), got) if rows else got
 
 

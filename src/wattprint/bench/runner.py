@@ -94,6 +94,25 @@ def _seed(seed: int) -> None:
         sys.modules["torch"].manual_seed(seed)
 
 
+def task_options_of(config: RunConfig) -> dict[str, Any]:
+    """The task's options: ``config.task_options`` plus the ``max_new_tokens`` setting when given.
+
+    ``--max-new-tokens`` is a first-class setting of generative runs; it fills the task's
+    ``max_new_tokens`` option (a conflicting value in ``task_options`` is an error, never silently
+    overridden). Tasks with no such option reject it through their own option check.
+    """
+    options = dict(config.task_options)
+    if config.max_new_tokens is not None:
+        given = options.get("max_new_tokens")
+        if given is not None and int(given) != config.max_new_tokens:
+            raise WattprintError(
+                f"max_new_tokens given twice: {config.max_new_tokens} and task option {given}",
+                "set it once, with --max-new-tokens or -o max_new_tokens=N",
+            )
+        options["max_new_tokens"] = config.max_new_tokens
+    return options
+
+
 def execute(
     config: RunConfig,
     *,
@@ -120,7 +139,7 @@ def execute(
         result.carbon = resolve_factor(config.region, config.intensity_g_per_kwh, config.pue)
         from wattprint.workloads.base import get_task
 
-        task = get_task(config.task, options=config.task_options)
+        task = get_task(config.task, options=task_options_of(config))
         _check_device(config.device)
         if own_meters:
             from wattprint.energy import open_meters

@@ -70,6 +70,11 @@ def last_source_rows(spec: DatasetSpec) -> int | None:
     return _LAST_ROWS.get(spec.name)
 
 
+def forget_source_rows(spec: DatasetSpec) -> None:
+    """Drop the row count recorded for this dataset name, so a stale one is never reported."""
+    _LAST_ROWS.pop(spec.name, None)
+
+
 def _looks_local(name: str) -> bool:
     p = Path(name).expanduser()
     return p.exists() or name.startswith((".", "/", "~")) or p.suffix.lower() in TABLE_EXTENSIONS
