@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -348,38 +349,63 @@ def _demo_row_json(row: Any) -> dict[str, Any]:
 
 
 def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
+    """The ranked demo table, compact enough for an 80-column terminal.
+
+    Provenance shared by every row and the ``arch:`` prefix go to the caption instead of
+    repeating on each row; the 95% interval is shown as mean +/- half-width.
+    """
     from wattprint.bench.reference import STUDY_SOURCE
+    from wattprint.cli.run_render import fmt
     from wattprint.results.export import provenance_label
 
+    done = [row.result for row in rows if row.result.summary is not None]
+    labels = {provenance_label(r) for r in done}
+    uniform = len(labels) == 1
+    all_arch = all(row.result.config.model.startswith("arch:") for row in rows)
+    caption = ["Wh/1k: energy per 1,000 inferences, ±: 95% interval half-width, g/1k: g CO2e per 1,000, "
+               "study: the study's Table 2 Wh per 1,000, s/inf: seconds per inference"]
+    if uniform:
+        caption.append(f"energy: {labels.pop()} for every row")
+    if all_arch:
+        caption.append("models: arch: reference architectures, random weights")
     t = Table(title=f"Energy per 1,000 inferences on this machine, ranked (demo took {wall_s:.0f} s)",
-              title_justify="left")
-    for col in ("#", "task", "model", "Wh/1k [95% interval]", "g CO2e/1k", "study Wh/1k", "s/inference", "energy"):
-        t.add_column(col, overflow="fold")
+              title_justify="left", caption="; ".join(caption), caption_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    cols = ["#", "task", "model", "Wh/1k", "±", "g/1k", "study", "s/inf"]
+    if not uniform:
+        cols.append("energy")
+    for col in cols:
+        t.add_column(col, no_wrap=col in ("task", "model"), overflow="fold",
+                     justify="left" if col in ("task", "model") else "right")
     for row in rows:
         r = row.result
+        model = r.config.model.removeprefix("arch:") if all_arch else r.config.model
+        study = _fmt(row.study.wh_per_1k_mean) if row.study else "-"
         if r.summary is None:
-            t.add_row("-", r.config.task, r.config.model, f"[red]failed[/]: {r.error}", "-",
-                      _fmt(row.study.wh_per_1k_mean) if row.study else "-", "-", "-")
+            cells = ["-", r.config.task, model, "[red]failed[/]", "-", "-", study, "-"]
+            t.add_row(*cells, *([] if uniform else [_one_line_error(r.error)]))
             continue
         s = r.summary
-        t.add_row(
-            str(row.rank),
-            r.config.task,
-            r.config.model + ("" if r.config.dtype == "float32" else f" ({r.config.dtype})"),
-            f"{_fmt(s.wh_per_1k_mean)} [{_fmt(s.wh_per_1k_ci95.low)}, {_fmt(s.wh_per_1k_ci95.high)}]",
-            _fmt(r.g_co2e_per_1k),
-            _fmt(row.study.wh_per_1k_mean) if row.study else "-",
-            _fmt(s.seconds_per_inference),
-            provenance_label(r),
-        )
+        half = (s.wh_per_1k_ci95.high - s.wh_per_1k_ci95.low) / 2
+        cells = [str(row.rank), r.config.task, model, _fmt(s.wh_per_1k_mean), fmt(half, 2),
+                 _fmt(r.g_co2e_per_1k), study, _fmt(s.seconds_per_inference)]
+        t.add_row(*cells, *([] if uniform else [provenance_label(r)]))
     console.print(t)
     for row in rows:
-        opts = row.result.config.task_options
-        if opts:
-            console.print(f"{row.result.config.task} ran with " + ", ".join(f"{k}={v}" for k, v in opts.items()))
+        if row.result.summary is None:
+            console.print(f"[red]{row.result.config.task} failed[/]: {row.result.error}")
+    for row in rows:
+        cfg = row.result.config
+        settings = {**({"dtype": cfg.dtype} if cfg.dtype != "float32" else {}), **cfg.task_options}
+        if settings:
+            console.print(f"{cfg.task} ran with " + ", ".join(f"{k}={v}" for k, v in settings.items()))
     console.print(f"study column: {STUDY_SOURCE}.")
     if rho is not None:
         console.print(f"rank agreement with the study (Spearman): {rho:+.2f}")
+
+
+def _one_line_error(error: str | None) -> str:
+    return (error or "failed").splitlines()[0][:60]
 
 
 def tasks_cmd(as_json: bool = JSON_OPTION) -> None:
