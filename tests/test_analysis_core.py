@@ -188,3 +188,18 @@ def test_audit_summary_counts_and_shares():
     assert s["runs"] == 3 and s["flagged"] == 2
     assert s["components"]["ram"]["mean_share"] == pytest.approx(0.38)
     assert s["mean_guessed_share"] == pytest.approx((0.45 + 0.36) / 2)
+
+
+def test_one_run_group_reports_the_runs_own_interval_not_a_point():
+    """Over one run the spread between runs is unknown: the group shows the run's interval over its repeats."""
+    run = make_run("text-classification", "m", [1.0, 3.0], intensity=500.0)
+    stats = by_task([run])["text-classification"]
+    iv = run.summary.wh_per_1k_ci95
+    assert iv.high > iv.low  # two differing repeats: a real interval
+    assert (stats.energy_wh_per_1k.ci95_low, stats.energy_wh_per_1k.ci95_high) == (iv.low, iv.high)
+    assert stats.emissions_g_per_1k.ci95_high == pytest.approx(iv.high / 1000 * 500.0)
+    # with two runs the interval is over the runs' means again
+    two = by_task([run, make_run("text-classification", "m2", [4.0, 4.0])])["text-classification"]
+    low, high = two.energy_wh_per_1k.ci95_low, two.energy_wh_per_1k.ci95_high
+    half = 12.706 * statistics.stdev([2.0, 4.0]) / math.sqrt(2)
+    assert (low, high) == pytest.approx((max(0.0, 3.0 - half), 3.0 + half))

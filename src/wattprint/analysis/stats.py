@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from wattprint.results.schema import RunResult, t975
 
@@ -105,6 +105,16 @@ def dataset_key(r: RunResult) -> str:
     return f"{r.config.dataset}:{cfg}" if cfg else r.config.dataset
 
 
+def _own_interval(run: RunResult, energy: Stats, emissions: Stats | None) -> tuple[Stats, Stats | None]:
+    """A one-run group: the interval over runs is a point, so use the run's own 95% interval over its
+    repeats instead (never a zero-width interval that would read as certainty)."""
+    iv = run.summary.wh_per_1k_ci95  # type: ignore[union-attr]
+    energy = replace(energy, ci95_low=iv.low, ci95_high=iv.high)
+    if emissions is not None and run.carbon is not None:
+        emissions = replace(emissions, ci95_low=run.carbon.grams(iv.low), ci95_high=run.carbon.grams(iv.high))
+    return energy, emissions
+
+
 def group_stats(results: Iterable[RunResult], key: Callable[[RunResult], str]) -> dict[str, GroupStats]:
     """Group usable runs by ``key(run)`` and describe each group; keys sorted."""
     groups: dict[str, list[RunResult]] = {}
@@ -122,12 +132,15 @@ def group_stats(results: Iterable[RunResult], key: Callable[[RunResult], str]) -
             else 0.0
         )
         assert energy is not None
+        emissions = describe(grams)
+        if len(runs) == 1:
+            energy, emissions = _own_interval(runs[0], energy, emissions)
         out[k] = GroupStats(
             key=k,
             runs=len(runs),
             models=len({r.config.model for r in runs}),
             energy_wh_per_1k=energy,
-            emissions_g_per_1k=describe(grams),
+            emissions_g_per_1k=emissions,
             measured_share=measured,
             origins=tuple(sorted({r.origin for r in runs})),
         )
