@@ -125,13 +125,12 @@ def describe() -> list[dict[str, Any]]:
     import warnings
 
     rows: list[dict[str, Any]] = []
-    unavailable = _unavailable_types()
     for name in METER_NAMES:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 m = open_meter(name)
-            except unavailable as exc:
+            except WattprintError as exc:  # the *Unavailable errors carry a reason; others are "unusable"
                 rows.append(
                     {
                         "name": name,
@@ -141,20 +140,6 @@ def describe() -> list[dict[str, Any]]:
                         "scope": "",
                         "detail": exc.message,
                         "reason": getattr(exc, "reason", "unusable"),
-                        "fix": exc.hint,
-                    }
-                )
-                continue
-            except WattprintError as exc:
-                rows.append(
-                    {
-                        "name": name,
-                        "available": False,
-                        "components": [],
-                        "method": "",
-                        "scope": "",
-                        "detail": exc.message,
-                        "reason": "unusable",
                         "fix": exc.hint,
                     }
                 )
