@@ -6,22 +6,14 @@ import sys
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.run_render import fmt
 from wattprint.errors import WattprintError
 
 results_app = typer.Typer(help="List, show, export and validate stored results.", no_args_is_help=True)
-
-
-def _fmt(x: float | None, digits: int = 4) -> str:
-    if x is None:
-        return "-"
-    if x == 0:
-        return "0"
-    if abs(x) >= 100:
-        return f"{x:,.1f}"
-    return f"{x:.{digits}g}"
 
 
 def _store(db: str | None):
@@ -52,28 +44,39 @@ def list_cmd(
     if not rows:
         console.print(f"no runs in {path}")
         return
-    t = Table(title=f"{len(rows)} run(s) in {path}", title_justify="left")
-    for col in ("run", "task", "model", "dataset", "status", "Wh/1k", "95% interval", "g CO2e/1k", "provenance"):
-        t.add_column(col, overflow="fold")
+    cells = []
     for row in rows:
-        ci = (
-            f"{_fmt(row['wh_per_1k_ci95_low'])} - {_fmt(row['wh_per_1k_ci95_high'])}"
-            if row["wh_per_1k_mean"] is not None
-            else "-"
-        )
-        status_txt = row["status"] if row["status"] == "ok" else f"[red]failed[/]: {row['error'] or ''}"
-        t.add_row(
-            row["run_id"][:10],
-            row["task"],
-            row["model"],
-            row["dataset"],
-            status_txt,
-            _fmt(row["wh_per_1k_mean"]),
-            ci,
-            _fmt(row["g_co2e_per_1k"]),
-            row["provenance"],
-        )
+        ok = row["wh_per_1k_mean"] is not None
+        half = (row["wh_per_1k_ci95_high"] - row["wh_per_1k_ci95_low"]) / 2 if ok else None
+        cells.append({
+            "run": row["run_id"][:8],
+            "task": row["task"],
+            "model": row["model"],
+            "dataset": row["dataset"],
+            "status": "ok" if row["status"] == "ok" else "[red]failed[/]",
+            "Wh/1k": fmt(row["wh_per_1k_mean"], 3),
+            "±": fmt(half, 2) if ok else "-",
+            "g/1k": fmt(row["g_co2e_per_1k"], 3),
+            "provenance": row["provenance"] if ok else None,
+        })
+    caption = ["Wh/1k: energy per 1,000 inferences, ±: 95% interval half-width, g/1k: g CO2e per 1,000"]
+    columns = ["run", "task", "model", "dataset", "status", "Wh/1k", "±", "g/1k", "provenance"]
+    for col in ("dataset", "provenance"):  # the same on every row: say it once, below the table
+        values = {c[col] for c in cells if c[col] is not None}
+        if len(values) == 1:
+            columns.remove(col)
+            caption.append(f"{col}: {values.pop()} for every run")
+    t = Table(title=f"{len(rows)} run(s) in {path}", title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True, caption="; ".join(caption), caption_justify="left")
+    for col in columns:
+        t.add_column(col, overflow="fold", no_wrap=col in ("run", "task", "status"),
+                     justify="right" if col in ("Wh/1k", "±", "g/1k") else "left")
+    for c in cells:
+        t.add_row(*[c[col] or "-" for col in columns])
     console.print(t)
+    for row in rows:
+        if row["status"] != "ok":
+            console.print(f"[red]failed[/] {row['run_id'][:8]}: {row['error'] or 'no reason recorded'}")
 
 
 @results_app.command("show")
