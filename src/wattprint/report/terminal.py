@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -12,6 +13,8 @@ from wattprint.report.fmt import interval, params, pct, sig
 __all__ = ["print_report", "print_comparison"]
 
 _STAR = "\u2605"
+#: terminal width (columns) from which every column of the tables is shown
+WIDE = 120
 
 
 def _stars(n: int | None) -> str:
@@ -28,28 +31,43 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
     console.print(f"[bold]{d.runs}[/] runs, {len({e.model for e in d.leaderboard})} models, {len(d.tasks)} tasks"
                   f"{f'; {d.failed} failed runs left out' if d.failed else ''}. "
                   f"{pct(d.provenance['measured_share'])} of the energy measured by sensors. Carbon: {factors or '-'}")
-    t = Table(title="Energy per task: Wh per 1,000 inferences (mean over runs, 95% CI)", title_justify="left")
-    for col, just in (("task", "left"), ("runs", "right"), ("models", "right"), ("mean Wh/1k", "right"),
-                      ("95% CI", "right"), ("std", "right"), ("median", "right"), ("min-max", "right"),
-                      ("g CO2e/1k", "right"), ("measured", "right")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    narrow = console.width < WIDE
+    t = Table(title="Energy per task: Wh per 1,000 inferences (mean over runs, 95% CI); g/1k: g CO2e per 1,000",
+              title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    cols = [("task", "left"), ("runs", "right"), ("models", "right"), ("Wh/1k", "right"), ("95% CI", "right")]
+    if not narrow:
+        cols += [("std", "right"), ("median", "right"), ("min-max", "right")]
+    cols += [("g/1k", "right"), ("measured", "right")]
+    for col, just in cols:  # numbers are never cut or folded
+        t.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
     for task, st in d.tasks.items():
         e, g = st.energy_wh_per_1k, st.emissions_g_per_1k
-        t.add_row(task, str(st.runs), str(st.models), sig(e.mean), interval(e.ci95_low, e.ci95_high), sig(e.std),
-                  sig(e.median), f"{sig(e.min)}-{sig(e.max)}", sig(g.mean) if g else "-", pct(st.measured_share))
+        wide = [] if narrow else [sig(e.std), sig(e.median), f"{sig(e.min)}-{sig(e.max)}"]
+        t.add_row(task, str(st.runs), str(st.models), sig(e.mean), interval(e.ci95_low, e.ci95_high), *wide,
+                  sig(g.mean) if g else "-", pct(st.measured_share))
     console.print(t)
 
-    lb = Table(title="Leaderboard (stars within task; text generation within size class)", title_justify="left")
-    for col in ("stars", "task (group)", "model", "params", "Wh/1k", "95% CI", "g CO2e/1k", "measured", "runs"):
-        lb.add_column(col, overflow="fold")
+    lb = Table(title="Leaderboard (stars within task; text generation within size class)", title_justify="left",
+               box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    lb_cols = ["stars", "task (group)", "model", "params", "Wh/1k", "95% CI", "g/1k", "measured", "runs"]
+    if narrow:
+        lb_cols = [c for c in lb_cols if c not in ("params", "g/1k", "runs")]
+    for col in lb_cols:  # only the model name may fold
+        lb.add_column(col, overflow="fold", no_wrap=col != "model")
     shown: dict[str, int] = {}
     for e in d.leaderboard:
         shown[e.group] = shown.get(e.group, 0) + 1
         if top and shown[e.group] > top:
             continue
-        lb.add_row(_stars(e.stars), e.group, e.model, params(e.parameters), sig(e.wh_per_1k),
-                   interval(*e.wh_per_1k_ci95), sig(e.g_co2e_per_1k), pct(e.measured_share), str(e.runs))
+        cells = {"stars": _stars(e.stars), "task (group)": e.group, "model": e.model, "params": params(e.parameters),
+                 "Wh/1k": sig(e.wh_per_1k), "95% CI": interval(*e.wh_per_1k_ci95), "g/1k": sig(e.g_co2e_per_1k),
+                 "measured": pct(e.measured_share), "runs": str(e.runs)}
+        lb.add_row(*[cells[c] for c in lb_cols])
     console.print(lb)
+    if narrow:
+        console.print(f"[dim]narrow terminal ({console.width} columns): std, median, min-max, params, g CO2e and runs "
+                      f"are left out; widen to {WIDE}+ columns, or use --json / --html[/]")
     hidden = sum(max(0, n - top) for n in shown.values()) if top else 0
     if hidden:
         console.print(f"[dim]{hidden} more leaderboard rows: --top 0 shows all, --html for the full page[/]")
