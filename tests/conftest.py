@@ -1,4 +1,4 @@
-"""Shared fixtures. Only one: a local Ray cluster started once per test session (sweep tests)."""
+"""Shared fixtures: an isolated wattprint cache for the whole session, and a local Ray cluster (sweep tests)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,19 @@ import shutil
 import tempfile
 
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_wattprint_cache(tmp_path_factory):
+    """Tests (and the worker subprocesses they start, which inherit it) never write to ~/.cache/wattprint."""
+    old = os.environ.get("WATTPRINT_CACHE")
+    os.environ["WATTPRINT_CACHE"] = str(tmp_path_factory.mktemp("wattprint-cache"))
+    yield
+    if old is None:
+        os.environ.pop("WATTPRINT_CACHE", None)
+    else:
+        os.environ["WATTPRINT_CACHE"] = old
+
 
 #: no token file in ~/.ray, no usage report, nothing outside the temp dir
 _RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}

@@ -15,17 +15,6 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    old = os.environ.get("WATTPRINT_CACHE")
-    os.environ["WATTPRINT_CACHE"] = str(tmp_path_factory.mktemp("wattprint-cache"))
-    yield
-    if old is None:
-        os.environ.pop("WATTPRINT_CACHE", None)
-    else:
-        os.environ["WATTPRINT_CACHE"] = old
-
-
 def test_unknown_arch_lists_valid_names():
     task = get_task("text-classification")
     with pytest.raises(WattprintError) as err:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from wattprint.workloads.base import DatasetSpec, ModelSpec, get_task, task_names
@@ -15,17 +13,6 @@ ALL_TASKS = ("text-classification", "token-classification", "question-answering"
              "summarization", "image-classification", "object-detection", "image-to-text", "text-to-image",
              "sentence-similarity", "zero-shot-classification", "zero-shot-question-answering",
              "zero-shot-summarization")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    old = os.environ.get("WATTPRINT_CACHE")
-    os.environ["WATTPRINT_CACHE"] = str(tmp_path_factory.mktemp("wattprint-cache"))
-    yield
-    if old is None:
-        os.environ.pop("WATTPRINT_CACHE", None)
-    else:
-        os.environ["WATTPRINT_CACHE"] = old
 
 
 def run_task(name, n=2, batch_size=1, options=None, model=None):

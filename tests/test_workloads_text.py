@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from wattprint.errors import WattprintError
@@ -11,17 +9,6 @@ from wattprint.workloads.base import DatasetSpec, ModelSpec, get_task, task_name
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    old = os.environ.get("WATTPRINT_CACHE")
-    os.environ["WATTPRINT_CACHE"] = str(tmp_path_factory.mktemp("wattprint-cache"))
-    yield
-    if old is None:
-        os.environ.pop("WATTPRINT_CACHE", None)
-    else:
-        os.environ["WATTPRINT_CACHE"] = old
 
 
 def run_task(name: str, n: int = 3, batch_size: int = 2, options: dict | None = None, model: str | None = None):
