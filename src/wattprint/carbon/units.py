@@ -63,33 +63,34 @@ def _check(value: float, what: str, allow_zero: bool = True) -> float:
     return value
 
 
+def _parse_quantity(
+    value: str | float | int, units: dict[str, float], default_unit: str, what: str, example: str, unit_list: str,
+    kind: str,
+) -> float:
+    """``value`` (a number with an optional unit from ``units``, else ``default_unit``) in the base unit."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _check(float(value) * units[default_unit.lower()], what)
+    m = _QTY.match(str(value))
+    if not m:
+        raise WattprintError(f"{what}: cannot read {value!r}", f"write a number and a unit, e.g. {example}")
+    num, unit = _number(m.group(1), what), (m.group(2) or default_unit).lower()
+    if unit not in units:
+        raise WattprintError(f"{what}: unknown {kind} unit {m.group(2)!r}", f"use {unit_list}")
+    return _check(num * units[unit], what)
+
+
 def parse_energy(value: str | float | int, default_unit: str = "Wh", what: str = "energy") -> float:
     """Energy in watt-hours (Wh) from ``"0.1Wh"``, ``"1e-4 kWh"``, ``"360 J"``, ``"3 MWh"`` or a bare number.
 
     A bare number is read in ``default_unit``.
     """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _check(float(value) * ENERGY_UNITS[default_unit.lower()], what)
-    m = _QTY.match(str(value))
-    if not m:
-        raise WattprintError(f"{what}: cannot read {value!r}", "write a number and a unit, e.g. 0.1Wh, 1e-4kWh, 360J")
-    num, unit = _number(m.group(1), what), (m.group(2) or default_unit).lower()
-    if unit not in ENERGY_UNITS:
-        raise WattprintError(f"{what}: unknown energy unit {m.group(2)!r}", "use J, kJ, MJ, Wh, kWh, MWh or GWh")
-    return _check(num * ENERGY_UNITS[unit], what)
+    return _parse_quantity(value, ENERGY_UNITS, default_unit, what, "0.1Wh, 1e-4kWh, 360J",
+                           "J, kJ, MJ, Wh, kWh, MWh or GWh", "energy")
 
 
 def parse_mass(value: str | float | int, default_unit: str = "g", what: str = "mass") -> float:
     """Mass of CO2e in grams from ``"12 g"``, ``"3.5kg"``, ``"2 t"`` or a bare number (``default_unit``)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _check(float(value) * MASS_UNITS[default_unit.lower()], what)
-    m = _QTY.match(str(value))
-    if not m:
-        raise WattprintError(f"{what}: cannot read {value!r}", "write a number and a unit, e.g. 12g, 3.5kg, 2t")
-    num, unit = _number(m.group(1), what), (m.group(2) or default_unit).lower()
-    if unit not in MASS_UNITS:
-        raise WattprintError(f"{what}: unknown mass unit {m.group(2)!r}", "use g, kg or t (tonnes)")
-    return _check(num * MASS_UNITS[unit], what)
+    return _parse_quantity(value, MASS_UNITS, default_unit, what, "12g, 3.5kg, 2t", "g, kg or t (tonnes)", "mass")
 
 
 def parse_count(value: str | float | int, what: str = "count") -> float:
