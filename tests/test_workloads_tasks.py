@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wattprint.workloads.base import DatasetSpec, ModelSpec, get_task, task_names
+from workloads_pipeline import run_task
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -13,21 +14,6 @@ ALL_TASKS = ("text-classification", "token-classification", "question-answering"
              "summarization", "image-classification", "object-detection", "image-to-text", "text-to-image",
              "sentence-similarity", "zero-shot-classification", "zero-shot-question-answering",
              "zero-shot-summarization")
-
-
-def run_task(name, n=2, batch_size=1, options=None, model=None):
-    task = get_task(name, options)
-    loaded = task.load_model(ModelSpec(model or task.tiny_model))
-    items = task.load_inputs(DatasetSpec(), n)
-    batches = task.preprocess(loaded, items, batch_size)
-    totals: dict[str, int] = {}
-    outputs = []
-    for batch in batches:
-        out = task.infer(loaded, batch)
-        outputs.extend(task.postprocess(loaded, batch, out))
-        for k, v in task.count(loaded, batch, out).items():
-            totals[k] = totals.get(k, 0) + v
-    return task, loaded, batches, outputs, totals
 
 
 def test_all_study_tasks_registered_with_models_and_demo_sizes():
@@ -121,7 +107,7 @@ def test_image_classification_pixels_after_study_resize():
 
 
 def test_image_size_option_changes_pixels():
-    task, loaded, batches, outputs, totals = run_task("image-classification", n=2,
+    task, loaded, batches, outputs, totals = run_task("image-classification", n=2, batch_size=1,
                                                       options={"image_size": [320, 240]})
     assert totals["pixels"] == 320 * 240 * 2
 

@@ -6,25 +6,10 @@ import pytest
 
 from wattprint.errors import WattprintError
 from wattprint.workloads.base import DatasetSpec, ModelSpec, get_task, task_names
+from workloads_pipeline import run_task
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
-
-
-def run_task(name: str, n: int = 3, batch_size: int = 2, options: dict | None = None, model: str | None = None):
-    task = get_task(name, options)
-    loaded = task.load_model(ModelSpec(model or task.tiny_model))
-    items = task.load_inputs(DatasetSpec(), n)
-    assert len(items) == n
-    batches = task.preprocess(loaded, items, batch_size)
-    totals: dict[str, int] = {}
-    outputs = []
-    for batch in batches:
-        out = task.infer(loaded, batch)
-        outputs.extend(task.postprocess(loaded, batch, out))
-        for k, v in task.count(loaded, batch, out).items():
-            totals[k] = totals.get(k, 0) + v
-    return task, loaded, batches, outputs, totals
 
 
 def _tokens(batches) -> int:
