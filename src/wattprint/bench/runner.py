@@ -113,6 +113,18 @@ def task_options_of(config: RunConfig) -> dict[str, Any]:
     return options
 
 
+def attribute_timed_carbon(result: RunResult) -> None:
+    """Fill ``carbon_timed`` (or ``carbon_fallback``) when the config names an intensity series or source."""
+    c = result.config
+    if not (c.intensity_series or c.carbon_source) or result.carbon is None or not result.repeats:
+        return
+    from wattprint.carbon.timed import attribute
+
+    timed, reason = attribute([(r.energy, r.inferences) for r in result.repeats], result.carbon,
+                              series_file=c.intensity_series, carbon_source=c.carbon_source)
+    result.carbon_timed, result.carbon_fallback = timed, reason
+
+
 def execute(
     config: RunConfig,
     *,
@@ -165,6 +177,7 @@ def execute(
                 pass
     if result.status == "ok":
         result.extra.pop("phase", None)
+        attribute_timed_carbon(result)
     result.finished_at = utcnow()
     if on_event:
         on_event({"event": "done", "status": result.status, "error": result.error})

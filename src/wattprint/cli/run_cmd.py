@@ -107,6 +107,21 @@ def _task_options(pairs: list[str] | None) -> dict[str, Any]:
     return out
 
 
+def _checked_series(series_file: str | None, carbon_source: str | None, region: str | None) -> str | None:
+    """The series file as an absolute path, read once now so a malformed file fails before any work."""
+    if series_file and carbon_source:
+        raise WattprintError("give --intensity-series or --carbon-source, not both", "one series per run")
+    if carbon_source:
+        from wattprint.carbon.providers import parse_source
+
+        parse_source(carbon_source, default_zone=region)  # unknown provider or missing zone: fails now
+    if not series_file:
+        return None
+    from wattprint.carbon.series import read_series_file
+
+    return str(Path(read_series_file(series_file).identity.origin).resolve())
+
+
 def _build_config(**kw: Any):
     from pydantic import ValidationError
 
@@ -189,6 +204,10 @@ def run(
     region: str = typer.Option(None, "--region", help="Grid region for carbon, e.g. FR, US-CA, aws:us-west-2."),
     intensity: float = typer.Option(None, "--intensity", help="Grid intensity in g CO2e/kWh (overrides region)."),
     pue: float = typer.Option(1.0, "--pue", help="Power usage effectiveness (1.0 = IT energy only)."),
+    intensity_series: str = typer.Option(
+        None, "--intensity-series", help="CSV/JSON intensity over time: carbon follows the run's hours."),
+    carbon_source: str = typer.Option(
+        None, "--carbon-source", help="Live intensity over the run's time: uk, electricitymaps:ZONE, watttime:REGION."),
     meter: list[str] = typer.Option(None, "--meter", help="Meter(s) to use (repeatable; default auto-detect)."),
     seed: int = typer.Option(0, "--seed", help="Seed for synthetic data and random weights."),
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow Hub code (off by default)."),
@@ -230,6 +249,8 @@ def run(
         region=region,
         intensity_g_per_kwh=intensity,
         pue=pue,
+        intensity_series=_checked_series(intensity_series, carbon_source, region),
+        carbon_source=carbon_source,
     )
     if region is not None or intensity is not None or pue != 1.0:
         from wattprint.carbon import resolve_factor

@@ -87,6 +87,7 @@ def print_run(r: RunResult, full: bool = False) -> None:
                 f"  [bold]{fmt(g)} g CO2e per 1,000 inferences[/] at {fmt(ci.intensity_g_per_kwh)} g/kWh "
                 f"({ci.region}{'; ' + src if src else ''}), PUE {ci.pue:g}"
             )
+        print_timed_carbon(r)
         console.print(f"  {fmt(s.seconds_per_inference)} s per inference")
         if s.wh_per_output_token is not None:
             console.print(f"  {fmt(s.wh_per_output_token)} Wh per output token")
@@ -100,6 +101,22 @@ def print_run(r: RunResult, full: bool = False) -> None:
         _print_equivalents(r, full)
     if full:
         _print_full(r)
+
+
+def print_timed_carbon(r: RunResult) -> None:
+    """The time-resolved carbon next to the flat figure, or why a requested series was not used."""
+    from rich.markup import escape
+
+    t = r.carbon_timed
+    if t is not None and t.g_co2e_per_1k is not None:
+        console.print(
+            f"  [bold]{fmt(t.g_co2e_per_1k)} g CO2e per 1,000 inferences, time-resolved[/]: the run met "
+            f"{fmt(t.mean_intensity_g_per_kwh)} g/kWh on average (flat factor: {fmt(t.average_g_co2e_per_1k)} g at "
+            f"{fmt(t.average_intensity_g_per_kwh)} g/kWh)"
+        )
+        console.print(f"  [dim]series:[/] {escape(t.series.label())} {escape(t.series.origin)}")
+    elif r.carbon_fallback:
+        console.print(f"  [yellow]note:[/] {escape(r.carbon_fallback)}")
 
 
 def _print_equivalents(r: RunResult, full: bool = False) -> None:

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from wattprint.carbon.factor import CarbonInfo
+from wattprint.carbon.timed import TimedCarbon
 from wattprint.energy.types import EnergyReport
 
 __all__ = ["CarbonInfo", "RunConfig", "RunResult", "Summary", "RepeatResult"]
@@ -76,8 +77,10 @@ class RunConfig(BaseModel):
     region: str | None = None
     intensity_g_per_kwh: float | None = Field(default=None, ge=0)
     pue: float = Field(default=1.0, ge=1.0)
+    intensity_series: str | None = Field(default=None, description="CSV/JSON intensity series for timed carbon")
+    carbon_source: str | None = Field(default=None, description="live provider[:zone] for timed carbon")
 
-    _NOT_HASHED = frozenset({"region", "intensity_g_per_kwh", "pue"})
+    _NOT_HASHED = frozenset({"region", "intensity_g_per_kwh", "pue", "intensity_series", "carbon_source"})
 
     def config_hash(self) -> str:
         """Stable sha256 (16 hex chars) of the energy-defining fields."""
@@ -257,6 +260,9 @@ class RunResult(BaseModel):
     repeats: list[RepeatResult] = Field(default_factory=list)
     summary: Summary | None = None
     carbon: CarbonInfo | None = None
+    carbon_timed: TimedCarbon | None = Field(default=None, description="carbon of the windows with the intensity "
+                                             "of their hours, next to the flat factor's")
+    carbon_fallback: str | None = Field(default=None, description="why a requested series was not used")
     audit: list[AuditFlag] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
 
