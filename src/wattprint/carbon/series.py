@@ -59,7 +59,8 @@ class SeriesIdentity(BaseModel):
 
     def label(self) -> str:
         """One line for tables: ``uk-carbon-intensity GB forecast (step)``."""
-        bits = [self.source, self.region, self.kind, f"({self.interpolation}"]
+        bits = [self.source, self.region] + ([self.kind] if self.kind != self.source else []) + \
+            [f"({self.signal}, {self.interpolation}"]
         if self.sha256:
             bits[-1] += f", sha256 {self.sha256[:12]}"
         return " ".join(bits) + ")"
@@ -109,7 +110,7 @@ class IntensitySeries(BaseModel):
         # breakpoints: the window's ends and every timestamp strictly inside it
         knots = [a] + [x for x in ts if a < x < b] + [b]
         total = 0.0
-        for lo, hi in zip(knots, knots[1:]):
+        for lo, hi in zip(knots, knots[1:], strict=False):
             if self.identity.interpolation == "step":
                 total += self._at_ts(lo, ts) * (hi - lo)
             else:  # linear between knots: trapezoid is exact
@@ -146,7 +147,7 @@ class IntensitySeries(BaseModel):
         """The points that fall in ``[start, end]`` plus the one in force at ``start`` (for plots)."""
         a, b = _utc(start), _utc(end)
         i = max(0, bisect.bisect_right(self.times, a) - 1)
-        return [(t, v) for t, v in zip(self.times[i:], self.values[i:]) if t <= b]
+        return [(t, v) for t, v in zip(self.times[i:], self.values[i:], strict=False) if t <= b]
 
 
 # -- building and validating ------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def make_series(points: list[tuple[datetime, float]], identity: SeriesIdentity,
             raise WattprintError(f"intensity series {name}: timestamps not in order at point {i + 1} "
                                  f"({times[i].isoformat()} after {times[i - 1].isoformat()})",
                                  "sort the series by time")
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
     step = float(step_s) if step_s else (statistics.median(gaps) if gaps else 3600.0)
     if step <= 0:
         raise WattprintError(f"intensity series {name}: step must be positive", "")

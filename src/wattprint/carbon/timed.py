@@ -149,8 +149,8 @@ def best_start(series: IntensitySeries, energy_wh: float, duration_s: float, wit
     if energy_wh < 0 or duration_s <= 0 or within_s <= 0:
         raise WattprintError("energy must be >= 0, duration and horizon > 0", "e.g. --energy 12kWh --duration 3h")
     if duration_s > within_s:
-        raise WattprintError(f"the job ({duration_s / 3600:.3g} h) is longer than the horizon ({within_s / 3600:.3g} h)",
-                             "widen --within or shorten --duration")
+        raise WattprintError(f"the job ({duration_s / 3600:.3g} h) is longer than the horizon "
+                             f"({within_s / 3600:.3g} h)", "widen --within or shorten --duration")
     t0 = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).timestamp()
     ts = [t.timestamp() for t in series.times]
     cover_end = ts[-1] + series.step_s
@@ -188,7 +188,8 @@ def profile_over(series: IntensitySeries, start: datetime, days: int) -> Intensi
     day0 = start.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     base = series.times[0]
     offsets = [(t - base) for t in series.times]
-    points = [(day0 + timedelta(days=d) + off, v) for d in range(days) for off, v in zip(offsets, series.values)]
+    points = [(day0 + timedelta(days=d) + off, v) for d in range(days)
+              for off, v in zip(offsets, series.values, strict=True)]
     return make_series(points, series.identity, step_s=series.step_s)
 
 
@@ -235,3 +236,50 @@ def attribute(windows: list[tuple[EnergyReport, int]], average: CarbonInfo, *, s
         reason = (f"time-resolved carbon not computed ({exc.message}); carbon uses the flat factor "
                   f"{average.intensity_g_per_kwh:g} g/kWh (region {average.region})")
         return None, reason
+
+
+class ProfileSlot(BaseModel):
+    """One slot of a typical day under a uniform load: its intensity, kWh and g CO2e per day."""
+
+    start: str = Field(description="HH:MM UTC")
+    hours: float
+    g_per_kwh: float
+    kwh_per_day: float
+    g_co2e_per_day: float
+
+
+class ProfileProjection(BaseModel):
+    """Energy spread uniformly over the day, carbon slot by slot; ``factor`` holds the resulting mean."""
+
+    factor: CarbonInfo
+    slots: list[ProfileSlot]
+    cleanest: ProfileSlot
+    dirtiest: ProfileSlot
+
+
+def profile_factor(series: IntensitySeries, kwh_per_day: float, pue: float = 1.0) -> ProfileProjection:
+    """The time-averaged factor of ``series`` for a load constant over time, and (for a typical day) each slot.
+
+    With a uniform load, the daily grams are the sum over slots of (kWh in the slot x its
+    intensity), which equals kWh x the series' time-average; the slots show where they come from.
+    """
+    pue = check_pue(pue)
+    mean = daily_mean(series)
+    ident = series.identity
+    factor = CarbonInfo(intensity_g_per_kwh=mean, region=ident.region, pue=pue, scope=ident.scope,
+                        source=f"time-average of intensity series {ident.label()} ({ident.origin}); "
+                               "load assumed uniform over time")
+    total_s = (series.end - series.start).total_seconds()
+    slots = []
+    if ident.kind == "profile":
+        ends = series.times[1:] + [series.end]
+        for t, e, v in zip(series.times, ends, series.values, strict=False):
+            hours = (e - t).total_seconds() / 3600.0
+            share = hours * 3600.0 / total_s
+            slots.append(ProfileSlot(start=f"{t:%H:%M}", hours=hours, g_per_kwh=v, kwh_per_day=kwh_per_day * share,
+                                     g_co2e_per_day=kwh_per_day * share * v * pue))
+    if not slots:  # a dated series: one slot, its mean
+        slots = [ProfileSlot(start=f"{series.start:%H:%M}", hours=total_s / 3600.0, g_per_kwh=mean,
+                             kwh_per_day=kwh_per_day, g_co2e_per_day=kwh_per_day * mean * pue)]
+    return ProfileProjection(factor=factor, slots=slots, cleanest=min(slots, key=lambda s: s.g_per_kwh),
+                             dirtiest=max(slots, key=lambda s: s.g_per_kwh))

@@ -150,3 +150,18 @@ def format_count(n: float, digits: int = 5) -> str:
         if abs(n) >= factor:
             return f"{n / factor:.{digits}g} {word}"
     return f"{n:.{digits}g}"
+
+
+#: seconds per duration unit
+DURATION_UNITS: dict[str, float] = {
+    "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0,
+    "d": 86400.0, "day": 86400.0, "days": 86400.0,
+}  # fmt: skip
+
+
+def parse_duration(value: str | float | int, what: str = "duration") -> float:
+    """Seconds from ``"3h"``, ``"90min"``, ``"2d"``, ``"3600s"``; a bare number is hours. Must be > 0."""
+    seconds = _parse_quantity(value, DURATION_UNITS, "h", what, "3h, 90min, 2d", "s, min, h or d", "duration")
+    if seconds <= 0:
+        raise WattprintError(f"{what} must be more than zero", "e.g. 3h")
+    return seconds

@@ -87,6 +87,17 @@ def _projection_table(p: Any) -> Table:
     return t
 
 
+def _profile_table(h: Any) -> Table:
+    t = Table(title="Intensity of each hour (typical day, UTC; load uniform over the day)", title_justify="left")
+    for col in ("from", "g CO2e/kWh", "kWh per day", "kg CO2e per day"):
+        t.add_column(col, justify="right")
+    for s in h.slots:
+        t.add_row(s.start, _num(s.g_per_kwh), _num(s.kwh_per_day), _num(s.g_co2e_per_day / 1000.0))
+    t.caption = (f"daily mean {_num(h.factor.intensity_g_per_kwh)} g/kWh; cleanest {h.cleanest.start} "
+                 f"({_num(h.cleanest.g_per_kwh)}), dirtiest {h.dirtiest.start} ({_num(h.dirtiest.g_per_kwh)})")
+    return t
+
+
 def _equivalents_table(eqs: list[Any], title: str) -> Table:
     t = Table(title=title, title_justify="left")
     t.add_column("equivalent")
@@ -125,6 +136,8 @@ def project_cmd(
     intensity: float = INTENSITY_OPTION,
     pue: float = PUE_OPTION,
     wue: float = typer.Option(None, "--wue", help="Site water per IT kWh (L/kWh); adds a water column."),
+    profile: str = typer.Option(None, "--profile", help="Intensity of each hour: a typical-day CSV (hour,g_per_kwh; "
+                                "UTC) or a dated series; load assumed uniform over the day."),
     db: str = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -133,7 +146,17 @@ def project_cmd(
     from wattprint.carbon.units import format_count, parse_energy, parse_rate
 
     wh_q, note, run_factor = _energy_per_query(energy, energy_per_1k, run_id, db)
-    if region is None and intensity is None and run_factor is not None:
+    hourly = None
+    if profile is not None:
+        if intensity is not None:
+            raise WattprintError("give --profile or --intensity, not both", "the profile sets the intensity")
+        from wattprint.carbon.series import read_profile_file
+        from wattprint.carbon.timed import profile_factor
+
+        kwh_day = wh_q * parse_rate(rate, what="--rate") / 1000.0 if rate else 0.0
+        hourly = profile_factor(read_profile_file(profile, region=region or ""), kwh_day, pue)
+        factor = hourly.factor
+    elif region is None and intensity is None and run_factor is not None:
         factor = run_factor.model_copy(update={"pue": pue}) if pue != 1.0 else run_factor
         note += "; carbon factor: the run's own"
     else:
@@ -153,11 +176,18 @@ def project_cmd(
         return
     p = project(wh_q, parse_rate(rate, what="--rate"), factor, days, training_wh, wue, energy_note=note)
     if as_json:
-        print_json(p)
+        doc = p.model_dump(mode="json")
+        if hourly is not None:
+            doc["profile"] = hourly.model_dump(mode="json")
+        print_json(doc)
         return
+    if hourly is not None:
+        console.print(_profile_table(hourly))
     console.print(_projection_table(p))
     console.print(f"[dim]energy:[/] {note}")
-    console.print(f"[dim]carbon factor:[/] {_factor_line(p.factor)}")
+    from rich.markup import escape
+
+    console.print(f"[dim]carbon factor:[/] {escape(_factor_line(p.factor))}")
     console.print(_equivalents_table(p.equivalents, f"Equivalents of the {p.horizon_days:g}-day total"))
     if p.breakeven is not None:
         b = p.breakeven

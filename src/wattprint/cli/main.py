@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "report_cmd",
     "import_cmd",
     "sweep_cmd",
+    "when_cmd",
 )
 
 err_console = Console(stderr=True, highlight=False)

@@ -25,6 +25,24 @@ def _recarbon(runs, region: str | None, intensity: float | None, pue: float | No
     return recompute_carbon(runs, carbon_factor(region=region, intensity=intensity, pue=pue or 1.0))
 
 
+def _timed(runs, series_file: str, region: str | None):
+    """Copies of ``runs`` with carbon recomputed hour by hour from ``series_file`` (a fallback stated per run)."""
+    from wattprint.carbon import resolve_factor
+    from wattprint.carbon.series import read_series_file
+    from wattprint.carbon.timed import attribute
+
+    series = read_series_file(series_file, region=region or "")
+    out = []
+    for r in runs:
+        if r.status != "ok" or not r.repeats:
+            out.append(r)
+            continue
+        flat = r.carbon or resolve_factor()
+        timed, reason = attribute([(x.energy, x.inferences) for x in r.repeats], flat, series=series)
+        out.append(r.model_copy(update={"carbon_timed": timed, "carbon_fallback": reason}))
+    return out
+
+
 def report_cmd(
     db: str = DB_OPTION,
     task: str = typer.Option(None, "--task", help="Only this task."),
@@ -33,6 +51,8 @@ def report_cmd(
     intensity: float = typer.Option(None, "--intensity", help="Recompute carbon with this g CO2e/kWh."),
     region: str = typer.Option(None, "--region", help="Recompute carbon with this region's intensity."),
     pue: float = typer.Option(None, "--pue", help="PUE for the recomputed carbon (default 1.0)."),
+    intensity_series: str = typer.Option(None, "--intensity-series",
+                                         help="Recompute carbon with the intensity of each run's hours (CSV/JSON)."),
     top: int = typer.Option(5, "--top", help="Leaderboard rows per task in the terminal (0 = all)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -45,6 +65,8 @@ def report_cmd(
         raise WattprintError(f"no successful runs{what} in {path}",
                              "run a benchmark (wattprint run ...) or import logs (wattprint import codecarbon ...)")
     runs = _recarbon(runs, region, intensity, pue)
+    if intensity_series:
+        runs = _timed(runs, intensity_series, region)
     data = build_report(runs)
     out = None
     if html:
@@ -55,11 +77,19 @@ def report_cmd(
         doc = data.to_dict()
         doc["db"] = str(path)
         doc["html"] = str(out) if out else None
+        if intensity_series:
+            doc["time_resolved"] = [
+                {"run_id": r.run_id, "carbon_timed": r.carbon_timed.model_dump(mode="json") if r.carbon_timed else None,
+                 "carbon_fallback": r.carbon_fallback} for r in runs if r.status == "ok"]
         print_json(doc)
         return
     from wattprint.report.terminal import print_report
 
     print_report(data, console, top=top)
+    if intensity_series:
+        from wattprint.report.timed import print_timed
+
+        print_timed([r for r in runs if r.status == "ok"], console)
     if out:
         console.print(f"HTML report: [bold]{out}[/]")
 

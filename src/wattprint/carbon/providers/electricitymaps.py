@@ -65,7 +65,8 @@ def fetch(zone: str, kind: str = "history", start: datetime | None = None, end: 
             continue
         points.append((parse_time(field(row, "datetime", NAME), where), value))
         scopes.add(str(row.get("emissionFactorType", "")) if isinstance(row, dict) else "")
-    scope = "life-cycle" if scopes == {"lifecycle"} else ("direct" if scopes == {"direct"} else ",".join(sorted(scopes)))
+    named = {"lifecycle": "life-cycle", "direct": "direct"}
+    scope = ",".join(sorted(named.get(x, x) for x in scopes))
     identity = SeriesIdentity(
         source=NAME, region=zone, signal="average", scope=scope, origin=url, sha256=points_digest(points),
         fetched_at=now, kind="latest" if kind == "latest" else ("forecast" if kind == "forecast" else "history"),

@@ -1,0 +1,57 @@
+"""Time-resolved carbon in the terminal: per run, the flat figure and the one that follows the clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from wattprint.results.schema import RunResult
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """Unicode bars scaled between the smallest and largest value (intensity over a run's time)."""
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    if hi - lo <= 0:
+        return _BARS[3] * len(values)
+    return "".join(_BARS[min(7, int((v - lo) / (hi - lo) * 8))] for v in values)
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def print_timed(runs: list[RunResult], console: Any) -> None:
+    """A table: run, task, model, g/1k at the flat factor, g/1k time-resolved, intensity met, its trace."""
+    t = Table(title="Carbon with the intensity each run met (g CO2e per 1,000 inferences)", title_justify="left")
+    for col, just in (("run", "left"), ("task", "left"), ("model", "left"), ("flat g/1k", "right"),
+                      ("timed g/1k", "right"), ("diff", "right"), ("g/kWh met", "right"),
+                      ("intensity over run", "left")):
+        t.add_column(col, justify=just, overflow="fold")
+    notes = []
+    series = None
+    for r in runs:
+        tc = r.carbon_timed
+        if tc is None:
+            if r.carbon_fallback:
+                notes.append(f"{r.run_id[:8]}: {r.carbon_fallback}")
+            continue
+        series = tc.series
+        diff = None
+        if tc.g_co2e_per_1k is not None and tc.average_g_co2e_per_1k:
+            diff = tc.g_co2e_per_1k / tc.average_g_co2e_per_1k - 1.0
+        trace = [p.g_per_kwh for p in tc.trace]
+        spark = sparkline(trace) + f" {min(trace):.0f}-{max(trace):.0f}" if len(trace) > 1 else "one value"
+        t.add_row(r.run_id[:8], escape(r.config.task), escape(r.config.model), _num(tc.average_g_co2e_per_1k),
+                  _num(tc.g_co2e_per_1k), "-" if diff is None else f"{diff:+.0%}", _num(tc.mean_intensity_g_per_kwh),
+                  spark)
+    if series is not None:
+        t.caption = f"series: {series.label()} {series.origin}"
+        console.print(t)
+    for n in notes:
+        console.print(f"[yellow]note:[/] {escape(n)}")
