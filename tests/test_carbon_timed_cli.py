@@ -138,3 +138,30 @@ def test_run_rejects_a_bad_series_before_any_work(tmp_path, capsys, monkeypatch)
     code, _, err = cli(capsys, "run", *FAKE, "--carbon-source", "nowhere:X")
     assert code != 0 and "unknown carbon source" in err
     assert not (tmp_path / "wattprint.db").exists()
+
+
+def test_html_report_plots_the_intensity_a_long_run_met(tmp_path):
+    from wattprint.carbon import resolve_factor
+    from wattprint.carbon.series import read_series_file
+    from wattprint.carbon.timed import time_resolved
+    from wattprint.energy.types import ComponentEnergy, EnergyReport, Method, Provenance
+    from wattprint.report.html import write_html_report
+    from wattprint.results.schema import RepeatResult, RunConfig, RunResult, Summary
+
+    t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    p = tmp_path / "s.csv"
+    p.write_text("timestamp,g_per_kwh\n" + "".join(f"{(t0 + timedelta(hours=i)).isoformat()},{v}\n"
+                                                     for i, v in enumerate([100, 300, 500])))
+    prov = Provenance(source="rapl", method=Method.COUNTER, uncertainty_low=-0.05, uncertainty_high=0.05)
+    reps = [RepeatResult(index=i, inferences=1000, energy=EnergyReport(
+        name=f"repeat {i}", start_unix_s=(t0 + timedelta(hours=i)).timestamp(), duration_s=3600,
+        components=[ComponentEnergy(component="cpu:0", joules=3600.0, provenance=prov)])) for i in range(3)]
+    flat = resolve_factor()
+    r = RunResult(config=RunConfig(task="text-classification", model="<b>evil</b>", n=1000, repeats=3),
+                  repeats=reps, summary=Summary.from_repeats(reps), carbon=flat)
+    r.carbon_timed = time_resolved([(x.energy, x.inferences) for x in reps], read_series_file(p), average=flat)
+    assert r.carbon_timed.g_co2e_per_1k == pytest.approx((100 + 300 + 500) / 3 / 1000)  # 1 Wh per 1,000 each
+    out = write_html_report([r], tmp_path / "r.html")
+    page = out.read_text()
+    assert "Carbon with the intensity of each run&#x27;s hours" in page or "intensity of each run" in page
+    assert '"plot-timed"' in page and "<b>evil</b>" not in page

@@ -48,6 +48,7 @@ class ReportData:
     carbon_factors: list[dict[str, Any]]
     equivalents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     equivalents_note: str = ""
+    timed: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +73,7 @@ class ReportData:
             "carbon_factors": self.carbon_factors,
             "equivalents": self.equivalents,
             "equivalents_note": self.equivalents_note,
+            "time_resolved_carbon": self.timed,
         }
 
 
@@ -163,4 +165,25 @@ def build_report(results: Sequence[RunResult], families: Sequence[str] = DEFAULT
         carbon_factors=_carbon_factors(ok),
         equivalents=eqs,
         equivalents_note=note,
+        timed=_timed(ok),
     )
+
+
+def _timed(runs: Sequence[RunResult]) -> list[dict[str, Any]]:
+    """Runs with time-resolved carbon: flat vs timed g CO2e per 1,000, intensity met, the series and its trace."""
+    out = []
+    for r in runs:
+        t = r.carbon_timed
+        if t is None:
+            continue
+        out.append({
+            "run_id": r.run_id, "task": r.config.task, "model": r.config.model,
+            "flat_g_per_1k": t.average_g_co2e_per_1k, "timed_g_per_1k": t.g_co2e_per_1k,
+            "flat_intensity_g_per_kwh": t.average_intensity_g_per_kwh,
+            "mean_intensity_g_per_kwh": t.mean_intensity_g_per_kwh, "span_s": t.span_s,
+            "series": t.series.label(), "origin": t.series.origin,
+            "start": t.windows[0].start.isoformat() if t.windows else None,
+            "end": t.windows[-1].end.isoformat() if t.windows else None,
+            "trace": [[p.t.isoformat(), p.g_per_kwh] for p in t.trace],
+        })
+    return out

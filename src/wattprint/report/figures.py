@@ -157,3 +157,25 @@ def multi_purpose(d: ReportData) -> dict[str, Any] | None:
         barmode="group", yaxis=_axis("Wh per 1,000 inferences (log)", log=True), xaxis=_axis(""),
         margin={"l": 70, "r": 20, "t": 30, "b": 90},
     )}
+
+
+def intensity_over_runs(d: ReportData) -> dict[str, Any] | None:
+    """Grid intensity (g CO2e/kWh) over each run's time, for runs whose time met two or more series points."""
+    traces = []
+    for row in d.timed:
+        if len(row["trace"]) < 2:
+            continue
+        # a step series holds each value until the next point: draw it as steps, ending at the run's end
+        xs = [t for t, _ in row["trace"]] + [row["end"]]
+        ys = [v for _, v in row["trace"]] + [row["trace"][-1][1]]
+        traces.append({
+            "type": "scatter", "mode": "lines", "line": {"shape": "hv"},
+            "name": escape(f"{row['task']} / {row['model']} ({row['run_id'][:8]})"),
+            "x": xs, "y": ys,
+            "hovertemplate": "%{x}<br>%{y:.4g} g CO2e/kWh<extra></extra>",
+        })
+    if not traces:
+        return None
+    return {"data": traces, "layout": _layout(
+        yaxis=_axis("grid intensity (g CO2e/kWh)"), xaxis=_axis("time (UTC)"),
+    )}

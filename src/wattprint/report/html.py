@@ -242,6 +242,23 @@ def _provenance(d: ReportData) -> str:
     )
 
 
+def _timed_section(d: ReportData, plot: str) -> str:
+    """Carbon with the intensity each run met, next to the flat factor's; the intensity over the runs' time."""
+    if not d.timed:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(r['run_id'][:8])}</td><td>{escape(r['task'])}</td><td>{escape(r['model'])}</td>"
+        f"<td class='num'>{sig(r['flat_g_per_1k']) if r['flat_g_per_1k'] is not None else '-'}</td>"
+        f"<td class='num'>{sig(r['timed_g_per_1k']) if r['timed_g_per_1k'] is not None else '-'}</td>"
+        f"<td class='num'>{sig(r['mean_intensity_g_per_kwh'])}</td><td>{escape(r['series'])}</td></tr>"
+        for r in d.timed)
+    return ("<h3>Carbon with the intensity of each run's hours</h3><p class='lede'>g CO2e per 1,000 inferences at "
+            "the flat factor and with the intensity series, energy spread evenly over each measured window.</p>"
+            + plot + "<table><thead><tr><th>run</th><th>task</th><th>model</th><th class='num'>flat g/1k</th>"
+            "<th class='num'>timed g/1k</th><th class='num'>g/kWh met</th><th>series</th></tr></thead><tbody>"
+            + rows + "</tbody></table>")
+
+
 def render_html(d: ReportData, title: str = "wattprint report") -> str:
     """The whole page as one string."""
     plotly_js = _plotly_js()
@@ -252,6 +269,7 @@ def render_html(d: ReportData, title: str = "wattprint report") -> str:
         ("plot-params", figures.energy_vs_parameters(d), "no runs with a known parameter count"),
         ("plot-length", figures.energy_vs_length(d), "no generation runs with output token counts"),
         ("plot-multi", figures.multi_purpose(d), "no task and dataset with both multi-purpose and task-specific runs"),
+        ("plot-timed", figures.intensity_over_runs(d), "no run spans more than one point of its intensity series"),
     ):
         html_block, f = _plot(div_id, fig, empty)
         blocks[div_id] = html_block
@@ -310,7 +328,7 @@ def render_html(d: ReportData, title: str = "wattprint report") -> str:
         "multi_table": _multi_table(d),
         "equivalents": _equivalents(d),
         "labels": _labels(d.leaderboard),
-        "provenance": _provenance(d),
+        "provenance": _provenance(d) + _timed_section(d, blocks["plot-timed"]),
         "plot_script": plot_script,
     }
     return Template(_asset("page.html")).substitute(subs)
