@@ -129,7 +129,7 @@ def test_planner_states_a_short_forecast_and_refuses_an_uncovered_now():
     plan = best_start(s, 1000, 3600, 24 * 3600, now=T0)
     assert plan.best.start == T0 + timedelta(hours=1) and "later starts were not considered" in plan.note
     with pytest.raises(WattprintError, match="does not cover"):
-        best_start(s, 1000, 3600, 24 * 3600, now=T0 - timedelta(hours=1))
+        best_start(s, 1000, 3600, 24 * 3600, now=T0 - timedelta(hours=2))
     with pytest.raises(WattprintError, match="longer than the horizon"):
         best_start(s, 1000, 5 * 3600, 3600, now=T0)
 

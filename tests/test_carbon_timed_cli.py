@@ -165,3 +165,29 @@ def test_html_report_plots_the_intensity_a_long_run_met(tmp_path):
     page = out.read_text()
     assert "Carbon with the intensity of each run&#x27;s hours" in page or "intensity of each run" in page
     assert '"plot-timed"' in page and "<b>evil</b>" not in page
+
+
+def test_when_with_a_live_forecast_from_a_fake_uk_server(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("httpx")
+    from fakes_http import FakeServer
+
+    monkeypatch.setenv("WATTPRINT_CACHE", str(tmp_path / "cache"))
+    now = datetime(2026, 3, 1, 10, 10, tzinfo=timezone.utc)
+    start = now.replace(minute=0)
+    vals = [250] * 10 + [60] * 6 + [250] * 32  # 48 half-hours; 15:00-18:00 at 60
+    server = FakeServer()
+    try:
+        server.route(f"/intensity/{start:%Y-%m-%dT%H:%MZ}/fw24h", {"data": [
+            {"from": f"{start + timedelta(minutes=30 * i):%Y-%m-%dT%H:%MZ}",
+             "to": f"{start + timedelta(minutes=30 * i + 30):%Y-%m-%dT%H:%MZ}",
+             "intensity": {"forecast": v, "actual": None, "index": "low"}} for i, v in enumerate(vals)]})
+        monkeypatch.setenv("WATTPRINT_UKGRID_URL", server.url)
+        code = main(["when", "--energy", "3kWh", "--duration", "3h", "--carbon-source", "uk",
+                     "--now", now.isoformat(), "--json"])
+        out, err = capsys.readouterr()
+    finally:
+        server.close()
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["best"]["start"].startswith("2026-03-01T15:00") and plan["best"]["g_co2e"] == pytest.approx(3 * 60)
+    assert plan["series"]["source"] == "uk-carbon-intensity" and plan["series"]["kind"] == "forecast"

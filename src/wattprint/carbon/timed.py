@@ -154,14 +154,17 @@ def best_start(series: IntensitySeries, energy_wh: float, duration_s: float, wit
     t0 = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).timestamp()
     ts = [t.timestamp() for t in series.times]
     cover_end = ts[-1] + series.step_s
+    note = ""
+    if ts[0] - series.step_s <= t0 < ts[0]:  # a forecast that starts at the next period
+        note = f"the series starts at {series.times[0]:%Y-%m-%d %H:%MZ}, taken as 'now'; "
+        t0 = ts[0]
     if t0 < ts[0] or t0 + duration_s > cover_end:
         raise WattprintError(
             f"the series ({series.identity.label()}) does not cover a {duration_s / 3600:.3g} h job starting now",
             "use a forecast that starts before now, or a typical-day profile (--profile)")
     last = min(t0 + within_s, cover_end) - duration_s
-    note = ""
     if t0 + within_s > cover_end:
-        note = (f"the series ends at {datetime.fromtimestamp(cover_end, timezone.utc):%Y-%m-%d %H:%MZ}; "
+        note += (f"the series ends at {datetime.fromtimestamp(cover_end, timezone.utc):%Y-%m-%d %H:%MZ}; "
                 "later starts were not considered")
     starts = [t0] + [t for t in ts if t0 < t <= last]
     if last > t0 and last not in starts:
