@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from fakes_energy import FakeGpu, FakeNvmlError, fake_pynvml
 
 ROOT = Path(__file__).resolve().parents[1]
