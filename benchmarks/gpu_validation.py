@@ -421,13 +421,12 @@ def step_study_tasks(ctx: Context) -> dict[str, Any]:
         if left < 20:
             settings[task] = "not run: out of time"
             continue
-        cfg = d.demo_config(task).model_copy(update={
+        base = d.demo_config(task)
+        cfg = base.model_copy(update={
             "device": "cuda", "n": max(1, STUDY_N[task] // (10 if ctx.quick else 1)), "repeats": 2,
             "warmup": 2, "idle_s": 2.0, "dtype": "float16" if task == "text-to-image" else "float32",
+            "task_options": dict(TEXT_TO_IMAGE) if task == "text-to-image" else dict(base.task_options),
         })
-        if task == "text-to-image":
-            cfg.task_options = dict(TEXT_TO_IMAGE)
-        cfg.config_hash = ""
         settings[task] = {"n": cfg.n, "repeats": cfg.repeats, "model": cfg.model, "options": cfg.task_options}
         results.append(run_in_subprocess(cfg, timeout_s=min(STUDY_TASK_TIMEOUT_S * (3 if task == "text-to-image"
                                                                                  else 1), left)))
