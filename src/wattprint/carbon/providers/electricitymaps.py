@@ -17,7 +17,7 @@ from wattprint.carbon.series import IntensitySeries, SeriesIdentity, make_series
 from wattprint.errors import WattprintError
 
 NAME = "electricitymaps"
-DEFAULT_URL = "https://api.electricitymap.org"
+DEFAULT_URL = "https://api.electricitymaps.com"
 TOKEN_ENV = "ELECTRICITYMAPS_TOKEN"
 URL_ENV = "WATTPRINT_ELECTRICITYMAPS_URL"
 
@@ -54,6 +54,8 @@ def fetch(zone: str, kind: str = "history", start: datetime | None = None, end: 
     url = f"{base}/v3/carbon-intensity/{endpoint}"
     ttl = 900.0 if kind != "history" else 3600.0
     doc = get_json(NAME, url, params=params, headers=headers, timeout_s=timeout_s, ttl_s=ttl, token_hint=hint)
+    if kind != "latest" and isinstance(doc, dict) and key not in doc:
+        key = next((k for k in ("data", "history", "forecast") if k in doc), key)  # past-range answers "data"
     rows = [doc] if kind == "latest" else field(doc, key, NAME)
     if not isinstance(rows, list):
         raise WattprintError(f"{NAME}: unexpected answer ({key!r} is not a list)", "use a series file meanwhile")
