@@ -23,15 +23,14 @@ def sparkline(values: list[float]) -> str:
 
 
 def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.4g}"
+    return "-" if x is None else f"{x:.3g}"
 
 
 def print_timed(runs: list[RunResult], console: Any) -> None:
     """A table: run, task, model, g/1k at the flat factor, g/1k time-resolved, intensity met, its trace."""
     t = Table(title="Carbon with the intensity each run met (g CO2e per 1,000 inferences)", title_justify="left")
-    for col, just in (("run", "left"), ("task", "left"), ("model", "left"), ("flat g/1k", "right"),
-                      ("timed g/1k", "right"), ("diff", "right"), ("g/kWh met", "right"),
-                      ("intensity over run", "left")):
+    for col, just in (("run", "left"), ("task / model", "left"), ("flat", "right"), ("timed", "right"),
+                      ("diff", "right"), ("g/kWh met", "right"), ("intensity met", "left")):
         t.add_column(col, justify=just, overflow="fold")
     notes = []
     series = None
@@ -47,11 +46,12 @@ def print_timed(runs: list[RunResult], console: Any) -> None:
             diff = tc.g_co2e_per_1k / tc.average_g_co2e_per_1k - 1.0
         trace = [p.g_per_kwh for p in tc.trace]
         spark = sparkline(trace) + f" {min(trace):.0f}-{max(trace):.0f}" if len(trace) > 1 else "one value"
-        t.add_row(r.run_id[:8], escape(r.config.task), escape(r.config.model), _num(tc.average_g_co2e_per_1k),
+        t.add_row(r.run_id[:6], escape(f"{r.config.task} / {r.config.model}"), _num(tc.average_g_co2e_per_1k),
                   _num(tc.g_co2e_per_1k), "-" if diff is None else f"{diff:+.0%}", _num(tc.mean_intensity_g_per_kwh),
                   spark)
     if series is not None:
-        t.caption = f"series: {series.label()} {series.origin}"
+        t.caption = escape(f"flat: the yearly/average factor; timed: the series' hours. Series: {series.label()} "
+                           f"{series.origin}")
         console.print(t)
     for n in notes:
         console.print(f"[yellow]note:[/] {escape(n)}")
