@@ -334,8 +334,13 @@ def read_profile_file(path: str | Path, region: str = "", interpolation: Interpo
     p = Path(path).expanduser()
     if not p.is_file():
         raise WattprintError(f"profile file {str(p)!r} not found", "a CSV with columns hour,g_per_kwh")
-    raw = p.read_bytes()[: MAX_FILE_BYTES + 1]
-    text = raw.decode("utf-8-sig", errors="replace")
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise WattprintError(f"profile file {p.name!r} is over {MAX_FILE_BYTES >> 20} MiB", "a day is 24-288 rows")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise WattprintError(f"profile file {p.name!r} is not UTF-8 text", "save it as UTF-8 CSV") from None
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None) or []
     low = [h.strip().lower() for h in header]
