@@ -1,46 +1,111 @@
-"""SQLite result store: one row per run, the full JSON document alongside.
+"""SQLite result store: typed columns for what is filtered and aggregated, the document beside.
 
-WAL mode; every write is one transaction, so an interrupted run leaves either a
-whole result or none. The path is ``--db``, else ``$WATTPRINT_DB``, else
-``./wattprint.db``.
+One row per run. The columns hold what queries filter, group and aggregate (task,
+model, dataset, hardware, origin, status, Wh per 1,000 inferences and its interval,
+energy per component family, duration per inference, inferences, parameters, the
+carbon factor); the full :class:`RunResult` JSON document is kept beside them,
+zlib-compressed against a shared dictionary (``codecs``), for what is only shown.
+Repeated text is stored once: carbon factors (all but the intensity) in ``carbon_factors``, the names and
+provenance labels of a run's detail in ``shapes`` (see :mod:`wattprint.results.columns`).
+
+The store *layout* is versioned apart from the document schema, in
+``PRAGMA user_version``: 0 is the first layout (``runs`` with the JSON text beside a
+few columns), :data:`LAYOUT_VERSION` is this one. An older store is migrated in
+place on first open, in one transaction (every row re-read and re-written; any
+unreadable row aborts the migration and leaves the store as it was); a store of a
+newer layout is refused with a clear message, never misread.
+
+WAL mode; every write is one transaction, so an interrupted run or import (a
+signal, a full disk) leaves either all of its results or none. The path is
+``--db``, else ``$WATTPRINT_DB``, else ``./wattprint.db``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from wattprint.carbon.factor import CarbonInfo
 from wattprint.errors import WattprintError
+from wattprint.results.columns import RunColumns, RunShape, hardware_of, shape_of
 from wattprint.results.schema import RunResult
 
 DEFAULT_DB = "wattprint.db"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id      TEXT PRIMARY KEY,
-    config_hash TEXT NOT NULL,
-    status      TEXT NOT NULL,
-    origin      TEXT NOT NULL,
-    task        TEXT NOT NULL,
-    model       TEXT NOT NULL,
-    dataset     TEXT NOT NULL,
-    started_at  TEXT NOT NULL,
-    wh_per_1k   REAL,
-    doc         TEXT NOT NULL
+#: the store layout written by this code (PRAGMA user_version); the document schema is versioned apart
+LAYOUT_VERSION = 1
+#: runs written per executemany inside a put_many transaction (memory stays flat for any count)
+BATCH = 2000
+#: a put_many of at least this many runs trains a new compression dictionary on its first document
+NEW_CODEC_AT = 64
+
+_LAYOUT = """
+CREATE TABLE runs (
+    run_id           TEXT PRIMARY KEY,
+    config_hash      TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    origin           TEXT NOT NULL,
+    task             TEXT NOT NULL,
+    model            TEXT NOT NULL,
+    dataset          TEXT NOT NULL,
+    dataset_config   TEXT,
+    hardware         TEXT NOT NULL,
+    started_at       TEXT NOT NULL,
+    wh_per_1k        REAL,
+    wh_ci95_low      REAL,
+    wh_ci95_high     REAL,
+    bounds_low       REAL,
+    bounds_high      REAL,
+    measured_share   REAL,
+    cpu_wh_per_1k    REAL,
+    gpu_wh_per_1k    REAL,
+    ram_wh_per_1k    REAL,
+    s_per_inference  REAL,
+    inferences       INTEGER NOT NULL,
+    parameters       INTEGER,
+    output_tokens_pi REAL,
+    intensity_g_per_kwh REAL,
+    pue              REAL,
+    factor_id        INTEGER,
+    audited_share    REAL NOT NULL,
+    shape_id         INTEGER NOT NULL,
+    shape_values     BLOB NOT NULL,
+    codec_id         INTEGER NOT NULL,
+    doc              BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS runs_hash ON runs(config_hash, status);
-CREATE INDEX IF NOT EXISTS runs_task ON runs(task, model);
+CREATE TABLE carbon_factors (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE);
+CREATE TABLE shapes (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE);
+CREATE TABLE codecs (id INTEGER PRIMARY KEY, zdict BLOB NOT NULL);
+CREATE INDEX runs_hash ON runs(config_hash, status);
+CREATE INDEX runs_task ON runs(task, model);
 """
+_COLS = 31
+_INSERT = f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * _COLS)})"
 
 
 def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
     """``db`` if given, else ``$WATTPRINT_DB``, else ``./wattprint.db``."""
     return Path(db or os.environ.get("WATTPRINT_DB") or DEFAULT_DB)
+
+
+def _family_sums(comps: dict[str, float]) -> tuple[float | None, float | None, float | None]:
+    """Wh per 1,000 of the cpu*, gpu* and ram/dram* components (None when the run has none)."""
+    out: dict[str, float] = {}
+    for name, v in comps.items():
+        fam = name.split(":", 1)[0].lower()
+        fam = "ram" if fam in ("ram", "dram") else fam
+        if fam in ("cpu", "gpu", "ram"):
+            out[fam] = out.get(fam, 0.0) + v
+    return out.get("cpu"), out.get("gpu"), out.get("ram")
 
 
 class ResultStore:
@@ -50,15 +115,76 @@ class ResultStore:
         self.path = resolve_db_path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._factor_ids: dict[str, int] = {}
+        self._shape_ids: dict[str, int] = {}
+        self._codecs: dict[int, bytes] = {}
         try:
             self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(_SCHEMA)
+            self._open_layout()
+        except WattprintError:
+            self._conn.close()
+            raise
         except sqlite3.DatabaseError as exc:
             raise WattprintError(
                 f"cannot open result store {self.path}: {exc}",
                 "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path",
             ) from exc
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def _version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_not_newer(self, version: int) -> None:
+        if version > LAYOUT_VERSION:
+            raise WattprintError(
+                f"result store {self.path} has layout v{version}, written by a newer wattprint "
+                f"(this one reads up to v{LAYOUT_VERSION})",
+                "upgrade wattprint (pip install -U wattprint) or use another --db",
+            )
+
+    def _open_layout(self) -> None:
+        version = self._version()
+        self._check_not_newer(version)
+        if version == LAYOUT_VERSION:
+            return
+        with self._tx() as c:
+            version = self._version()  # another process may have migrated meanwhile
+            self._check_not_newer(version)
+            if version == LAYOUT_VERSION:
+                return
+            has_runs = c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'").fetchone()
+            if has_runs:
+                self._migrate_from_0(c)
+            else:
+                for stmt in _LAYOUT.split(";"):
+                    if stmt.strip():
+                        c.execute(stmt)
+            c.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+
+    def _migrate_from_0(self, c: sqlite3.Connection) -> None:
+        """Layout 0 (``runs``: a few text columns and the JSON document) to this layout, every row kept."""
+        cols = {row[1] for row in c.execute("PRAGMA table_info(runs)")}
+        if "doc" not in cols or "run_id" not in cols:
+            raise WattprintError(f"{self.path} has a 'runs' table that is not a wattprint result store",
+                                 "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path")
+        c.execute("ALTER TABLE runs RENAME TO runs_layout0")
+        for idx in ("runs_hash", "runs_task"):
+            c.execute(f"DROP INDEX IF EXISTS {idx}")
+        for stmt in _LAYOUT.split(";"):
+            if stmt.strip():
+                c.execute(stmt)
+        old = c.execute("SELECT COUNT(*) FROM runs_layout0").fetchone()[0]
+        cur = c.execute("SELECT doc FROM runs_layout0 ORDER BY started_at, run_id")
+        self._write(c, (self._parse(doc) for (doc,) in cur), new_codec=old >= NEW_CODEC_AT)
+        new = c.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        if new != old:
+            raise WattprintError(f"migrating {self.path}: {old} runs read, {new} written (duplicate run ids?)",
+                                 "nothing was changed; report this with the store file")
+        c.execute("DROP TABLE runs_layout0")
+
+    # -- plumbing -------------------------------------------------------------------------------
 
     def close(self) -> None:
         self._conn.close()
@@ -74,48 +200,137 @@ class ResultStore:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
-        except BaseException:
+        except BaseException as exc:
             self._conn.execute("ROLLBACK")
+            self._factor_ids.clear()
+            self._shape_ids.clear()
+            self._codecs.clear()
+            if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
+                raise WattprintError(f"result store {self.path}: {exc}; nothing was written",
+                                     "free disk space (or use --db on another disk) and run it again") from exc
             raise
         else:
             self._conn.execute("COMMIT")
 
-    @staticmethod
-    def _row(r: RunResult) -> tuple:
+    def _intern(self, c: sqlite3.Connection, table: str, cache: dict[str, int], doc: str) -> int:
+        got = cache.get(doc)
+        if got is None:
+            c.execute(f"INSERT OR IGNORE INTO {table}(doc) VALUES (?)", (doc,))
+            got = c.execute(f"SELECT id FROM {table} WHERE doc = ?", (doc,)).fetchone()[0]
+            cache[doc] = got
+        return got
+
+    def _zdict(self, codec_id: int) -> bytes:
+        z = self._codecs.get(codec_id)
+        if z is None:
+            row = self._conn.execute("SELECT zdict FROM codecs WHERE id = ?", (codec_id,)).fetchone()
+            if row is None:
+                raise WattprintError(f"result store {self.path} is damaged: compression dictionary {codec_id} "
+                                     "is missing", "restore the file from a backup")
+            z = self._codecs[codec_id] = bytes(row[0])
+        return z
+
+    def _encode(self, codec_id: int, doc: bytes) -> bytes:
+        co = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, self._zdict(codec_id))
+        return co.compress(doc) + co.flush()
+
+    def _decode(self, codec_id: int, blob: bytes) -> str:
+        try:
+            do = zlib.decompressobj(15, self._zdict(codec_id))
+            return (do.decompress(blob) + do.flush()).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError) as exc:
+            raise WattprintError(f"result store {self.path}: a stored document is damaged ({exc})",
+                                 "restore the file from a backup, or delete that run") from exc
+
+    def _row(self, c: sqlite3.Connection, r: RunResult, codec_id: int) -> tuple:
+        s = r.summary
+        factor_id = None
+        if r.carbon is not None:
+            factor = r.carbon.model_dump(mode="json", exclude={"intensity_g_per_kwh"})
+            factor_id = self._intern(c, "carbon_factors", self._factor_ids, json.dumps(factor, sort_keys=True))
+        shape, values = shape_of(r)
+        shape_id = self._intern(c, "shapes", self._shape_ids, json.dumps(shape.to_json()))
+        cpu, gpu, ram = _family_sums(s.components_wh_per_1k) if s else (None, None, None)
+        bounds = s.provenance_bounds_wh_per_1k if s else None
         return (
-            r.run_id,
-            r.config_hash,
-            r.status,
-            r.origin,
-            r.config.task,
-            r.config.model,
-            r.config.dataset,
-            r.started_at.isoformat(),
-            r.summary.wh_per_1k_mean if r.summary else None,
-            r.model_dump_json(),
+            r.run_id, r.config_hash, r.status, r.origin, r.config.task, r.config.model, r.config.dataset,
+            r.config.dataset_config, hardware_of(r), r.started_at.isoformat(),
+            s.wh_per_1k_mean if s else None,
+            s.wh_per_1k_ci95.low if s else None,
+            s.wh_per_1k_ci95.high if s else None,
+            bounds.low if bounds else None,
+            bounds.high if bounds else None,
+            s.measured_share if s else None,
+            cpu, gpu, ram,
+            s.seconds_per_inference if s else None,
+            sum(rep.inferences for rep in r.repeats),
+            r.model_info.parameters if r.model_info else None,
+            s.counts_per_inference.get("output_tokens") if s else None,
+            r.carbon.intensity_g_per_kwh if r.carbon else None,
+            r.carbon.pue if r.carbon else None,
+            factor_id,
+            min(1.0, sum(f.share for f in r.audit)),
+            shape_id, values.tobytes(), codec_id,
+            self._encode(codec_id, r.model_dump_json().encode("utf-8")),
         )
+
+    def _write(self, c: sqlite3.Connection, results: Iterable[RunResult], new_codec: bool) -> int:
+        it = iter(results)
+        first = next(it, None)
+        if first is None:
+            return 0
+        row = c.execute("SELECT MAX(id) FROM codecs").fetchone()
+        codec_id = row[0]
+        if codec_id is None or new_codec:
+            cur = c.execute("INSERT INTO codecs(zdict) VALUES (?)", (first.model_dump_json().encode("utf-8"),))
+            codec_id = cur.lastrowid
+        n = 0
+        chunk: list[RunResult] = [first]
+        while chunk:
+            c.executemany(_INSERT, [self._row(c, r, codec_id) for r in chunk])
+            n += len(chunk)
+            chunk = list(islice(it, BATCH))
+        return n
+
+    # -- public API -----------------------------------------------------------------------------
 
     def put(self, result: RunResult) -> None:
         """Insert or replace one run (one transaction)."""
         self.put_many([result])
 
     def put_many(self, results: Iterable[RunResult]) -> int:
-        """Insert or replace several runs in ONE transaction: all or nothing."""
-        rows = [self._row(r) for r in results]
+        """Insert or replace runs in ONE transaction: all or nothing.
+
+        ``results`` may be a generator: it is consumed in batches of :data:`BATCH`, so
+        memory stays flat however many runs it yields; an exception it raises (a bad
+        row, Ctrl-C) or a full disk rolls everything back.
+        """
+        if not isinstance(results, (list, tuple)):
+            with self._tx() as c:
+                return self._write(c, results, new_codec=True)
         with self._tx() as c:
-            c.executemany("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        return len(rows)
+            return self._write(c, results, new_codec=len(results) >= NEW_CODEC_AT)
 
     def get(self, run_id: str) -> RunResult:
         """One run by id or unique id prefix."""
         rows = self._conn.execute(
-            "SELECT doc FROM runs WHERE run_id LIKE ? LIMIT 2", (run_id + "%",)
+            "SELECT codec_id, doc FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 2",
+            (run_id, run_id + "\U0010ffff"),
         ).fetchall()
         if not rows:
             raise WattprintError(f"no run {run_id!r} in {self.path}", "list runs: wattprint results list")
         if len(rows) > 1:
             raise WattprintError(f"run id prefix {run_id!r} is ambiguous", "give more characters")
-        return self._parse(rows[0][0])
+        return self._parse(self._decode(*rows[0]))
+
+    @staticmethod
+    def _where(**filters: str | None) -> tuple[str, list[str]]:
+        where, args = [], []
+        for col, val in filters.items():
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
+        return (" WHERE " + " AND ".join(where)) if where else "", args
 
     def list(
         self,
@@ -124,17 +339,72 @@ class ResultStore:
         status: str | None = None,
         origin: str | None = None,
     ) -> list[RunResult]:
-        """Runs matching all given filters, oldest first."""
-        where, args = [], []
-        for col, val in (("task", task), ("model", model), ("status", status), ("origin", origin)):
-            if val is not None:
-                where.append(f"{col} = ?")
-                args.append(val)
-        sql = "SELECT doc FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY started_at, run_id"
-        return [self._parse(d) for (d,) in self._conn.execute(sql, args)]
+        """Runs matching all given filters, oldest first (whole documents: see :meth:`columns` at scale)."""
+        where, args = self._where(task=task, model=model, status=status, origin=origin)
+        sql = f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at, run_id"
+        return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, args)]
+
+    def columns(
+        self, task: str | None = None, model: str | None = None, origin: str | None = None
+    ) -> RunColumns:
+        """The usable runs (status ok, with a summary) matching the filters, as :class:`RunColumns`,
+        oldest first (the order of :meth:`list`); ``failed`` counts the others. No document is read."""
+        where, args = self._where(task=task, model=model, origin=origin)
+        cols = RunColumns()
+        cond = "status = 'ok' AND wh_per_1k IS NOT NULL"
+        sql_failed = f"SELECT COUNT(*) FROM runs{where}{' AND' if where else ' WHERE'} NOT ({cond})"
+        cols.failed = self._conn.execute(sql_failed, args).fetchone()[0]
+        factor_ids: dict[int, int] = {}
+        for fid, doc in self._conn.execute("SELECT id, doc FROM carbon_factors ORDER BY id"):
+            factor_ids[fid] = len(cols.factors)
+            cols.factors.append(CarbonInfo(intensity_g_per_kwh=0.0, **json.loads(doc)))
+        shape_ids: dict[int, int] = {}
+        for sid, doc in self._conn.execute("SELECT id, doc FROM shapes ORDER BY id"):
+            shape_ids[sid] = len(cols.shapes)
+            cols.shapes.append(RunShape.from_json(json.loads(doc)))
+        codes: dict[str, dict[str, int]] = {k: {} for k in ("task", "model", "dataset", "hardware", "origin")}
+        lookups = {"task": cols.tasks, "model": cols.models, "dataset": cols.datasets,
+                   "hardware": cols.hardwares, "origin": cols.origins}
+
+        def code(kind: str, value: str) -> int:
+            table = codes[kind]
+            got = table.get(value)
+            if got is None:
+                got = table[value] = len(table)
+                lookups[kind].append(value)
+            return got
+
+        sql = (
+            "SELECT run_id, started_at, task, model, dataset, dataset_config, hardware, origin, wh_per_1k, "
+            "wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, parameters, output_tokens_pi, "
+            f"audited_share, factor_id, intensity_g_per_kwh, shape_id, shape_values FROM runs{where}"
+            f"{' AND' if where else ' WHERE'} {cond} ORDER BY started_at, run_id"
+        )
+        for (run_id, started, task_, model_, dataset, dconf, hw, origin_, wh, lo, hi, blo, bhi, measured,
+             params, tokens, audited, fid, intensity, sid, blob) in self._conn.execute(sql, args):
+            cols.run_id.append(run_id)
+            cols.started_at.append(started)
+            cols.task.append(code("task", task_))
+            cols.model.append(code("model", model_))
+            cols.dataset.append(code("dataset", f"{dataset}:{dconf}" if dconf else dataset))
+            cols.hardware.append(code("hardware", hw))
+            cols.origin.append(code("origin", origin_))
+            cols.wh_per_1k.append(wh)
+            cols.ci95_low.append(lo)
+            cols.ci95_high.append(hi)
+            cols.bounds_low.append(blo)
+            cols.bounds_high.append(bhi)
+            cols.measured_share.append(measured)
+            cols.parameters.append(params)
+            cols.output_tokens_per_inference.append(tokens)
+            cols.audited_share.append(audited)
+            cols.factor.append(-1 if fid is None else factor_ids[fid])
+            cols.intensity.append(0.0 if intensity is None else intensity)
+            cols.shape.append(shape_ids[sid])
+            values = array("d")
+            values.frombytes(blob)
+            cols.shape_values.append(values)
+        return cols
 
     def has_ok(self, config_hash: str) -> bool:
         """True when a successful run with this config hash is stored (for resume)."""

@@ -1,0 +1,143 @@
+"""Stored runs as columns, for analysis at scale (a million runs without a million objects).
+
+:class:`RunColumns` is what :meth:`ResultStore.columns` returns: the usable runs
+(status ``ok`` with a summary) in store order (``started_at``, then ``run_id``),
+one array or list per field, row ``i`` of every column being run ``i``. Text that
+repeats (task, model, dataset, hardware, origin) is dictionary-encoded: a code per
+run and the distinct values once. The figures are the runs' own, bit for bit:
+
+* energy in Wh per 1,000 inferences (``wh_per_1k`` = ``summary.wh_per_1k_mean``,
+  its 95% interval over repeats, its provenance bounds);
+* the carbon factor of each run: its intensity (g CO2e/kWh) in ``intensity``, the rest
+  (region, source, year, scope, PUE) in ``factors[factor[i]]`` (-1 = no factor; the
+  intensity of those shared :class:`CarbonInfo` is 0 and means nothing), so that
+  g CO2e = ``wh / 1000 * pue * intensity``, :meth:`CarbonInfo.grams`'s formula;
+* the variable-shaped detail (components, provenance of every repeat's
+  components, audit flags) as a :class:`RunShape` shared by the runs that have the
+  same names and labels, and the run's numbers in ``shape_values``.
+
+Nothing here imports an engine: the arrays are the standard library's.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+from wattprint.carbon.factor import CarbonInfo
+from wattprint.results.schema import RunResult
+
+__all__ = ["RunColumns", "RunShape", "hardware_of", "shape_of"]
+
+
+def hardware_of(r: RunResult) -> str:
+    """Short hardware description: GPUs when used, else the CPU model."""
+    env = r.environment
+    if env.gpus and r.config.device != "cpu":
+        names: dict[str, int] = {}
+        for g in env.gpus:
+            name = str(g.get("name") or g.get("model") or "GPU")
+            names[name] = names.get(name, 0) + int(g.get("count", 1) or 1)
+        return ", ".join(f"{n} x {name}" if n > 1 else name for name, n in names.items())
+    return env.cpu_model or r.config.device or "unknown"
+
+
+@dataclass(frozen=True)
+class RunShape:
+    """The names and labels of a run's detail; its numbers are in ``RunColumns.shape_values``.
+
+    ``shape_values`` of a run holds, in this order: one value per ``components``
+    (Wh per 1,000 inferences, ``summary.components_wh_per_1k``), one per
+    ``provenance`` item (Wh, every component of every repeat, repeat order), one
+    per ``audit`` flag (share of the run's energy, 0..1).
+    """
+
+    components: tuple[str, ...]
+    provenance: tuple[tuple[str, str, bool], ...]  # (component, provenance label, measured)
+    labels: tuple[str, ...]  # "label [component]" of the first repeat, sorted (leaderboard)
+    audit: tuple[tuple[str, str], ...]  # (component, reason)
+
+    def to_json(self) -> list:
+        return [list(self.components), [list(p) for p in self.provenance], list(self.labels),
+                [list(a) for a in self.audit]]
+
+    @classmethod
+    def from_json(cls, doc: list) -> RunShape:
+        comps, prov, labels, audit = doc
+        return cls(tuple(comps), tuple((c, lb, bool(m)) for c, lb, m in prov), tuple(labels),
+                   tuple((c, why) for c, why in audit))
+
+
+def shape_of(r: RunResult) -> tuple[RunShape, array]:
+    """A run's :class:`RunShape` and its numbers (float64, see :class:`RunShape`)."""
+    comps = dict(r.summary.components_wh_per_1k) if r.summary else {}
+    items = [c for rep in r.repeats for c in rep.energy.components]
+    shape = RunShape(
+        components=tuple(comps),
+        provenance=tuple((c.component, c.provenance.label, c.provenance.measured) for c in items),
+        labels=tuple(sorted({c.provenance.label + f" [{c.component}]" for rep in r.repeats[:1]
+                             for c in rep.energy.components})),
+        audit=tuple((f.component, f.reason) for f in r.audit),
+    )
+    values = array("d", list(comps.values()))
+    values.extend(c.joules / 3600.0 for c in items)
+    values.extend(f.share for f in r.audit)
+    return shape, values
+
+
+@dataclass
+class RunColumns:
+    """Usable stored runs as columns (see the module docstring). Energy in Wh per 1,000 inferences."""
+
+    run_id: list[str] = field(default_factory=list)
+    started_at: list[str] = field(default_factory=list)  # ISO 8601 as stored
+    task: array = field(default_factory=lambda: array("l"))  # code into ``tasks``
+    model: array = field(default_factory=lambda: array("l"))
+    dataset: array = field(default_factory=lambda: array("l"))  # code into ``datasets`` (name[:config])
+    hardware: array = field(default_factory=lambda: array("l"))
+    origin: array = field(default_factory=lambda: array("l"))
+    tasks: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    hardwares: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)
+    wh_per_1k: array = field(default_factory=lambda: array("d"))
+    ci95_low: array = field(default_factory=lambda: array("d"))
+    ci95_high: array = field(default_factory=lambda: array("d"))
+    bounds_low: list[float | None] = field(default_factory=list)
+    bounds_high: list[float | None] = field(default_factory=list)
+    measured_share: array = field(default_factory=lambda: array("d"))
+    parameters: list[int | None] = field(default_factory=list)
+    output_tokens_per_inference: list[float | None] = field(default_factory=list)
+    audited_share: array = field(default_factory=lambda: array("d"))
+    factor: array = field(default_factory=lambda: array("l"))  # index into ``factors``, -1 = none
+    factors: list[CarbonInfo] = field(default_factory=list)  # intensity 0: see ``intensity``
+    intensity: array = field(default_factory=lambda: array("d"))  # g CO2e/kWh, 0 without a factor
+    shape: array = field(default_factory=lambda: array("l"))  # index into ``shapes``
+    shapes: list[RunShape] = field(default_factory=list)
+    shape_values: list[array] = field(default_factory=list)
+    failed: int = 0  # runs left out because they failed or carry no summary
+
+    def __len__(self) -> int:
+        return len(self.run_id)
+
+    def grams(self, i: int) -> float | None:
+        """g CO2e per 1,000 inferences of run ``i`` with its own factor (None without one)."""
+        k = self.factor[i]
+        if k < 0:
+            return None
+        return self.wh_per_1k[i] / 1000.0 * self.factors[k].pue * self.intensity[i]
+
+    def factor_of(self, i: int) -> CarbonInfo | None:
+        """Run ``i``'s whole carbon factor (None without one)."""
+        k = self.factor[i]
+        if k < 0:
+            return None
+        return self.factors[k].model_copy(update={"intensity_g_per_kwh": self.intensity[i]})
+
+    def with_factor(self, factor: CarbonInfo) -> RunColumns:
+        """A copy whose every run uses ``factor`` (carbon recomputed; energy unchanged)."""
+        from dataclasses import replace
+
+        return replace(self, factor=array("l", [0]) * len(self), factors=[factor],
+                       intensity=array("d", [factor.intensity_g_per_kwh]) * len(self))
