@@ -14,21 +14,10 @@ from dataclasses import asdict, dataclass, field
 
 from wattprint.analysis.stars import size_class, star_ratings
 from wattprint.analysis.stats import ci95, dataset_key, usable
+from wattprint.results.columns import hardware_of
 from wattprint.results.schema import RunResult
 
 __all__ = ["Entry", "leaderboard", "hardware_of"]
-
-
-def hardware_of(r: RunResult) -> str:
-    """Short hardware description: GPUs when used, else the CPU model."""
-    env = r.environment
-    if env.gpus and r.config.device != "cpu":
-        names: dict[str, int] = {}
-        for g in env.gpus:
-            name = str(g.get("name") or g.get("model") or "GPU")
-            names[name] = names.get(name, 0) + int(g.get("count", 1) or 1)
-        return ", ".join(f"{n} x {name}" if n > 1 else name for name, n in names.items())
-    return env.cpu_model or r.config.device or "unknown"
 
 
 @dataclass

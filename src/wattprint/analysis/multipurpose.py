@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass
 from wattprint.analysis.stats import dataset_key, usable
 from wattprint.results.schema import RunResult
 
-__all__ = ["DEFAULT_FAMILIES", "ZERO_SHOT_BASE", "is_multi_purpose", "base_task", "Ratio", "multi_vs_specific"]
+__all__ = ["DEFAULT_FAMILIES", "ZERO_SHOT_BASE", "is_multi_purpose", "is_multi_purpose_name", "base_task", "Ratio",
+           "multi_vs_specific"]
 
 #: task of imported runs whose task could not be told; never compared
 UNKNOWN_TASK = "unknown"
@@ -35,9 +36,14 @@ ZERO_SHOT_BASE = {
 
 def is_multi_purpose(run: RunResult, families: Sequence[str] = DEFAULT_FAMILIES) -> bool:
     """True for a zero-shot-* task or a model of one of ``families``."""
-    if run.config.task.startswith("zero-shot-"):
+    return is_multi_purpose_name(run.config.task, run.config.model, families)
+
+
+def is_multi_purpose_name(task: str, model: str, families: Sequence[str] = DEFAULT_FAMILIES) -> bool:
+    """:func:`is_multi_purpose` from the task and model names."""
+    if task.startswith("zero-shot-"):
         return True
-    name = run.config.model.rsplit("/", 1)[-1].lower()
+    name = model.rsplit("/", 1)[-1].lower()
     return any(fnmatch.fnmatch(name, pat.lower()) for pat in families)
 
 

@@ -1,4 +1,5 @@
-"""Everything a report shows, computed once from ``list[RunResult]`` (no I/O).
+"""Everything a report shows, computed once from ``list[RunResult]`` or, at scale, from
+:class:`RunColumns` (:func:`build_report_columns`: the same figures, bit for bit) (no I/O).
 
 Energy in Wh per 1,000 inferences, carbon in g CO2e per 1,000 inferences.
 """
@@ -23,9 +24,10 @@ from wattprint.analysis.fits import Fit, Point
 from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import Ratio
 from wattprint.analysis.stats import GroupStats, usable
+from wattprint.results.columns import RunColumns
 from wattprint.results.schema import RunResult
 
-__all__ = ["ReportData", "build_report", "audit_summary", "provenance_summary"]
+__all__ = ["ReportData", "build_report", "build_report_columns", "audit_summary", "provenance_summary"]
 
 
 @dataclass
@@ -187,3 +189,43 @@ def _timed(runs: Sequence[RunResult]) -> list[dict[str, Any]]:
             "trace": [[p.t.isoformat(), p.g_per_kwh] for p in t.trace],
         })
     return out
+
+
+def build_report_columns(
+    c: RunColumns, families: Sequence[str] = DEFAULT_FAMILIES, timed_runs: Sequence[RunResult] = ()
+) -> ReportData:
+    """:func:`build_report` from columns (``ResultStore.columns``): the same figures without a
+    :class:`RunResult` per run. ``timed_runs`` are the usable runs that carry time-resolved carbon
+    (``ResultStore.list_timed``), the only ones whose documents the report needs."""
+    from wattprint.analysis import columnar as col
+
+    tasks = col.by_task_columns(c)
+    points, fit = col.energy_vs_parameters_columns(c)
+    fits_by_task = {}
+    for t in sorted({p.task for p in points}):
+        _, f = col.energy_vs_parameters_columns(c, task=t)
+        if f is not None and f.n >= 3:
+            fits_by_task[t] = f
+    lpoints, lfit = col.energy_vs_output_length_columns(c)
+    eqs, note = _equivalents(tasks)
+    return ReportData(
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        runs=len(c),
+        failed=c.failed,
+        tasks=tasks,
+        task_values=col.task_values_columns(c),
+        leaderboard=col.leaderboard_columns(c),
+        params_points=points,
+        params_fit=fit,
+        params_fits_by_task=fits_by_task,
+        length_points=lpoints,
+        length_fit=lfit,
+        multi=col.multi_vs_specific_columns(c, families),
+        families=list(families),
+        audit=col.audit_summary_columns(c),
+        provenance=col.provenance_summary_columns(c),
+        carbon_factors=col.carbon_factors_columns(c),
+        equivalents=eqs,
+        equivalents_note=note,
+        timed=_timed(timed_runs),
+    )

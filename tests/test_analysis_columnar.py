@@ -1,0 +1,60 @@
+"""The columnar report path gives the object path's figures to the last digit, on a study-sized store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fakes_analysis import make_run, study_like
+from fakes_codecarbon import write_study_logs
+from wattprint.analysis.carbon import carbon_factor, recompute_carbon
+from wattprint.report.data import build_report, build_report_columns
+from wattprint.results.importers import import_codecarbon
+from wattprint.results.store import ResultStore
+
+STUDY_RUNS = 6513  # the study's released logs
+
+
+def _figures(data) -> str:
+    doc = data.to_dict()
+    doc.pop("generated_at")
+    return json.dumps(doc, sort_keys=True)  # floats as repr: every digit
+
+
+@pytest.fixture(scope="module")
+def study_store(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("columnar")
+    files = write_study_logs(tmp / "logs", STUDY_RUNS, seed=7)
+    runs = import_codecarbon(files).results
+    runs += study_like()  # repeats, generation token counts, multi-purpose families, a failed run
+    runs.append(make_run("text-classification", "tiny-bert", [0.51], dataset="imdb"))  # a one-run group
+    with ResultStore(tmp / "study.db") as store:
+        store.put_many(runs)
+    return tmp / "study.db"
+
+
+@pytest.mark.slow
+def test_columnar_report_equals_object_report_to_the_last_digit(study_store):
+    with ResultStore(study_store) as store:
+        old = build_report(store.list())
+        cols = store.columns()
+    new = build_report_columns(cols)
+    assert len(cols) == STUDY_RUNS + 11 and cols.failed == 1
+    assert old.runs == new.runs and old.failed == new.failed == 1
+    assert old.task_values == new.task_values
+    assert _figures(old) == _figures(new)
+    # what the assertion covered is not empty
+    d = new.to_dict()
+    assert d["audit"]["flagged"] == STUDY_RUNS and d["multi_purpose_vs_task_specific"]["ratios"]
+    assert d["energy_vs_output_length"]["points"] and len(d["tasks"]) == 12
+
+
+@pytest.mark.slow
+def test_columnar_report_with_another_carbon_factor_equals_object_report(study_store):
+    factor = carbon_factor(intensity=56.0, pue=1.2)
+    with ResultStore(study_store) as store:
+        old = build_report(recompute_carbon(store.list(task="text-classification"), factor))
+        new = build_report_columns(store.columns(task="text-classification").with_factor(factor))
+    assert _figures(old) == _figures(new)
+    assert new.carbon_factors[0]["intensity_g_per_kwh"] == 56.0
