@@ -9,6 +9,7 @@ from wattprint.errors import WattprintError
 
 
 def _load(db: str | None, task: str | None = None, origin: str | None = None):
+    """Whole documents (needed to recompute carbon hour by hour from the repeats)."""
     from wattprint.results.store import ResultStore
 
     with ResultStore(db) as store:
@@ -17,12 +18,39 @@ def _load(db: str | None, task: str | None = None, origin: str | None = None):
     return runs, path
 
 
-def _recarbon(runs, region: str | None, intensity: float | None, pue: float | None):
-    if region is None and intensity is None and pue is None:
-        return runs
-    from wattprint.analysis.carbon import carbon_factor, recompute_carbon
+def _load_columns(db: str | None, task: str | None = None, origin: str | None = None):
+    """The usable runs as columns, and the documents of the few with time-resolved carbon."""
+    from wattprint.results.store import ResultStore
 
-    return recompute_carbon(runs, carbon_factor(region=region, intensity=intensity, pue=pue or 1.0))
+    with ResultStore(db) as store:
+        cols = store.columns(task=task, origin=origin)
+        timed = store.list_timed(task=task, origin=origin)
+        path = store.path
+    return cols, timed, path
+
+
+def _recarbon(runs, region: str | None, intensity: float | None, pue: float | None):
+    factor = _factor(region, intensity, pue)
+    if factor is None:
+        return runs
+    from wattprint.analysis.carbon import recompute_carbon
+
+    return recompute_carbon(runs, factor)
+
+
+def _no_runs(task: str | None, path) -> WattprintError:
+    what = f" for task {task!r}" if task else ""
+    return WattprintError(f"no successful runs{what} in {path}",
+                          "run a benchmark (wattprint run ...) or import logs (wattprint import codecarbon ...)")
+
+
+def _factor(region: str | None, intensity: float | None, pue: float | None):
+    """The factor asked for with --region/--intensity/--pue, or None to keep each run's own."""
+    if region is None and intensity is None and pue is None:
+        return None
+    from wattprint.analysis.carbon import carbon_factor
+
+    return carbon_factor(region=region, intensity=intensity, pue=pue or 1.0)
 
 
 def _timed(runs, series_file: str, region: str | None):
@@ -57,22 +85,27 @@ def report_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Per-task statistics, star leaderboard, fits, multi-purpose ratios and audit of stored runs."""
-    from wattprint.report.data import build_report
+    from wattprint.report.data import build_report, build_report_columns
 
-    runs, path = _load(db, task, origin)
-    if not any(r.status == "ok" and r.summary is not None for r in runs):
-        what = f" for task {task!r}" if task else ""
-        raise WattprintError(f"no successful runs{what} in {path}",
-                             "run a benchmark (wattprint run ...) or import logs (wattprint import codecarbon ...)")
-    runs = _recarbon(runs, region, intensity, pue)
-    if intensity_series:
-        runs = _timed(runs, intensity_series, region)
-    data = build_report(runs)
+    runs: list = []
+    if intensity_series:  # per-repeat energy is needed: whole documents (not for a million runs)
+        runs, path = _load(db, task, origin)
+        if not any(r.status == "ok" and r.summary is not None for r in runs):
+            raise _no_runs(task, path)
+        runs = _timed(_recarbon(runs, region, intensity, pue), intensity_series, region)
+        data = build_report(runs)
+    else:  # columns: no document parsed, the same figures
+        cols, timed, path = _load_columns(db, task, origin)
+        if not len(cols):
+            raise _no_runs(task, path)
+        factor = _factor(region, intensity, pue)
+        data = build_report_columns(cols if factor is None else cols.with_factor(factor), timed_runs=timed)
+        del cols
     out = None
     if html:
-        from wattprint.report.html import write_html_report
+        from wattprint.report.html import write_html
 
-        out = write_html_report(runs, html)
+        out = write_html(data, html)
     if as_json:
         doc = data.to_dict()
         doc["db"] = str(path)

@@ -51,13 +51,30 @@ def _axis(title: str, log: bool = False, **kw: Any) -> dict[str, Any]:
     return ax
 
 
+#: above this many runs a task's box is drawn from its quartiles, without the points
+BOX_POINTS_MAX = 5000
+
+
 def energy_per_task(d: ReportData) -> dict[str, Any]:
-    """Box plot of per-run Wh per 1,000 inferences per task, log scale, tasks ordered by median."""
+    """Box plot of per-run Wh per 1,000 inferences per task, log scale, tasks ordered by median.
+
+    A task with more than :data:`BOX_POINTS_MAX` runs gets a precomputed box (quartiles,
+    whiskers at min and max) instead of every run's value."""
     colors = task_colors(list(d.task_values))
     order = sorted(d.task_values, key=lambda t: statistics.median(v for _, v in d.task_values[t]))
     traces = []
     for t in order:
         vals = d.task_values[t]
+        if len(vals) > BOX_POINTS_MAX:  # precomputed box: the page stays small for a million runs
+            ys = sorted(v for _, v in vals)
+            q1, med, q3 = statistics.quantiles(ys, n=4, method="inclusive")
+            traces.append({
+                "type": "box", "name": escape(t), "x": [escape(t)], "q1": [q1], "median": [med], "q3": [q3],
+                "lowerfence": [ys[0]], "upperfence": [ys[-1]],
+                "marker": {"color": colors[t]}, "line": {"color": colors[t]}, "fillcolor": colors[t] + "33",
+                "hovertemplate": f"{len(ys):,} runs; whiskers: min and max<extra>" + escape(t) + "</extra>",
+            })
+            continue
         traces.append({
             "type": "box",
             "name": escape(t),

@@ -132,7 +132,7 @@ def _leaderboard(entries: list[Entry]) -> str:
         '<th class="num" data-sort>params</th><th class="num" data-sort>Wh / 1k</th>'
         '<th class="num" data-sort>g CO2e / 1k</th><th data-sort>provenance</th><th data-sort>hardware</th>'
         '<th class="num" data-sort>runs</th><th data-sort>date</th></tr></thead><tbody>'
-        + "".join(rows) + "</tbody></table></div>"
+        + "".join(rows) + '</tbody></table><button class="more" type="button">show more</button></div>'
     )
 
 
@@ -344,10 +344,17 @@ def write_html_report(
     """
     if not any(r.status == "ok" and r.summary is not None for r in results):
         raise WattprintError("no successful runs to report", "run a benchmark first: wattprint run ...")
+    return write_html(build_report(results, families), path, title=title)
+
+
+def write_html(data: ReportData, path: str | os.PathLike[str], title: str = "wattprint report") -> Path:
+    """Write the page of already computed report figures (e.g. :func:`build_report_columns`) to ``path``."""
+    if not data.runs:
+        raise WattprintError("no successful runs to report", "run a benchmark first: wattprint run ...")
     out = Path(path)
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-    html_text = render_html(build_report(results, families), title=title)
+    html_text = render_html(data, title=title)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(html_text, encoding="utf-8")
     os.replace(tmp, out)

@@ -8,6 +8,7 @@
     if (v !== null && v !== "") { var n = parseFloat(v); if (!isNaN(n)) { return n; } }
     return cell.textContent.trim().toLowerCase();
   }
+  var PAGE = 200;  // rows shown before "show more"
   function sortTable(table, th) {
     var idx = Array.prototype.indexOf.call(th.parentNode.children, th);
     var dir = th.getAttribute("data-dir") === "asc" ? "desc" : "asc";
@@ -24,6 +25,8 @@
       return dir === "asc" ? c : -c;
     });
     rows.forEach(function (r) { body.appendChild(r); });
+    var scope = table.closest("[data-filter-scope]");
+    if (scope) { applyFilter(scope); }
   }
   function applyFilter(scope) {
     var task = scope.querySelector("select[data-filter=task]");
@@ -31,15 +34,23 @@
     var t = task ? task.value : "";
     var q = text ? text.value.trim().toLowerCase() : "";
     var items = scope.querySelectorAll("[data-task]");
-    var shown = 0;
+    var limit = scope._limit || PAGE;
+    var shown = 0, matching = 0;
     Array.prototype.forEach.call(items, function (el) {
       var ok = (!t || el.getAttribute("data-task") === t) &&
                (!q || (el.getAttribute("data-search") || "").toLowerCase().indexOf(q) >= 0);
+      if (ok) { matching += 1; }
+      ok = ok && matching <= limit;  // a page at a time: thousands of rows stay usable
       el.style.display = ok ? "" : "none";
       if (ok) { shown += 1; }
     });
     var count = scope.querySelector(".count");
-    if (count) { count.textContent = shown + " of " + items.length + " shown"; }
+    if (count) {
+      count.textContent = shown + " of " + items.length + " shown" +
+        (matching > shown ? " (" + matching + " match)" : "");
+    }
+    var more = scope.querySelector("button.more");
+    if (more) { more.style.display = matching > shown ? "" : "none"; }
   }
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
@@ -52,6 +63,10 @@
         c.addEventListener("input", function () { applyFilter(scope); });
         c.addEventListener("change", function () { applyFilter(scope); });
       });
+      var more = scope.querySelector("button.more");
+      if (more) {
+        more.addEventListener("click", function () { scope._limit = (scope._limit || PAGE) + PAGE; applyFilter(scope); });
+      }
       applyFilter(scope);
     });
   });
