@@ -3,42 +3,67 @@
 from __future__ import annotations
 
 import statistics
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
 from wattprint.analysis.stats import usable
 from wattprint.results.schema import RunResult
 
-__all__ = ["audit_summary"]
+__all__ = ["AuditTally", "audit_summary"]
+
+
+class AuditTally:
+    """:func:`audit_summary` one run at a time (a streamed import never holds its runs).
+
+    Keeps one float per flag (shares, 0..1), so a million runs cost a few tens of MB.
+    """
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.per: dict[str, array] = {}
+        self.reasons: dict[str, str] = {}
+        self.total = array("d")
+
+    def add(self, r: RunResult) -> None:
+        """Count ``r`` when it is usable (status ok, with a summary)."""
+        if r.status != "ok" or r.summary is None:
+            return
+        self.runs += 1
+        if not r.audit:
+            return
+        for f in r.audit:
+            self.per.setdefault(f.component, array("d")).append(f.share)
+            self.reasons.setdefault(f.component, f.reason)
+        self.total.append(min(1.0, sum(f.share for f in r.audit)))
+
+    def summary(self) -> dict[str, Any]:
+        """What :func:`audit_summary` returns."""
+        comps = {
+            c: {
+                "runs": len(v),
+                "mean_share": statistics.fmean(v),
+                "min_share": min(v),
+                "max_share": max(v),
+                "example_reason": self.reasons[c],
+            }
+            for c, v in sorted(self.per.items())
+        }
+        total = self.total
+        return {
+            "runs": self.runs,
+            "flagged": len(total),
+            "mean_guessed_share": statistics.fmean(total) if total else 0.0,
+            "min_guessed_share": min(total) if total else 0.0,
+            "max_guessed_share": max(total) if total else 0.0,
+            "components": comps,
+        }
 
 
 def audit_summary(results: Iterable[RunResult]) -> dict[str, Any]:
     """Runs, runs flagged, mean guessed share (0..1) of a flagged run's energy, and per component:
     runs flagged, mean/min/max share and an example reason."""
-    runs = usable(results)
-    flagged = [r for r in runs if r.audit]
-    per: dict[str, list[float]] = {}
-    reasons: dict[str, str] = {}
-    for r in flagged:
-        for f in r.audit:
-            per.setdefault(f.component, []).append(f.share)
-            reasons.setdefault(f.component, f.reason)
-    comps = {
-        c: {
-            "runs": len(v),
-            "mean_share": statistics.fmean(v),
-            "min_share": min(v),
-            "max_share": max(v),
-            "example_reason": reasons[c],
-        }
-        for c, v in sorted(per.items())
-    }
-    total = [min(1.0, sum(f.share for f in r.audit)) for r in flagged]
-    return {
-        "runs": len(runs),
-        "flagged": len(flagged),
-        "mean_guessed_share": statistics.fmean(total) if total else 0.0,
-        "min_guessed_share": min(total) if total else 0.0,
-        "max_guessed_share": max(total) if total else 0.0,
-        "components": comps,
-    }
+    tally = AuditTally()
+    for r in usable(results):
+        tally.add(r)
+    return tally.summary()

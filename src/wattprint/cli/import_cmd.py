@@ -25,24 +25,33 @@ def codecarbon_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Read CodeCarbon 2.x/3.x logs, flag guessed components, store all runs in one transaction."""
-    from wattprint.analysis.audit import audit_summary
-    from wattprint.results.importers import import_codecarbon
+    from wattprint.analysis.audit import AuditTally
+    from wattprint.results.importers import stream_codecarbon
     from wattprint.results.store import ResultStore
 
-    outcome = import_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
+    outcome = stream_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
                                 inferences=inferences)
-    store_s = 0.0
+    tally = AuditTally()
+
+    def audited():
+        for r in outcome.runs:
+            tally.add(r)
+            yield r
+
+    t0 = time.perf_counter()
     db_path = None
-    if not dry_run:
-        t0 = time.perf_counter()
-        with ResultStore(db) as store:
-            store.put_many(outcome.results)
+    if dry_run:
+        for _ in audited():
+            pass
+    else:
+        with ResultStore(db) as store:  # one transaction: a bad row, Ctrl-C or a full disk stores nothing
+            store.put_many(audited())
             db_path = str(store.path)
-        store_s = time.perf_counter() - t0
-    audit = audit_summary(outcome.results)
+    store_s = time.perf_counter() - t0
+    audit = tally.summary()
     summary = {
-        "stored": 0 if dry_run else len(outcome.results),
-        "runs": len(outcome.results),
+        "stored": 0 if dry_run else outcome.count,
+        "runs": outcome.count,
         "db": db_path,
         "files_read": outcome.files_read,
         "task_logs": outcome.task_logs,
@@ -53,7 +62,7 @@ def codecarbon_cmd(
         "phase": outcome.phase,
         "by_task": outcome.by_task(),
         "params_missing": outcome.params_missing,
-        "parse_s": round(outcome.parse_seconds, 3),
+        "parse_s": round(outcome.scan_seconds, 3),
         "store_s": round(store_s, 3),
         "audit": audit,
     }
@@ -62,8 +71,9 @@ def codecarbon_cmd(
         return
     verb = "parsed (dry run, nothing stored)" if dry_run else f"imported into {db_path}"
     console.print(
-        f"[bold]{len(outcome.results)}[/] CodeCarbon runs {verb}: {outcome.task_logs} task logs, "
-        f"{outcome.emissions_files} emissions files; parse {outcome.parse_seconds:.1f} s, store {store_s:.1f} s"
+        f"[bold]{outcome.count}[/] CodeCarbon runs {verb}: {outcome.task_logs} task logs, "
+        f"{outcome.emissions_files} emissions files; check {outcome.scan_seconds:.1f} s, "
+        f"build and store {store_s:.1f} s"
     )
     if outcome.skipped:
         console.print(f"[dim]skipped {len(outcome.skipped)} CSV file(s) that are not CodeCarbon logs: "

@@ -1,5 +1,11 @@
 """Importers: other tools' logs into wattprint :class:`~wattprint.results.schema.RunResult`."""
 
-from wattprint.results.importers.codecarbon import ImportOutcome, import_codecarbon, infer_labels
+from wattprint.results.importers.codecarbon import (
+    ImportOutcome,
+    ImportStream,
+    import_codecarbon,
+    infer_labels,
+    stream_codecarbon,
+)
 
-__all__ = ["ImportOutcome", "import_codecarbon", "infer_labels"]
+__all__ = ["ImportOutcome", "ImportStream", "import_codecarbon", "infer_labels", "stream_codecarbon"]

@@ -35,7 +35,7 @@ import hashlib
 import io
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -57,7 +57,8 @@ from wattprint.results.schema import (
     Summary,
 )
 
-__all__ = ["ImportOutcome", "import_codecarbon", "infer_labels", "read_params", "REQUIRED_COLUMNS"]
+__all__ = ["ImportOutcome", "ImportStream", "import_codecarbon", "stream_codecarbon", "infer_labels", "read_params",
+           "REQUIRED_COLUMNS"]
 
 J_PER_KWH = 3.6e6
 #: columns every CodeCarbon 2.x/3.x emissions file and task log has
@@ -119,19 +120,17 @@ def _err(path: Path, line: int | None, msg: str, hint: str) -> WattprintError:
     return WattprintError(f"{where}: {msg}", hint)
 
 
-def _read_csv(path: Path, explicit: bool) -> tuple[list[str], list[_Row]] | None:
-    """Header and checked rows; None for a CSV that is not CodeCarbon's when found in a directory."""
+def _open_csv(path: Path, explicit: bool) -> list[str] | None:
+    """The checked header; None for a CSV that is not CodeCarbon's when found in a directory."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _err(path, None, f"cannot read: {exc}", "check the path and that it is a text CSV") from exc
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh))
     except StopIteration:
         if explicit:
             raise _err(path, None, "empty file", "give a CodeCarbon emissions.csv or task log") from None
         return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _err(path, None, f"cannot read: {exc}", "check the path and that it is a text CSV") from exc
     except csv.Error as exc:
         raise _err(path, 1, f"unreadable CSV: {exc}", "is this a CodeCarbon file?") from exc
     header = [h.strip() for h in header]
@@ -141,41 +140,51 @@ def _read_csv(path: Path, explicit: bool) -> tuple[list[str], list[_Row]] | None
             raise _err(path, 1, f"not a CodeCarbon emissions file: missing column(s) {', '.join(missing)}",
                        "give the emissions.csv CodeCarbon wrote (or a task log with a task_name column)")
         return None
-    rows = []
+    return header
+
+
+def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
+    """The file's data rows, checked, one at a time (the file is never read whole)."""
     idx = {c: i for i, c in enumerate(header)}
+    n = 0
     try:
-        for fields in reader:
-            line = reader.line_num
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            if len(fields) != len(header):
-                raise _err(path, line, f"truncated or malformed row: {len(fields)} fields, header has {len(header)}",
-                           "the file looks partial (interrupted write?); fix or remove it, nothing was imported")
-            values: dict[str, Any] = {c: fields[i].strip() for c, i in idx.items()}
-            for col in _NUMERIC:
-                try:
-                    values[col] = float(values[col])
-                except ValueError:
-                    raise _err(path, line, f"column {col!r} is not a number: {values[col]!r}",
-                               "the file looks partial or edited; nothing was imported") from None
-                if values[col] < 0 or values[col] != values[col]:
-                    raise _err(path, line, f"column {col!r} is negative or NaN: {values[col]!r}",
-                               "energy, emissions and duration are never negative in CodeCarbon logs")
-            for col in _OPTIONAL_NUMERIC:
-                raw = values.get(col)
-                try:
-                    values[col] = float(raw) if raw not in (None, "") else None
-                except ValueError:
-                    values[col] = None
-            if not values["run_id"]:
-                values["run_id"] = "cc-" + hashlib.sha256(f"{path.name}:{line}".encode()).hexdigest()[:32]
-            rows.append(_Row(path, line, values))
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            for fields in reader:
+                line = reader.line_num
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                if len(fields) != len(header):
+                    raise _err(path, line,
+                               f"truncated or malformed row: {len(fields)} fields, header has {len(header)}",
+                               "the file looks partial (interrupted write?); fix or remove it, nothing was imported")
+                values: dict[str, Any] = {c: fields[i].strip() for c, i in idx.items()}
+                for col in _NUMERIC:
+                    try:
+                        values[col] = float(values[col])
+                    except ValueError:
+                        raise _err(path, line, f"column {col!r} is not a number: {values[col]!r}",
+                                   "the file looks partial or edited; nothing was imported") from None
+                    if values[col] < 0 or values[col] != values[col]:
+                        raise _err(path, line, f"column {col!r} is negative or NaN: {values[col]!r}",
+                                   "energy, emissions and duration are never negative in CodeCarbon logs")
+                for col in _OPTIONAL_NUMERIC:
+                    raw = values.get(col)
+                    try:
+                        values[col] = float(raw) if raw not in (None, "") else None
+                    except ValueError:
+                        values[col] = None
+                if not values["run_id"]:
+                    values["run_id"] = "cc-" + hashlib.sha256(f"{path.name}:{line}".encode()).hexdigest()[:32]
+                n += 1
+                yield _Row(path, line, values)
     except csv.Error as exc:
-        raise _err(path, reader.line_num, f"unreadable CSV: {exc}",
-                   "the file looks partial; nothing was imported") from exc
-    if not rows and explicit:
+        raise _err(path, None, f"unreadable CSV: {exc}", "the file looks partial; nothing was imported") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _err(path, None, f"cannot read: {exc}", "check the path and that it is a text CSV") from exc
+    if not n and explicit:
         raise _err(path, None, "no data rows", "CodeCarbon writes one row per run; was the tracker stopped?")
-    return header, rows
 
 
 def read_params(path: str | os.PathLike[str]) -> dict[str, int]:
@@ -244,19 +253,23 @@ def _gpu_key(r: _Row) -> tuple[str, float]:
 class _Auditor:
     """Import-wide facts used to judge single rows: repeated constants, per-GPU power floors."""
 
-    def __init__(self, rows: Iterable[_Row]) -> None:
+    def __init__(self, rows: Iterable[_Row] = ()) -> None:
         self.cpu_counts: dict[float, int] = {}
         self.ram_counts: dict[float, int] = {}
         self.gpu_floor: dict[tuple[str, float], float] = {}
         for r in rows:
-            for col, counts in (("cpu_power", self.cpu_counts), ("ram_power", self.ram_counts)):
-                v = r.num(col)
-                if v:
-                    counts[v] = counts.get(v, 0) + 1
-            n, gp = r.num("gpu_count"), r.num("gpu_power")
-            if n and n > 1 and gp and gp > 0:
-                key = _gpu_key(r)
-                self.gpu_floor[key] = min(self.gpu_floor.get(key, float("inf")), gp / n)
+            self.add(r)
+
+    def add(self, r: _Row) -> None:
+        """Count one row's facts (rows of every file, before any run is built)."""
+        for col, counts in (("cpu_power", self.cpu_counts), ("ram_power", self.ram_counts)):
+            v = r.num(col)
+            if v:
+                counts[v] = counts.get(v, 0) + 1
+        n, gp = r.num("gpu_count"), r.num("gpu_power")
+        if n and n > 1 and gp and gp > 0:
+            key = _gpu_key(r)
+            self.gpu_floor[key] = min(self.gpu_floor.get(key, float("inf")), gp / n)
 
     def cpu_guess(self, r: _Row) -> str | None:
         w = r.num("cpu_power")
@@ -471,6 +484,153 @@ def _build(
     )
 
 
+@dataclass
+class ImportStream:
+    """A checked import whose runs are built while :attr:`runs` is consumed (memory stays flat).
+
+    Every file was read and checked, and the import-wide audit facts gathered, before
+    this is returned; the counters below ``runs`` are final once ``runs`` is exhausted.
+    A run of a task log is built when the last file holding its rows has been read.
+    """
+
+    runs: Iterator[RunResult]
+    files_read: int
+    task_logs: int
+    emissions_files: int
+    skipped: list[str]
+    phase: str
+    scan_seconds: float
+    count: int = 0
+    unlabelled: int = 0
+    whole_tracker: int = 0
+    by_task_counts: dict[str, int] = field(default_factory=dict)
+    params_missing: list[str] = field(default_factory=list)
+
+    def by_task(self) -> dict[str, int]:
+        return dict(sorted(self.by_task_counts.items()))
+
+
+def stream_codecarbon(
+    paths: Sequence[str | os.PathLike[str]],
+    task: str | None = None,
+    dataset: str | None = None,
+    phase: str = "query",
+    params_file: str | os.PathLike[str] | None = None,
+    inferences: int = 1000,
+) -> ImportStream:
+    """Check CodeCarbon logs under ``paths`` and return an :class:`ImportStream` of their runs.
+
+    Same arguments and runs as :func:`import_codecarbon`, but files are streamed
+    (read twice: once to check them and gather the audit's import-wide facts, once to
+    build runs), so a log of a million rows never sits in memory. Raises
+    :class:`WattprintError` on the first bad file; building may still raise for a run
+    without the wanted phase: store the runs in one transaction (``put_many``).
+    """
+    t0 = time.perf_counter()
+    if task is not None and task not in CANONICAL_TASKS:
+        raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(CANONICAL_TASKS))
+    if inferences < 1:
+        raise WattprintError(f"--inferences must be >= 1, got {inferences}", "the study ran 1,000 per phase")
+    params = read_params(params_file) if params_file else {}
+    want_all = phase.strip().lower() in ("all", "total")
+
+    logs: list[tuple[Path, list[str]]] = []
+    emis: list[tuple[Path, list[str]]] = []
+    skipped: list[str] = []
+    aud = _Auditor()
+    last_log: dict[str, int] = {}  # task-log run id -> index of the last task log holding its rows
+    total = 0
+    for path, explicit in _files(paths):
+        header = _open_csv(path, explicit)
+        if header is None:
+            skipped.append(str(path))
+            continue
+        is_log = "task_name" in header
+        k = len(logs)
+        n = 0
+        for r in _iter_rows(path, header, explicit):
+            aud.add(r)
+            n += 1
+            if is_log:
+                last_log[r.values["run_id"]] = k
+        total += n
+        (logs if is_log else emis).append((path, header))
+    if not total:
+        raise WattprintError(f"no CodeCarbon logs found in {', '.join(map(str, paths))} "
+                             f"({len(skipped)} other CSV file(s) skipped)",
+                             "CodeCarbon writes emissions.csv (and task logs with a task_name column)")
+    override = task is not None or dataset is not None
+
+    def labels_for(inferred: Labels | None) -> Labels | None:
+        if not override:
+            return inferred
+        base = inferred or Labels(task="unknown", dataset="unknown")
+        return Labels(task=task or base.task, dataset=dataset or base.dataset,
+                      dataset_config=base.dataset_config if dataset is None else None, options=base.options)
+
+    missing: set[str] = set()
+
+    def counted(stream: ImportStream, r: RunResult) -> RunResult:
+        stream.count += 1
+        stream.by_task_counts[r.config.task] = stream.by_task_counts.get(r.config.task, 0) + 1
+        if params and r.model_info and r.model_info.parameters is None:
+            missing.add(r.config.model)
+        return r
+
+    def runs(stream: ImportStream) -> Iterator[RunResult]:
+        links: dict[str, tuple[Path, Labels | None]] = {}
+        seen: set[str] = set()
+        # emissions files first: their rows that a task log also has only give labels to it
+        for path, header in emis:
+            inferred = infer_labels(path.stem)
+            for row in _iter_rows(path, header, False):
+                rid = row.values["run_id"]
+                if rid in last_log:
+                    links[rid] = (path, inferred)
+                    continue
+                if rid in seen:  # a repeated run id: the later row replaces the earlier one in the store
+                    stream.whole_tracker -= 1
+                    stream.count -= 1
+                seen.add(rid)
+                labels = labels_for(inferred)
+                if labels is None:
+                    stream.unlabelled += 1
+                stream.whole_tracker += 1
+                yield counted(stream, _build(rid, row, "whole tracker", [row], labels, None, aud, params,
+                                             inferences))
+        pending: dict[str, list[_Row]] = {}
+        for k, (path, header) in enumerate(logs):
+            for row in _iter_rows(path, header, False):
+                pending.setdefault(row.values["run_id"], []).append(row)
+            done = [rid for rid in pending if last_log[rid] == k]
+            for run_id in done:
+                rows = pending.pop(run_id)
+                rows.sort(key=lambda r: (str(r.values["timestamp"]), r.line))
+                linked = links.get(run_id)
+                inferred = linked[1] if linked else infer_labels(rows[0].file.stem)
+                labels = labels_for(inferred)
+                if want_all:
+                    used, name = _sum_rows(rows), "all phases"
+                else:
+                    found = _match_phase(rows, phase)
+                    if found is None:
+                        names = ", ".join(sorted({r.values["task_name"] for r in rows}))
+                        raise _err(rows[0].file, None, f"run {run_id} has no {phase!r} phase (phases: {names})",
+                                   "pick one with --phase NAME, or --phase all to add them up")
+                    used, name = found, found.values["task_name"]
+                if labels is None:
+                    stream.unlabelled += 1
+                yield counted(stream, _build(run_id, used, name, rows, labels, linked[0] if linked else None,
+                                             aud, params, inferences))
+        stream.params_missing = sorted(missing)
+
+    stream = ImportStream(runs=iter(()), files_read=len(logs) + len(emis), task_logs=len(logs),
+                          emissions_files=len(emis), skipped=skipped, phase=phase,
+                          scan_seconds=time.perf_counter() - t0)
+    stream.runs = runs(stream)
+    return stream
+
+
 def import_codecarbon(
     paths: Sequence[str | os.PathLike[str]],
     task: str | None = None,
@@ -484,82 +644,15 @@ def import_codecarbon(
     ``task``/``dataset`` override what file names say; ``phase`` picks the task-log phase
     (``query`` matches "query model"; ``all`` adds every phase); ``inferences`` is how many
     inferences a phase covered (the study: 1,000). Raises :class:`WattprintError` on the
-    first bad file, before anything is returned.
+    first bad file, before anything is returned. Holds every run in memory: for large
+    logs use :func:`stream_codecarbon` into ``ResultStore.put_many``.
     """
     t0 = time.perf_counter()
-    if task is not None and task not in CANONICAL_TASKS:
-        raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(CANONICAL_TASKS))
-    if inferences < 1:
-        raise WattprintError(f"--inferences must be >= 1, got {inferences}", "the study ran 1,000 per phase")
-    params = read_params(params_file) if params_file else {}
-    want_all = phase.strip().lower() in ("all", "total")
-
-    task_rows: dict[str, list[_Row]] = {}
-    emis_rows: dict[str, tuple[_Row, Labels | None]] = {}
-    skipped: list[str] = []
-    n_logs = n_emis = n_read = 0
-    for path, explicit in _files(paths):
-        parsed = _read_csv(path, explicit)
-        if parsed is None:
-            skipped.append(str(path))
-            continue
-        header, rows = parsed
-        n_read += 1
-        if "task_name" in header:
-            n_logs += 1
-            for r in rows:
-                task_rows.setdefault(r.values["run_id"], []).append(r)
-        else:
-            n_emis += 1
-            labels = infer_labels(path.stem)
-            for r in rows:
-                emis_rows[r.values["run_id"]] = (r, labels)
-    if not task_rows and not emis_rows:
-        raise WattprintError(f"no CodeCarbon logs found in {', '.join(map(str, paths))} "
-                             f"({len(skipped)} other CSV file(s) skipped)",
-                             "CodeCarbon writes emissions.csv (and task logs with a task_name column)")
-
-    aud = _Auditor([r for rows in task_rows.values() for r in rows] + [r for r, _ in emis_rows.values()])
-    override = task is not None or dataset is not None
-
-    def labels_for(inferred: Labels | None) -> Labels | None:
-        if not override:
-            return inferred
-        base = inferred or Labels(task="unknown", dataset="unknown")
-        return Labels(task=task or base.task, dataset=dataset or base.dataset,
-                      dataset_config=base.dataset_config if dataset is None else None, options=base.options)
-
-    results: list[RunResult] = []
-    unlabelled = whole = 0
-    for run_id, rows in task_rows.items():
-        rows.sort(key=lambda r: (str(r.values["timestamp"]), r.line))
-        linked = emis_rows.get(run_id)
-        inferred = linked[1] if linked else infer_labels(rows[0].file.stem)
-        labels = labels_for(inferred)
-        if want_all:
-            used, name = _sum_rows(rows), "all phases"
-        else:
-            found = _match_phase(rows, phase)
-            if found is None:
-                names = ", ".join(sorted({r.values["task_name"] for r in rows}))
-                raise _err(rows[0].file, None, f"run {run_id} has no {phase!r} phase (phases: {names})",
-                           "pick one with --phase NAME, or --phase all to add them up")
-            used, name = found, found.values["task_name"]
-        if labels is None:
-            unlabelled += 1
-        results.append(_build(run_id, used, name, rows, labels, linked[0].file if linked else None, aud, params,
-                              inferences))
-    for run_id, (row, inferred) in emis_rows.items():
-        if run_id in task_rows:
-            continue
-        labels = labels_for(inferred)
-        if labels is None:
-            unlabelled += 1
-        whole += 1
-        results.append(_build(run_id, row, "whole tracker", [row], labels, None, aud, params, inferences))
-    results.sort(key=lambda r: (r.started_at, r.run_id))
-    missing = sorted({r.config.model for r in results if r.model_info and r.model_info.parameters is None}) \
-        if params else []
-    return ImportOutcome(results=results, files_read=n_read, task_logs=n_logs, emissions_files=n_emis,
-                         skipped=skipped, unlabelled=unlabelled, whole_tracker=whole, phase=phase,
-                         parse_seconds=time.perf_counter() - t0, params_missing=missing)
+    stream = stream_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params_file,
+                               inferences=inferences)
+    by_id = {r.run_id: r for r in stream.runs}  # a repeated run id: the later row wins, as in the store
+    results = sorted(by_id.values(), key=lambda r: (r.started_at, r.run_id))
+    return ImportOutcome(results=results, files_read=stream.files_read, task_logs=stream.task_logs,
+                         emissions_files=stream.emissions_files, skipped=stream.skipped,
+                         unlabelled=stream.unlabelled, whole_tracker=stream.whole_tracker, phase=phase,
+                         parse_seconds=time.perf_counter() - t0, params_missing=stream.params_missing)
