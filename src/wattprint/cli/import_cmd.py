@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import typer
@@ -38,6 +39,10 @@ def codecarbon_cmd(
             tally.add(r)
             yield r
 
+    # Runs are built and dropped one by one: full collections over the long-lived objects only cost
+    # time here (about a fifth of the import), so this command collects less often.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     t0 = time.perf_counter()
     db_path = None
     if dry_run:

@@ -17,7 +17,7 @@ import math
 import statistics
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,7 +80,8 @@ class RunConfig(BaseModel):
     intensity_series: str | None = Field(default=None, description="CSV/JSON intensity series for timed carbon")
     carbon_source: str | None = Field(default=None, description="live provider[:zone] for timed carbon")
 
-    _NOT_HASHED = frozenset({"region", "intensity_g_per_kwh", "pue", "intensity_series", "carbon_source"})
+    _NOT_HASHED: ClassVar[frozenset[str]] = frozenset(  # not a field: no per-instance copy
+        {"region", "intensity_g_per_kwh", "pue", "intensity_series", "carbon_source"})
 
     def config_hash(self) -> str:
         """Stable sha256 (16 hex chars) of the energy-defining fields."""

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -118,6 +119,7 @@ class ResultStore:
         self._factor_ids: dict[str, int] = {}
         self._shape_ids: dict[str, int] = {}
         self._codecs: dict[int, bytes] = {}
+        self._compressors: dict[int, Any] = {}
         try:
             self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -205,6 +207,7 @@ class ResultStore:
             self._factor_ids.clear()
             self._shape_ids.clear()
             self._codecs.clear()
+            self._compressors.clear()
             if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
                 raise WattprintError(f"result store {self.path}: {exc}; nothing was written",
                                      "free disk space (or use --db on another disk) and run it again") from exc
@@ -231,7 +234,11 @@ class ResultStore:
         return z
 
     def _encode(self, codec_id: int, doc: bytes) -> bytes:
-        co = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, self._zdict(codec_id))
+        primed = self._compressors.get(codec_id)
+        if primed is None:  # a compressor primed with the dictionary, copied per document (cheaper)
+            primed = zlib.compressobj(6, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, self._zdict(codec_id))
+            self._compressors[codec_id] = primed
+        co = primed.copy()
         return co.compress(doc) + co.flush()
 
     def _decode(self, codec_id: int, blob: bytes) -> str:
