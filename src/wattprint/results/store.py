@@ -44,6 +44,8 @@ DEFAULT_DB = "wattprint.db"
 
 #: the store layout written by this code (PRAGMA user_version); the document schema is versioned apart
 LAYOUT_VERSION = 1
+#: bytes per SQLite page of a new store: a run's row is ~850 bytes, and 4 KiB pages left a fifth unused
+PAGE_SIZE = 16384
 #: runs written per executemany inside a put_many transaction (memory stays flat for any count)
 BATCH = 2000
 #: a put_many of at least this many runs trains a new compression dictionary on its first document
@@ -122,6 +124,7 @@ class ResultStore:
         self._compressors: dict[int, Any] = {}
         try:
             self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only takes effect on a new file
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._open_layout()
         except WattprintError:
@@ -203,7 +206,8 @@ class ResultStore:
         try:
             yield self._conn
         except BaseException as exc:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                self._conn.execute("ROLLBACK")
             self._factor_ids.clear()
             self._shape_ids.clear()
             self._codecs.clear()
@@ -236,7 +240,7 @@ class ResultStore:
     def _encode(self, codec_id: int, doc: bytes) -> bytes:
         primed = self._compressors.get(codec_id)
         if primed is None:  # a compressor primed with the dictionary, copied per document (cheaper)
-            primed = zlib.compressobj(6, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, self._zdict(codec_id))
+            primed = zlib.compressobj(9, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, self._zdict(codec_id))
             self._compressors[codec_id] = primed
         co = primed.copy()
         return co.compress(doc) + co.flush()
