@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fakes_analysis import make_run, study_like
 
+from fakes_analysis import make_run, study_like
 from wattprint.cli.main import main
 from wattprint.errors import WattprintError
 from wattprint.results.schema import RunConfig, RunResult
@@ -119,7 +119,6 @@ def test_columns_hold_the_documents_figures(tmp_path):
 def test_imported_runs_cost_under_a_kilobyte_each(tmp_path):
     """The marginal cost of a run (the file's fixed part, a page per table and index, left out)."""
     from fakes_codecarbon import write_study_logs
-
     from wattprint.results.importers import stream_codecarbon
 
     db = tmp_path / "w.db"
