@@ -13,6 +13,9 @@ from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.cli.run_render import fmt
 from wattprint.errors import WattprintError
 
+#: rows the terminal table shows by default (a store may hold a million runs)
+TABLE_LIMIT = 200
+
 results_app = typer.Typer(help="List, show, export and validate stored results.", no_args_is_help=True)
 
 
@@ -28,14 +31,19 @@ def list_cmd(
     model: str = typer.Option(None, "--model", help="Only this model."),
     status: str = typer.Option(None, "--status", help="ok or failed."),
     origin: str = typer.Option(None, "--origin", help="wattprint or codecarbon (imported)."),
+    limit: int = typer.Option(None, "--limit", min=0,
+                              help="Only the latest N matching runs (default: 200 in the table, all in --json)."),
     db: str = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """One line per stored run: Wh and g CO2e per 1,000 inferences, with provenance."""
     from wattprint.results.export import flatten
 
+    if limit is None and not as_json:
+        limit = TABLE_LIMIT
     with _store(db) as store:
-        runs = store.list(task=task, model=model, status=status, origin=origin)
+        runs = store.list(task=task, model=model, status=status, origin=origin, limit=limit)
+        matching = store.count_where(task=task, model=model, status=status, origin=origin) if limit else len(runs)
         path = store.path
     rows = [flatten(r) for r in runs]
     if as_json:
@@ -66,6 +74,8 @@ def list_cmd(
         if len(values) == 1:
             columns.remove(col)
             caption.append(f"{col}: {values.pop()} for every run")
+    if matching > len(rows):
+        caption.append(f"the latest {len(rows)} of {matching} matching runs: --limit N or filters for others")
     t = Table(title=f"{len(rows)} run(s) in {path}", title_justify="left", box=box.SIMPLE_HEAD,
               pad_edge=False, collapse_padding=True, caption="; ".join(caption), caption_justify="left")
     for col in columns:

@@ -349,11 +349,26 @@ class ResultStore:
         model: str | None = None,
         status: str | None = None,
         origin: str | None = None,
+        limit: int | None = None,
     ) -> list[RunResult]:
-        """Runs matching all given filters, oldest first (whole documents: see :meth:`columns` at scale)."""
+        """Runs matching all given filters, oldest first; with ``limit``, only the latest ``limit`` of them.
+
+        Whole documents are parsed: for figures over many runs use :meth:`columns`."""
         where, args = self._where(task=task, model=model, status=status, origin=origin)
-        sql = f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at, run_id"
-        return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, args)]
+        if limit is not None:
+            sql = f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at DESC, run_id DESC LIMIT ?"
+            rows = self._conn.execute(sql, [*args, max(0, limit)]).fetchall()[::-1]
+        else:
+            rows = self._conn.execute(f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at, run_id", args)
+        return [self._parse(self._decode(k, d)) for k, d in rows]
+
+    def count_where(
+        self, task: str | None = None, model: str | None = None, status: str | None = None,
+        origin: str | None = None,
+    ) -> int:
+        """How many runs match all given filters (no document read)."""
+        where, args = self._where(task=task, model=model, status=status, origin=origin)
+        return self._conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0]
 
     def columns(
         self, task: str | None = None, model: str | None = None, origin: str | None = None
