@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,24 @@ def _figures(data) -> str:
     return json.dumps(doc, sort_keys=True)  # floats as repr: every digit
 
 
+def _timed_run(tmp: Path):
+    """A run with time-resolved carbon (its three hours met 100, 300 and 500 g/kWh)."""
+    from wattprint.carbon import resolve_factor
+    from wattprint.carbon.series import read_series_file
+    from wattprint.carbon.timed import time_resolved
+
+    run = make_run("fill-mask", "bert-timed", [1.0, 1.0, 1.0], dataset="c4")
+    t0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    for i, rep in enumerate(run.repeats):
+        rep.energy.start_unix_s = (t0 + timedelta(hours=i)).timestamp()
+    series = tmp / "s.csv"
+    series.write_text("timestamp,g_per_kwh\n" + "".join(
+        f"{(t0 + timedelta(hours=i)).isoformat()},{v}\n" for i, v in enumerate([100, 300, 500])))
+    run.carbon_timed = time_resolved([(x.energy, x.inferences) for x in run.repeats], read_series_file(series),
+                                     average=resolve_factor())
+    return run
+
+
 @pytest.fixture(scope="module")
 def study_store(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("columnar")
@@ -29,6 +49,7 @@ def study_store(tmp_path_factory):
     runs = import_codecarbon(files).results
     runs += study_like()  # repeats, generation token counts, multi-purpose families, a failed run
     runs.append(make_run("text-classification", "tiny-bert", [0.51], dataset="imdb"))  # a one-run group
+    runs.append(_timed_run(tmp))
     with ResultStore(tmp / "study.db") as store:
         store.put_many(runs)
     return tmp / "study.db"
@@ -39,8 +60,8 @@ def test_columnar_report_equals_object_report_to_the_last_digit(study_store):
     with ResultStore(study_store) as store:
         old = build_report(store.list())
         cols = store.columns()
-    new = build_report_columns(cols)
-    assert len(cols) == STUDY_RUNS + 11 and cols.failed == 1
+        new = build_report_columns(cols, timed_runs=store.list_timed())
+    assert len(cols) == STUDY_RUNS + 12 and cols.failed == 1
     assert old.runs == new.runs and old.failed == new.failed == 1
     assert old.task_values == new.task_values
     assert _figures(old) == _figures(new)
@@ -48,6 +69,19 @@ def test_columnar_report_equals_object_report_to_the_last_digit(study_store):
     d = new.to_dict()
     assert d["audit"]["flagged"] == STUDY_RUNS and d["multi_purpose_vs_task_specific"]["ratios"]
     assert d["energy_vs_output_length"]["points"] and len(d["tasks"]) == 12
+    assert [t["model"] for t in d["time_resolved_carbon"]] == ["bert-timed"]
+
+
+@pytest.mark.slow
+def test_cli_report_json_gives_the_object_path_figures(study_store, capsys):
+    from wattprint.cli.main import main
+
+    with ResultStore(study_store) as store:
+        old = build_report(store.list(task="fill-mask")).to_dict()
+    assert main(["report", "--db", str(study_store), "--task", "fill-mask", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    for key in ("tasks", "leaderboard", "audit", "provenance", "carbon_factors", "time_resolved_carbon"):
+        assert json.dumps(doc[key], sort_keys=True) == json.dumps(old[key], sort_keys=True), key
 
 
 @pytest.mark.slow

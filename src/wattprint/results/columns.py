@@ -116,7 +116,7 @@ class RunColumns:
     shape: array = field(default_factory=lambda: array("l"))  # index into ``shapes``
     shapes: list[RunShape] = field(default_factory=list)
     shape_values: list[array] = field(default_factory=list)
-    failed: int = 0  # runs left out because they failed or carry no summary
+    failed: int = 0  # failed runs (left out, like any run without a summary)
 
     def __len__(self) -> int:
         return len(self.run_id)

@@ -80,6 +80,7 @@ CREATE TABLE runs (
     pue              REAL,
     factor_id        INTEGER,
     audited_share    REAL NOT NULL,
+    timed            INTEGER NOT NULL,
     shape_id         INTEGER NOT NULL,
     shape_values     BLOB NOT NULL,
     codec_id         INTEGER NOT NULL,
@@ -91,7 +92,7 @@ CREATE TABLE codecs (id INTEGER PRIMARY KEY, zdict BLOB NOT NULL);
 CREATE INDEX runs_hash ON runs(config_hash, status);
 CREATE INDEX runs_task ON runs(task, model);
 """
-_COLS = 31
+_COLS = 32
 _INSERT = f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * _COLS)})"
 
 
@@ -281,6 +282,7 @@ class ResultStore:
             r.carbon.pue if r.carbon else None,
             factor_id,
             min(1.0, sum(f.share for f in r.audit)),
+            int(r.carbon_timed is not None),
             shape_id, values.tobytes(), codec_id,
             self._encode(codec_id, r.model_dump_json().encode("utf-8")),
         )
@@ -374,11 +376,11 @@ class ResultStore:
         self, task: str | None = None, model: str | None = None, origin: str | None = None
     ) -> RunColumns:
         """The usable runs (status ok, with a summary) matching the filters, as :class:`RunColumns`,
-        oldest first (the order of :meth:`list`); ``failed`` counts the others. No document is read."""
+        oldest first (the order of :meth:`list`); ``failed`` counts the failed ones. No document is read."""
         where, args = self._where(task=task, model=model, origin=origin)
         cols = RunColumns()
         cond = "status = 'ok' AND wh_per_1k IS NOT NULL"
-        sql_failed = f"SELECT COUNT(*) FROM runs{where}{' AND' if where else ' WHERE'} NOT ({cond})"
+        sql_failed = f"SELECT COUNT(*) FROM runs{where}{' AND' if where else ' WHERE'} status != 'ok'"
         cols.failed = self._conn.execute(sql_failed, args).fetchone()[0]
         factor_ids: dict[int, int] = {}
         for fid, doc in self._conn.execute("SELECT id, doc FROM carbon_factors ORDER BY id"):
@@ -431,6 +433,15 @@ class ResultStore:
             values.frombytes(blob)
             cols.shape_values.append(values)
         return cols
+
+    def list_timed(
+        self, task: str | None = None, model: str | None = None, origin: str | None = None
+    ) -> list[RunResult]:
+        """The usable runs that carry time-resolved carbon (``carbon_timed``), oldest first."""
+        where, args = self._where(task=task, model=model, origin=origin)
+        sql = (f"SELECT codec_id, doc FROM runs{where}{' AND' if where else ' WHERE'} timed = 1 "
+               "AND status = 'ok' AND wh_per_1k IS NOT NULL ORDER BY started_at, run_id")
+        return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, args)]
 
     def has_ok(self, config_hash: str) -> bool:
         """True when a successful run with this config hash is stored (for resume)."""
