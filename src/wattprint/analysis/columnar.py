@@ -103,8 +103,8 @@ def _entry(c: RunColumns, task: str, model: str, idx: list[int]) -> Entry:
     vals = [c.wh_per_1k[i] for i in idx]
     mean = statistics.fmean(vals)
     ci = ci95(vals) if len(idx) > 1 else (c.ci95_low[idx[0]], c.ci95_high[idx[0]])
-    lows = [c.bounds_low[i] for i in idx if c.bounds_low[i] is not None]
-    highs = [c.bounds_high[i] for i in idx if c.bounds_low[i] is not None]
+    lows = [c.bounds_low[i] for i in idx if c.bounds_low[i] == c.bounds_low[i]]  # NaN: none
+    highs = [c.bounds_high[i] for i in idx if c.bounds_low[i] == c.bounds_low[i]]
     b = (statistics.fmean(lows), statistics.fmean(highs)) if lows else None
     grams = [g for g in (c.grams(i) for i in idx) if g is not None]
     params = next((c.parameters[i] for i in idx if c.parameters[i]), None)
@@ -112,7 +112,7 @@ def _entry(c: RunColumns, task: str, model: str, idx: list[int]) -> Entry:
     labels: set[str] = set()
     for i in idx:
         shape = c.shapes[c.shape[i]]
-        values = c.shape_values[i]
+        values = c.values_of(i)
         for j, name in enumerate(shape.components):
             comps[name] = comps.get(name, 0.0) + values[j] / len(idx)
         labels.update(shape.labels)
@@ -230,7 +230,7 @@ def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
         shape = c.shapes[c.shape[i]]
         if not shape.audit:
             continue
-        values = c.shape_values[i]
+        values = c.values_of(i)
         offset = len(shape.components) + len(shape.provenance)
         for j, (comp, why) in enumerate(shape.audit):
             per.setdefault(comp, []).append(values[offset + j])
@@ -257,7 +257,7 @@ def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     measured = total = 0.0
     for i in range(len(c)):
         shape = c.shapes[c.shape[i]]
-        values = c.shape_values[i]
+        values = c.values_of(i)
         offset = len(shape.components)
         for j, (comp, label, is_measured) in enumerate(shape.provenance):
             wh = values[offset + j]

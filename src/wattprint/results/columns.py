@@ -14,7 +14,7 @@ run and the distinct values once. The figures are the runs' own, bit for bit:
   g CO2e = ``wh / 1000 * pue * intensity``, :meth:`CarbonInfo.grams`'s formula;
 * the variable-shaped detail (components, provenance of every repeat's
   components, audit flags) as a :class:`RunShape` shared by the runs that have the
-  same names and labels, and the run's numbers in ``shape_values``.
+  same names and labels, and the run's numbers in ``values`` (:meth:`RunColumns.values_of`).
 
 Nothing here imports an engine: the arrays are the standard library's.
 """
@@ -44,9 +44,9 @@ def hardware_of(r: RunResult) -> str:
 
 @dataclass(frozen=True)
 class RunShape:
-    """The names and labels of a run's detail; its numbers are in ``RunColumns.shape_values``.
+    """The names and labels of a run's detail; its numbers are ``RunColumns.values_of(i)``.
 
-    ``shape_values`` of a run holds, in this order: one value per ``components``
+    The numbers of a run are, in this order: one value per ``components``
     (Wh per 1,000 inferences, ``summary.components_wh_per_1k``), one per
     ``provenance`` item (Wh, every component of every repeat, repeat order), one
     per ``audit`` flag (share of the run's energy, 0..1).
@@ -104,8 +104,8 @@ class RunColumns:
     wh_per_1k: array = field(default_factory=lambda: array("d"))
     ci95_low: array = field(default_factory=lambda: array("d"))
     ci95_high: array = field(default_factory=lambda: array("d"))
-    bounds_low: list[float | None] = field(default_factory=list)
-    bounds_high: list[float | None] = field(default_factory=list)
+    bounds_low: array = field(default_factory=lambda: array("d"))  # NaN: no provenance bounds
+    bounds_high: array = field(default_factory=lambda: array("d"))
     measured_share: array = field(default_factory=lambda: array("d"))
     parameters: list[int | None] = field(default_factory=list)
     output_tokens_per_inference: list[float | None] = field(default_factory=list)
@@ -115,11 +115,16 @@ class RunColumns:
     intensity: array = field(default_factory=lambda: array("d"))  # g CO2e/kWh, 0 without a factor
     shape: array = field(default_factory=lambda: array("l"))  # index into ``shapes``
     shapes: list[RunShape] = field(default_factory=list)
-    shape_values: list[array] = field(default_factory=list)
+    values: array = field(default_factory=lambda: array("d"))  # every run's shape values, end to end
+    offsets: array = field(default_factory=lambda: array("q", [0]))  # run i's are values[offsets[i]:offsets[i+1]]
     failed: int = 0  # failed runs (left out, like any run without a summary)
 
     def __len__(self) -> int:
         return len(self.run_id)
+
+    def values_of(self, i: int) -> array:
+        """Run ``i``'s numbers, in the order its :class:`RunShape` gives."""
+        return self.values[self.offsets[i]:self.offsets[i + 1]]
 
     def grams(self, i: int) -> float | None:
         """g CO2e per 1,000 inferences of run ``i`` with its own factor (None without one)."""

@@ -26,10 +26,10 @@ import json
 import os
 import sqlite3
 import zlib
-from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
+from math import nan
 from pathlib import Path
 from typing import Any
 
@@ -420,8 +420,8 @@ class ResultStore:
             cols.wh_per_1k.append(wh)
             cols.ci95_low.append(lo)
             cols.ci95_high.append(hi)
-            cols.bounds_low.append(blo)
-            cols.bounds_high.append(bhi)
+            cols.bounds_low.append(nan if blo is None else blo)
+            cols.bounds_high.append(nan if bhi is None else bhi)
             cols.measured_share.append(measured)
             cols.parameters.append(params)
             cols.output_tokens_per_inference.append(tokens)
@@ -429,9 +429,8 @@ class ResultStore:
             cols.factor.append(-1 if fid is None else factor_ids[fid])
             cols.intensity.append(0.0 if intensity is None else intensity)
             cols.shape.append(shape_ids[sid])
-            values = array("d")
-            values.frombytes(blob)
-            cols.shape_values.append(values)
+            cols.values.frombytes(blob)
+            cols.offsets.append(len(cols.values))
         return cols
 
     def list_timed(
