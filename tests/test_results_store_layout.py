@@ -116,6 +116,7 @@ def test_columns_hold_the_documents_figures(tmp_path):
         tuple(r.summary.components_wh_per_1k) for r in gen]
 
 
+@pytest.mark.slow
 def test_imported_runs_cost_under_a_kilobyte_each(tmp_path):
     """The marginal cost of a run (the file's fixed part, a page per table and index, left out)."""
     from fakes_codecarbon import write_study_logs
