@@ -226,14 +226,14 @@ def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
     per: dict[str, list[float]] = {}
     reasons: dict[str, str] = {}
     total: list[float] = []
-    for i in range(len(c)):
-        shape = c.shapes[c.shape[i]]
+    values, offsets, shapes = c.values, c.offsets, c.shapes
+    for i, k in enumerate(c.shape):
+        shape = shapes[k]
         if not shape.audit:
             continue
-        values = c.values_of(i)
-        offset = len(shape.components) + len(shape.provenance)
+        start = offsets[i] + len(shape.components) + len(shape.provenance)
         for j, (comp, why) in enumerate(shape.audit):
-            per.setdefault(comp, []).append(values[offset + j])
+            per.setdefault(comp, []).append(values[start + j])
             reasons.setdefault(comp, why)
         total.append(c.audited_share[i])
     comps = {
@@ -255,13 +255,14 @@ def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     """``wattprint.report.data.provenance_summary`` on columns: Wh by component and provenance label."""
     by_label: dict[str, float] = {}
     measured = total = 0.0
-    for i in range(len(c)):
-        shape = c.shapes[c.shape[i]]
-        values = c.values_of(i)
-        offset = len(shape.components)
-        for j, (comp, label, is_measured) in enumerate(shape.provenance):
-            wh = values[offset + j]
-            key = f"{comp}: {label}"
+    values, offsets, shapes = c.values, c.offsets, c.shapes
+    keys = [[f"{comp}: {label}" for comp, label, _ in shape.provenance] for shape in shapes]
+    for i, k in enumerate(c.shape):
+        shape = shapes[k]
+        start = offsets[i] + len(shape.components)
+        for j, (_, _, is_measured) in enumerate(shape.provenance):
+            wh = values[start + j]
+            key = keys[k][j]
             by_label[key] = by_label.get(key, 0.0) + wh
             total += wh
             if is_measured:

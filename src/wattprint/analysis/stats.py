@@ -34,15 +34,17 @@ def usable(results: Iterable[RunResult]) -> list[RunResult]:
     return [r for r in results if r.status == "ok" and r.summary is not None]
 
 
-def ci95(values: list[float]) -> tuple[float, float]:
-    """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2."""
+def ci95(values: list[float], mean: float | None = None, std: float | None = None) -> tuple[float, float]:
+    """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2.
+
+    ``mean``/``std`` may be given when already computed (``fmean`` and ``stdev`` of ``values``)."""
     n = len(values)
     if n == 0:
         return (math.nan, math.nan)
-    mean = statistics.fmean(values)
+    mean = statistics.fmean(values) if mean is None else mean
     if n < 2:
         return (mean, mean)
-    half = t975(n - 1) * statistics.stdev(values) / math.sqrt(n)
+    half = t975(n - 1) * (statistics.stdev(values) if std is None else std) / math.sqrt(n)
     return (max(0.0, mean - half), mean + half)
 
 
@@ -68,11 +70,13 @@ def describe(values: Iterable[float]) -> Stats | None:
     vals = [float(v) for v in values if v is not None and not math.isnan(v)]
     if not vals:
         return None
-    lo, hi = ci95(vals)
+    mean = statistics.fmean(vals)
+    std = statistics.stdev(vals) if len(vals) > 1 else 0.0
+    lo, hi = ci95(vals, mean, std)
     return Stats(
         n=len(vals),
-        mean=statistics.fmean(vals),
-        std=statistics.stdev(vals) if len(vals) > 1 else 0.0,
+        mean=mean,
+        std=std,
         median=statistics.median(vals),
         min=min(vals),
         max=max(vals),

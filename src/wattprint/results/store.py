@@ -390,47 +390,55 @@ class ResultStore:
         for sid, doc in self._conn.execute("SELECT id, doc FROM shapes ORDER BY id"):
             shape_ids[sid] = len(cols.shapes)
             cols.shapes.append(RunShape.from_json(json.loads(doc)))
-        codes: dict[str, dict[str, int]] = {k: {} for k in ("task", "model", "dataset", "hardware", "origin")}
-        lookups = {"task": cols.tasks, "model": cols.models, "dataset": cols.datasets,
-                   "hardware": cols.hardwares, "origin": cols.origins}
+        def coder(values: list[str]):
+            """value -> its code in ``values`` (appended the first time it is seen)."""
+            table: dict[str, int] = {}
 
-        def code(kind: str, value: str) -> int:
-            table = codes[kind]
-            got = table.get(value)
-            if got is None:
-                got = table[value] = len(table)
-                lookups[kind].append(value)
-            return got
+            def code(value: str) -> int:
+                got = table.get(value)
+                if got is None:
+                    got = table[value] = len(values)
+                    values.append(value)
+                return got
 
+            return code
+
+        task_code, model_code, dataset_code, hw_code, origin_code = (
+            coder(cols.tasks), coder(cols.models), coder(cols.datasets), coder(cols.hardwares), coder(cols.origins))
         sql = (
             "SELECT run_id, started_at, task, model, dataset, dataset_config, hardware, origin, wh_per_1k, "
             "wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, parameters, output_tokens_pi, "
             f"audited_share, factor_id, intensity_g_per_kwh, shape_id, shape_values FROM runs{where}"
             f"{' AND' if where else ' WHERE'} {cond} ORDER BY started_at, run_id"
         )
-        for (run_id, started, task_, model_, dataset, dconf, hw, origin_, wh, lo, hi, blo, bhi, measured,
-             params, tokens, audited, fid, intensity, sid, blob) in self._conn.execute(sql, args):
-            cols.run_id.append(run_id)
-            cols.started_at.append(started)
-            cols.task.append(code("task", task_))
-            cols.model.append(code("model", model_))
-            cols.dataset.append(code("dataset", f"{dataset}:{dconf}" if dconf else dataset))
-            cols.hardware.append(code("hardware", hw))
-            cols.origin.append(code("origin", origin_))
-            cols.wh_per_1k.append(wh)
-            cols.ci95_low.append(lo)
-            cols.ci95_high.append(hi)
-            cols.bounds_low.append(nan if blo is None else blo)
-            cols.bounds_high.append(nan if bhi is None else bhi)
-            cols.measured_share.append(measured)
-            cols.parameters.append(params)
-            cols.output_tokens_per_inference.append(tokens)
-            cols.audited_share.append(audited)
-            cols.factor.append(-1 if fid is None else factor_ids[fid])
-            cols.intensity.append(0.0 if intensity is None else intensity)
-            cols.shape.append(shape_ids[sid])
-            cols.values.frombytes(blob)
-            cols.offsets.append(len(cols.values))
+        cur = self._conn.execute(sql, args)
+        while batch := cur.fetchmany(20_000):  # column by column, a batch at a time
+            (run_id, started, task_, model_, dataset, dconf, hw, origin_, wh, lo, hi, blo, bhi, measured,
+             params, tokens, audited, fid, intensity, sid, blobs) = zip(*batch, strict=True)
+            del batch
+            cols.run_id.extend(run_id)
+            cols.started_at.extend(started)
+            cols.task.extend(map(task_code, task_))
+            cols.model.extend(map(model_code, model_))
+            cols.dataset.extend(dataset_code(f"{d}:{k}" if k else d) for d, k in zip(dataset, dconf, strict=True))
+            cols.hardware.extend(map(hw_code, hw))
+            cols.origin.extend(map(origin_code, origin_))
+            cols.wh_per_1k.extend(wh)
+            cols.ci95_low.extend(lo)
+            cols.ci95_high.extend(hi)
+            cols.bounds_low.extend(nan if x is None else x for x in blo)
+            cols.bounds_high.extend(nan if x is None else x for x in bhi)
+            cols.measured_share.extend(measured)
+            cols.parameters.extend(params)
+            cols.output_tokens_per_inference.extend(tokens)
+            cols.audited_share.extend(audited)
+            cols.factor.extend(-1 if f is None else factor_ids[f] for f in fid)
+            cols.intensity.extend(0.0 if x is None else x for x in intensity)
+            cols.shape.extend(shape_ids[x] for x in sid)
+            values, offsets = cols.values, cols.offsets
+            for blob in blobs:
+                values.frombytes(blob)
+                offsets.append(len(values))
         return cols
 
     def list_timed(
