@@ -40,18 +40,23 @@ def codecarbon_cmd(
             yield r
 
     # Runs are built and dropped one by one: full collections over the long-lived objects only cost
-    # time here (about a fifth of the import), so this command collects less often.
+    # time here (about a fifth of the import), so this command collects less often while it imports.
+    threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
     t0 = time.perf_counter()
     db_path = None
-    if dry_run:
-        for _ in audited():
-            pass
-    else:
-        with ResultStore(db) as store:  # one transaction: a bad row, Ctrl-C or a full disk stores nothing
-            store.put_many(audited())
-            db_path = str(store.path)
+    try:
+        if dry_run:
+            for _ in audited():
+                pass
+        else:
+            with ResultStore(db) as store:  # one transaction: a bad row, Ctrl-C or a full disk stores nothing
+                store.put_many(audited())
+                db_path = str(store.path)
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
     store_s = time.perf_counter() - t0
     audit = tally.summary()
     summary = {
