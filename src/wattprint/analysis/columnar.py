@@ -91,6 +91,10 @@ def task_values_columns(c: RunColumns) -> dict[str, list[tuple[str, float]]]:
 
 
 def _latest(c: RunColumns, idx: list[int]) -> int:
+    """The first run of ``idx`` with the latest start (as ``max`` over datetimes picks it)."""
+    started = c.started_at
+    if len({len(started[i]) for i in idx}) == 1 and all(started[i].endswith("+00:00") for i in idx):
+        return max(idx, key=started.__getitem__)  # one UTC format: text order is time order
     best, best_t = idx[0], datetime.fromisoformat(c.started_at[idx[0]])
     for i in idx[1:]:
         t = datetime.fromisoformat(c.started_at[i])
@@ -109,13 +113,12 @@ def _entry(c: RunColumns, task: str, model: str, idx: list[int]) -> Entry:
     grams = [g for g in (c.grams(i) for i in idx) if g is not None]
     params = next((c.parameters[i] for i in idx if c.parameters[i]), None)
     comps: dict[str, float] = {}
-    labels: set[str] = set()
+    n, values, offsets, shapes = len(idx), c.values, c.offsets, c.shapes
     for i in idx:
-        shape = c.shapes[c.shape[i]]
-        values = c.values_of(i)
-        for j, name in enumerate(shape.components):
-            comps[name] = comps.get(name, 0.0) + values[j] / len(idx)
-        labels.update(shape.labels)
+        start = offsets[i]
+        for j, name in enumerate(shapes[c.shape[i]].components):
+            comps[name] = comps.get(name, 0.0) + values[start + j] / n
+    labels = {label for k in {c.shape[i] for i in idx} for label in shapes[k].labels}
     latest = _latest(c, idx)
     return Entry(
         task=task,
