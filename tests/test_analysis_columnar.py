@@ -92,3 +92,17 @@ def test_columnar_report_with_another_carbon_factor_equals_object_report(study_s
         new = build_report_columns(store.columns(task="text-classification").with_factor(factor))
     assert _figures(old) == _figures(new)
     assert new.carbon_factors[0]["intensity_g_per_kwh"] == 56.0
+
+
+def test_latest_run_of_a_model_is_by_time_when_offsets_differ(tmp_path):
+    a = make_run("fill-mask", "m", [1.0])
+    b = make_run("fill-mask", "m", [2.0])
+    a.started_at = datetime(2024, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))  # 10:00 UTC
+    b.started_at = datetime(2024, 5, 1, 11, 0, tzinfo=timezone.utc)  # the latest, though "11" < "12"
+    a.environment.gpus, b.environment.gpus = [{"name": "GPU A"}], [{"name": "GPU B"}]
+    with ResultStore(tmp_path / "w.db") as store:
+        store.put_many([a, b])
+        old = build_report(store.list())
+        new = build_report_columns(store.columns())
+    assert old.leaderboard[0].hardware == new.leaderboard[0].hardware == "GPU B"
+    assert _figures(old) == _figures(new)
