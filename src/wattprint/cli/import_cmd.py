@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.report.termtext import OneLine, markup_safe, plain
 
 import_app = typer.Typer(help="Import other tools' energy logs into the result store.", no_args_is_help=True)
 
@@ -60,14 +61,14 @@ def codecarbon_cmd(
     if as_json:
         print_json(summary)
         return
-    verb = "parsed (dry run, nothing stored)" if dry_run else f"imported into {db_path}"
+    verb = "parsed (dry run, nothing stored)" if dry_run else f"imported into {markup_safe(db_path)}"
     console.print(
         f"[bold]{len(outcome.results)}[/] CodeCarbon runs {verb}: {outcome.task_logs} task logs, "
         f"{outcome.emissions_files} emissions files; parse {outcome.parse_seconds:.1f} s, store {store_s:.1f} s"
     )
     if outcome.skipped:
         console.print(f"[dim]skipped {len(outcome.skipped)} CSV file(s) that are not CodeCarbon logs: "
-                      f"{', '.join(outcome.skipped[:3])}{' ...' if len(outcome.skipped) > 3 else ''}[/]")
+                      f"{markup_safe(', '.join(outcome.skipped[:3]))}{' ...' if len(outcome.skipped) > 3 else ''}[/]")
     if outcome.unlabelled:
         console.print(f"[yellow]{outcome.unlabelled} run(s) have no task or dataset[/] (no study file name, no "
                       "linked emissions.csv row): stored under task 'unknown'; give --task/--dataset, or import "
@@ -79,9 +80,9 @@ def codecarbon_cmd(
         console.print(f"[dim]no parameter count for {len(outcome.params_missing)} model(s)[/]")
     t = Table(title="runs per task", title_justify="left")
     t.add_column("task")
-    t.add_column("runs", justify="right")
+    t.add_column("runs", justify="right", no_wrap=True)
     for k, v in outcome.by_task().items():
-        t.add_row(k, str(v))
+        t.add_row(OneLine(k), str(v))
     console.print(t)
     a = audit
     console.print(
@@ -92,10 +93,10 @@ def codecarbon_cmd(
     if a["components"]:
         at = Table(title_justify="left")
         for col in ("component", "runs flagged", "mean share", "range", "why (example)"):
-            at.add_column(col, overflow="fold")
+            at.add_column(col, no_wrap=col in ("runs flagged", "mean share", "range"))
         for comp, v in a["components"].items():
-            at.add_row(comp, str(v["runs"]), f"{100 * v['mean_share']:.0f}%",
-                       f"{100 * v['min_share']:.0f}-{100 * v['max_share']:.0f}%", v["example_reason"])
+            at.add_row(OneLine(comp), str(v["runs"]), f"{100 * v['mean_share']:.0f}%",
+                       f"{100 * v['min_share']:.0f}-{100 * v['max_share']:.0f}%", plain(v["example_reason"]))
         console.print(at)
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from wattprint import __version__
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import markup_safe
 
 app = typer.Typer(
     name="wattprint",
@@ -64,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=True)
     except WattprintError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {markup_safe(exc.message)}", soft_wrap=True)
         if exc.hint:
-            err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True)
+            err_console.print(f"[dim]hint:[/] {markup_safe(exc.hint)}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]: finished results are kept in the store")

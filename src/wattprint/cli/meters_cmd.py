@@ -12,6 +12,7 @@ from rich.table import Table
 
 from wattprint.cli.common import JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, clean, markup_safe, plain
 
 err = Console(stderr=True, highlight=False)
 
@@ -61,25 +62,30 @@ def meters(json_: bool = JSON_OPTION) -> None:
         print_json(data)
         return
     table = Table(title="Energy sources on this machine", show_lines=True)
-    for col in ("meter", "status", "components", "detail / how to enable"):
-        table.add_column(col, overflow="fold")
+    for col in ("meter", "status", "components"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("detail / how to enable")  # wraps at spaces; a word too long for it ends in an ellipsis
     for r in data["meters"]:
         if r["available"]:
             status = "[green]measured[/]" if r["method"] != "model" else "[yellow]estimate[/]"
-            detail = f"{r.get('detail', '')} [dim](scope: {r.get('scope', '')})[/]"
+            detail = plain(f"{r.get('detail', '')} ")
+            detail.append(f"(scope: {clean(r.get('scope', ''))})", style="dim")
         else:
             status = "[red]unavailable[/]"
-            detail = f"{r.get('detail', '')}\n[bold]fix:[/] {r.get('fix', '')}"
-        table.add_row(r["name"], status, ", ".join(r["components"]) or "-", detail)
+            detail = plain(r.get("detail", ""))
+            detail.append("\nfix: ", style="bold")
+            detail.append(plain(r.get("fix", "")))
+        table.add_row(OneLine(r["name"]), status, plain(", ".join(r["components"]) or "-"), detail)
     console.print(table)
     auto = data["auto"]
-    console.print(f"[bold]wattprint will use:[/] {', '.join(auto['meters'])} -> {', '.join(auto['components'])}")
+    console.print(f"[bold]wattprint will use:[/] {markup_safe(', '.join(auto['meters']))} -> "
+                  f"{markup_safe(', '.join(auto['components']))}")
     style = "green" if auto["all_measured"] else "yellow"
-    console.print(f"[{style}]{data['verdict']}[/]")
+    console.print(f"[{style}]{markup_safe(data['verdict'])}[/]")
     for note in auto["notes"]:
-        console.print(f"[dim]- {note}[/]", soft_wrap=True)
+        console.print(f"[dim]- {markup_safe(note)}[/]", soft_wrap=True)
     for w in auto["warnings"]:
-        err.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {markup_safe(w)}", soft_wrap=True)
 
 
 # -- track ---------------------------------------------------------------------------------------------
@@ -109,18 +115,16 @@ def _report_json(report: Any, cmd: list[str], rc: int, ms: Any, warned: list[str
 
 
 def _print_summary(report: Any, cmd: list[str], rc: int, ms: Any) -> None:
-    table = Table(title=f"wattprint track: {' '.join(cmd)}", title_justify="left")
+    table = Table(title=plain(f"wattprint track: {' '.join(cmd)}"), title_justify="left")
     for col, just in (("component", "left"), ("energy", "right"), ("share", "right"), ("range", "right")):
-        table.add_column(col, justify=just)
+        table.add_column(col, justify=just, no_wrap=col != "component")
     table.add_column("how")
     total = report.total_joules
     for c in report.components:
         lo, hi = c.bounds_j
         share = f"{c.joules / total:.0%}" if total > 0 else "-"
-        how = c.provenance.label
-        if not c.provenance.measured:
-            how = f"[yellow]{how}[/]"
-        table.add_row(c.component, _fmt_j(c.joules), share, f"{lo:.3g}-{hi:.3g} J", how)
+        how = plain(c.provenance.label, style="" if c.provenance.measured else "yellow")
+        table.add_row(OneLine(c.component), _fmt_j(c.joules), share, f"{lo:.3g}-{hi:.3g} J", how)
     err.print(table)
     lo, hi = report.bounds_j
     err.print(
@@ -182,7 +186,7 @@ def track(
             ms.close()
     warned = [str(w.message) for w in caught]
     for w in warned:
-        err.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {markup_safe(w)}", soft_wrap=True)
     if json_:
         print_json(_report_json(report, list(cmd), rc, ms, warned))
     else:

@@ -6,6 +6,7 @@ import typer
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import markup_safe
 
 
 def _load(db: str | None, task: str | None = None, origin: str | None = None):
@@ -91,7 +92,7 @@ def report_cmd(
 
         print_timed([r for r in runs if r.status == "ok"], console)
     if out:
-        console.print(f"HTML report: [bold]{out}[/]")
+        console.print(f"HTML report: [bold]{markup_safe(out)}[/]")
 
 
 def _side(store, ref: str, task: str | None, dataset: str | None):

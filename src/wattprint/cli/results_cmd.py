@@ -12,6 +12,7 @@ from rich.table import Table
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.cli.run_render import fmt
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, markup_safe, plain
 
 results_app = typer.Typer(help="List, show, export and validate stored results.", no_args_is_help=True)
 
@@ -42,7 +43,7 @@ def list_cmd(
         print_json(rows)
         return
     if not rows:
-        console.print(f"no runs in {path}")
+        console.print(plain(f"no runs in {path}"))
         return
     cells = []
     for row in rows:
@@ -66,17 +67,20 @@ def list_cmd(
         if len(values) == 1:
             columns.remove(col)
             caption.append(f"{col}: {values.pop()} for every run")
-    t = Table(title=f"{len(rows)} run(s) in {path}", title_justify="left", box=box.SIMPLE_HEAD,
-              pad_edge=False, collapse_padding=True, caption="; ".join(caption), caption_justify="left")
+    names = ("task", "model", "dataset")  # one line each, shortened in the middle when the terminal is narrow
+    t = Table(title=plain(f"{len(rows)} run(s) in {path}"), title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True, caption=plain("; ".join(caption)), caption_justify="left")
     for col in columns:
-        t.add_column(col, overflow="fold", no_wrap=col in ("run", "task", "status"),
+        t.add_column(col, no_wrap=col not in names + ("provenance",),
                      justify="right" if col in ("Wh/1k", "±", "g/1k") else "left")
     for c in cells:
-        t.add_row(*[c[col] or "-" for col in columns])
+        t.add_row(*[OneLine(c[col] or "-") if col in names
+                    else c[col] if col == "status" else plain(c[col] or "-") for col in columns])
     console.print(t)
     for row in rows:
         if row["status"] != "ok":
-            console.print(f"[red]failed[/] {row['run_id'][:8]}: {row['error'] or 'no reason recorded'}")
+            console.print(f"[red]failed[/] {markup_safe(row['run_id'][:8])}: "
+                          f"{markup_safe(row['error'] or 'no reason recorded')}")
 
 
 @results_app.command("show")
@@ -128,7 +132,7 @@ def export_cmd(
             sys.stdout.write(out.read_text(encoding="utf-8"))
         return
     out = ex.export(runs, path, fmt)
-    console.print(f"wrote {len(runs)} run(s) to {out}")
+    console.print(plain(f"wrote {len(runs)} run(s) to {out}"))
 
 
 @results_app.command("validate")
@@ -156,7 +160,8 @@ def validate_cmd(
     else:
         for c in checks:
             mark = "[green]ok[/]" if c.ok else "[red]INVALID[/]"
-            console.print(f"{mark} {c.path.name}" + ("" if c.ok else ": " + "; ".join(c.problems)))
+            console.print(f"{mark} {markup_safe(c.path.name)}"
+                          + ("" if c.ok else ": " + markup_safe("; ".join(c.problems))))
         console.print(f"{len(checks)} file(s), {len(bad)} invalid")
     if not checks:
         raise WattprintError(f"no result files (*.json) in {folder}", "pass the folder given to --out")

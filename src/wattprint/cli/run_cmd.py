@@ -18,6 +18,7 @@ from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, markup_safe, plain
 
 err_console = Console(stderr=True, highlight=False)
 
@@ -59,7 +60,7 @@ class RunProgress:
                 transient=True,
             )
             self._progress.start()
-            self._phase_task = self._progress.add_task(f"{self.label}: starting", total=None)
+            self._phase_task = self._progress.add_task(f"{markup_safe(self.label)}: starting", total=None)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -76,9 +77,9 @@ class RunProgress:
             if phase in ("repeat", "prefill"):
                 text = f"{text} {ev.get('repeat', 0) + 1}/{ev.get('repeats', '?')}"
             if not self.live:
-                err_console.print(f"[dim]{self.label}: {text}[/]")
+                err_console.print(f"[dim]{markup_safe(self.label)}: {markup_safe(text)}[/]")
                 return
-            self._progress.update(self._phase_task, description=f"{self.label}: {text}")
+            self._progress.update(self._phase_task, description=f"{markup_safe(self.label)}: {markup_safe(text)}")
             if phase in ("repeat", "prefill"):
                 total = ev.get("total") or 1
                 if self._bar is None:
@@ -308,10 +309,10 @@ def demo(
         results.append(r)
         if not as_json:
             if r.status == "ok":
-                console.print(f"{label}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
+                console.print(f"{markup_safe(label)}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
                               f"({cfg.n} x {cfg.repeats} repeats)")
             else:
-                console.print(f"{label}: [red]failed[/]: {r.error}")
+                console.print(f"{markup_safe(label)}: [red]failed[/]: {markup_safe(r.error)}")
     wall = time.perf_counter() - t0
     rows = d.ranked(results)
     rho = d.spearman_vs_study(rows)
@@ -328,11 +329,11 @@ def demo(
     else:
         _print_demo_table(rows, rho, wall)
         for line in d.caveats(results):
-            console.print(f"- {line}")
+            console.print(plain(f"- {line}"))
         if report_path:
-            console.print(f"HTML report: {report_path}")
+            console.print(plain(f"HTML report: {report_path}"))
         else:
-            console.print(f"HTML report skipped: {report_note}")
+            console.print(plain(f"HTML report skipped: {report_note}"))
     failed = [r for r in results if r.status != "ok"]
     if failed:
         raise WattprintError(
@@ -390,36 +391,36 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
     if all_arch:
         caption.append("models: arch: reference architectures, random weights")
     t = Table(title=f"Energy per 1,000 inferences on this machine, ranked (demo took {wall_s:.0f} s)",
-              title_justify="left", caption="; ".join(caption), caption_justify="left",
+              title_justify="left", caption=plain("; ".join(caption)), caption_justify="left",
               box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     cols = ["#", "task", "model", "Wh/1k", "±", "g/1k", "study", "s/inf"]
     if not uniform:
         cols.append("energy")
     for col in cols:
-        t.add_column(col, no_wrap=col in ("task", "model"), overflow="fold",
-                     justify="left" if col in ("task", "model") else "right")
+        t.add_column(col, no_wrap=col not in ("task", "model", "energy"),
+                     justify="left" if col in ("task", "model", "energy") else "right")
     for row in rows:
         r = row.result
         model = r.config.model.removeprefix("arch:") if all_arch else r.config.model
         study = _fmt(row.study.wh_per_1k_mean) if row.study else "-"
         if r.summary is None:
-            cells = ["-", r.config.task, model, "[red]failed[/]", "-", "-", study, "-"]
-            t.add_row(*cells, *([] if uniform else [_one_line_error(r.error)]))
+            cells = ["-", OneLine(r.config.task), OneLine(model), "[red]failed[/]", "-", "-", study, "-"]
+            t.add_row(*cells, *([] if uniform else [OneLine(_one_line_error(r.error))]))
             continue
         s = r.summary
         half = (s.wh_per_1k_ci95.high - s.wh_per_1k_ci95.low) / 2
-        cells = [str(row.rank), r.config.task, model, _fmt(s.wh_per_1k_mean), fmt(half, 2),
+        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), _fmt(s.wh_per_1k_mean), fmt(half, 2),
                  _fmt(r.g_co2e_per_1k), study, _fmt(s.seconds_per_inference)]
-        t.add_row(*cells, *([] if uniform else [provenance_label(r)]))
+        t.add_row(*cells, *([] if uniform else [OneLine(provenance_label(r))]))
     console.print(t)
     for row in rows:
         if row.result.summary is None:
-            console.print(f"[red]{row.result.config.task} failed[/]: {row.result.error}")
+            console.print(f"[red]{markup_safe(row.result.config.task)} failed[/]: {markup_safe(row.result.error)}")
     for row in rows:
         cfg = row.result.config
         settings = {**({"dtype": cfg.dtype} if cfg.dtype != "float32" else {}), **cfg.task_options}
         if settings:
-            console.print(f"{cfg.task} ran with " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+            console.print(plain(f"{cfg.task} ran with " + ", ".join(f"{k}={v}" for k, v in settings.items())))
     console.print(f"study column: {STUDY_SOURCE}.")
     if rho is not None:
         console.print(f"rank agreement with the study (Spearman): {rho:+.2f}")
@@ -451,13 +452,26 @@ def tasks_cmd(as_json: bool = JSON_OPTION) -> None:
     if not rows:
         console.print("no tasks registered")
         return
-    t = Table(title=f"{len(rows)} tasks", title_justify="left")
-    for col in ("task", "aliases", "modality", "generative", "default model", "tiny model"):
-        t.add_column(col, overflow="fold")
+    from wattprint.report.terminal import WIDE
+
+    narrow = console.width < WIDE  # aliases and modality move below the table: no name is ever cut
+    t = Table(title=f"{len(rows)} tasks", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+              collapse_padding=True)
+    cols = ["task", "generative", "default model", "tiny model"] if narrow else \
+        ["task", "aliases", "modality", "generative", "default model", "tiny model"]
+    for col in cols:
+        t.add_column(col, no_wrap=col not in ("aliases", "default model"))
     for r in rows:
-        t.add_row(r["name"], ", ".join(r["aliases"]), r["modality"], "yes" if r["generative"] else "no",
-                  r["default_model"], r["tiny_model"])
+        cells = {"task": plain(r["name"]), "aliases": plain(", ".join(r["aliases"])), "modality": plain(r["modality"]),
+                 "generative": "yes" if r["generative"] else "no", "default model": OneLine(r["default_model"]),
+                 "tiny model": plain(r["tiny_model"])}
+        t.add_row(*[cells[c] for c in cols])
     console.print(t)
+    if narrow:
+        console.print(f"[dim]narrow terminal ({console.width} columns): aliases and modality listed below; "
+                      f"widen to {WIDE}+ columns or use --json for one table[/]")
+        for r in rows:
+            console.print(plain(f"  {r['name']} ({r['modality']}): {', '.join(r['aliases']) or '-'}"))
     console.print("run one: wattprint run --task TASK [--model MODEL] -n 1000 --repeats 3")
 
 
@@ -483,12 +497,21 @@ def models_cmd(as_json: bool = JSON_OPTION) -> None:
         for k in a:
             if k not in keys:
                 keys.append(k)
-    t = Table(title=f"{len(archs)} built-in architectures (use as --model arch:NAME)", title_justify="left")
-    for k in keys:
-        t.add_column(k.replace("_", " "), overflow="fold")
+    from wattprint.report.terminal import WIDE
+
+    narrow = console.width < WIDE
+    shown = [k for k in keys if not (narrow and k in ("description", "reference"))]
+    t = Table(title=f"{len(archs)} built-in architectures (use as --model arch:NAME)", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for k in shown:  # lists and sentences wrap between words; names and numbers stay whole
+        t.add_column(k.replace("_", " "), no_wrap=k not in ("tasks", "description"))
     for a in archs:
-        t.add_row(*[_cell(a.get(k)) for k in keys])
+        t.add_row(*[plain(_cell(a.get(k))) for k in shown])
     console.print(t)
+    if len(shown) < len(keys):
+        console.print(f"[dim]narrow terminal ({console.width} columns): "
+                      f"{', '.join(k for k in keys if k not in shown)} left out; "
+                      f"widen to {WIDE}+ columns or use --json[/]")
     console.print(MODELS_HELP)
 
 

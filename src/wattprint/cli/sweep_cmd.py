@@ -13,6 +13,7 @@ from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, markup_safe
 
 err_console = Console(stderr=True, highlight=False)
 
@@ -22,14 +23,14 @@ LOCKS = ("auto", "resource", "driver")
 
 def _print_problems(exc) -> None:  # SweepFileError
     for p in exc.problems:
-        err_console.print(f"[bold red]error:[/] {p}", soft_wrap=True, markup=True, highlight=False)
-    err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {markup_safe(p)}", soft_wrap=True, markup=True, highlight=False)
+    err_console.print(f"[dim]hint:[/] {markup_safe(exc.hint)}", soft_wrap=True)
 
 
 def _plan_table(plan, show_runs: bool) -> None:
     c = plan.counts()
     console.print(
-        f"[bold]sweep {plan.name}[/]: {c['runs']} runs ({c['models']} models, {len(c['tasks'])} tasks, "
+        f"[bold]sweep {markup_safe(plan.name)}[/]: {c['runs']} runs ({c['models']} models, {len(c['tasks'])} tasks, "
         f"{c['datasets']} datasets); [green]{c['done']} already done[/], [bold]{c['todo']} to run[/]"
         + (f" ({c['retry_failed']} failed before)" if c["retry_failed"] else "")
     )
@@ -39,7 +40,7 @@ def _plan_table(plan, show_runs: bool) -> None:
         t.add_column(col, justify="left" if col == "task" else "right")
     for task in sorted({task for task, _ in by_task}):
         done, todo = by_task.get((task, True), 0), by_task.get((task, False), 0)
-        t.add_row(task, str(done + todo), str(done), str(todo))
+        t.add_row(OneLine(task), str(done + todo), str(done), str(todo))
     console.print(t)
     if show_runs:
         for r in plan.runs:
@@ -47,7 +48,8 @@ def _plan_table(plan, show_runs: bool) -> None:
             state = "done " if r.done else ("retry" if r.failed_before else "todo ")
             ds = cfg.dataset + (f"/{cfg.dataset_config}" if cfg.dataset_config else "") + (
                 f":{cfg.split}" if cfg.split else "")
-            console.print(f"  #{r.job.index:<4} {state} {cfg.task} {cfg.model} {ds} {cfg.device} "
+            what = markup_safe(f"{cfg.task} {cfg.model} {ds} {cfg.device}")
+            console.print(f"  #{r.job.index:<4} {state} {what} "
                           f"[dim]{r.job.config_hash}[/]", soft_wrap=True, highlight=False)
 
 
@@ -174,11 +176,12 @@ def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
         r = rec.result
         if r.status == "ok":
             figure = f"{r.summary.wh_per_1k_mean:.4g} Wh/1k" if r.summary else "ok"
-            progress.console.print(f"[green]ok[/]     #{rec.job.index} {rec.job.label}  {figure}  ({rec.wall_s:.1f} s)",
+            progress.console.print(f"[green]ok[/]     #{rec.job.index} {markup_safe(rec.job.label)}  {figure}  "
+                                   f"({rec.wall_s:.1f} s)",
                                    soft_wrap=True, highlight=False)
         else:
-            progress.console.print(f"[red]failed[/] #{rec.job.index} {rec.job.label}: {r.error}", soft_wrap=True,
-                                   highlight=False)
+            progress.console.print(f"[red]failed[/] #{rec.job.index} {markup_safe(rec.job.label)}: "
+                                   f"{markup_safe(r.error)}", soft_wrap=True, highlight=False)
         progress.update(bar, advance=1, description=_running_text(running))
 
     with progress:
@@ -189,7 +192,7 @@ def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
 def _running_text(running: dict[int, str]) -> str:
     if not running:
         return "waiting"
-    first = next(iter(running.values()))
+    first = markup_safe(next(iter(running.values())))
     return first if len(running) == 1 else f"{first} (+{len(running) - 1} more)"
 
 
@@ -202,8 +205,9 @@ def _print_outcome(outcome, db: str) -> None:
     console.print(line)
     for rec in outcome.records:
         if rec.result.status != "ok":
-            console.print(f"  [red]failed[/] {rec.result.run_id[:12]} {rec.job.label}: {rec.result.error}",
+            console.print(f"  [red]failed[/] {rec.result.run_id[:12]} {markup_safe(rec.job.label)}: "
+                          f"{markup_safe(rec.result.error)}",
                           soft_wrap=True, highlight=False)
     if outcome.interrupted:
         console.print("[yellow]interrupted[/]: the finished runs are stored; run the same command again to resume")
-    console.print(f"results in {db}: wattprint results list --db {db}", highlight=False)
+    console.print(f"results in {markup_safe(db)}: wattprint results list --db {markup_safe(db)}", highlight=False)
