@@ -59,23 +59,36 @@ def list_cmd(
             "±": fmt(half, 2) if ok else "-",
             "g/1k": fmt(row["g_co2e_per_1k"], 3),
             "provenance": row["provenance"] if ok else None,
+            "measured": f"{100 * row['measured_share']:.0f}%" if ok else None,
         })
-    caption = ["Wh/1k: energy per 1,000 inferences, ±: 95% interval half-width, g/1k: g CO2e per 1,000"]
-    columns = ["run", "task", "model", "dataset", "status", "Wh/1k", "±", "g/1k", "provenance"]
-    for col in ("dataset", "provenance"):  # the same on every row: say it once, below the table
+    from wattprint.report.terminal import WIDE
+
+    narrow = console.width < WIDE  # status goes into Wh/1k, g/1k is left out, provenance becomes a share
+    caption = ["Wh/1k: energy per 1,000 inferences, ±: 95% interval half-width"
+               + ("; measured: share of the energy read from hardware sensors, the rest estimated" if narrow
+                  else ", g/1k: g CO2e per 1,000")]
+    columns = ["run", "task", "model", "dataset", "Wh/1k", "±", "measured"] if narrow else \
+        ["run", "task", "model", "dataset", "status", "Wh/1k", "±", "g/1k", "provenance"]
+    if narrow:
+        for c in cells:
+            if c["Wh/1k"] == "-":
+                c["Wh/1k"] = c["status"]
+        caption.append(f"narrow terminal ({console.width} columns): g CO2e per 1,000 left out; widen to {WIDE}+ "
+                       "columns or use --json")
+    for col in ("dataset", "provenance", "measured"):  # the same on every row: say it once, below the table
         values = {c[col] for c in cells if c[col] is not None}
-        if len(values) == 1:
+        if col in columns and len(values) == 1:
             columns.remove(col)
             caption.append(f"{col}: {values.pop()} for every run")
     names = ("task", "model", "dataset")  # one line each, shortened in the middle when the terminal is narrow
     t = Table(title=plain(f"{len(rows)} run(s) in {path}"), title_justify="left", box=box.SIMPLE_HEAD,
               pad_edge=False, collapse_padding=True, caption=plain("; ".join(caption)), caption_justify="left")
     for col in columns:
-        t.add_column(col, no_wrap=col not in names + ("provenance",),
+        t.add_column(col, no_wrap=col not in (*names, "provenance"),
                      justify="right" if col in ("Wh/1k", "±", "g/1k") else "left")
     for c in cells:
         t.add_row(*[OneLine(c[col] or "-") if col in names
-                    else c[col] if col == "status" else plain(c[col] or "-") for col in columns])
+                    else c[col] if col in ("status", "Wh/1k") else plain(c[col] or "-") for col in columns])
     console.print(t)
     for row in rows:
         if row["status"] != "ok":

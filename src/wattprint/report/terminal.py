@@ -83,9 +83,11 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
         console.print(f"Energy vs output tokens ({f.n} generation runs): {sig(f.slope)} Wh/1k per token, "
                       f"r\u00b2 {f.r2:.2f}")
     if d.multi:
-        mt = Table(title="Multi-purpose vs task-specific (same task and dataset)", title_justify="left")
-        for col in ("task", "dataset", "task-specific Wh/1k", "multi-purpose Wh/1k", "ratio", "per-model ratios"):
-            mt.add_column(col, no_wrap=col not in ("task", "dataset"))
+        mt = Table(title="Multi-purpose vs task-specific (same task and dataset)", title_justify="left",
+                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        for col in ("task", "dataset", "task-specific\nWh/1k", "multi-purpose\nWh/1k", "ratio", "per-model\nratios"):
+            mt.add_column(col, no_wrap=col not in ("task", "dataset"), justify="left" if col in ("task", "dataset")
+                          else "right")
         for r in d.multi:
             mt.add_row(OneLine(r.task), OneLine(r.dataset), sig(r.specific_wh_per_1k), sig(r.multi_wh_per_1k),
                        f"x{r.ratio:.1f}", f"x{r.ratio_min:.1f}-x{r.ratio_max:.1f}")
@@ -100,15 +102,24 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
 
 def print_comparison(c: Comparison, console: Console) -> None:
     """Two sides and the verdict."""
-    t = Table(title="Comparison: Wh per 1,000 inferences (per-repeat values)", title_justify="left")
-    for col in ("", "runs", "repeats", "mean", "95% CI", "std", "provenance bounds", "g CO2e/1k", "measured"):
-        t.add_column(col, no_wrap=bool(col))
+    narrow = console.width < WIDE
+    t = Table(title="Comparison: Wh per 1,000 inferences (per-repeat values)", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    cols = ["", "runs", "repeats", "mean", "95% CI", "std", "provenance\nbounds", "g CO2e\n/1k", "measured"]
+    if narrow:
+        cols = [col for col in cols if col not in ("runs", "std", "g CO2e\n/1k")]
+    for col in cols:  # numbers are never cut; the label shrinks in the middle if it must
+        t.add_column(col, no_wrap=bool(col), justify="right" if col else "left")
     for s in (c.a, c.b):
         b = interval(*s.bounds_wh_per_1k) if s.bounds_wh_per_1k else "-"
-        t.add_row(OneLine(s.label), str(s.runs), str(s.energy.n), sig(s.energy.mean),
-                  interval(s.energy.ci95_low, s.energy.ci95_high), sig(s.energy.std), b, sig(s.g_co2e_per_1k),
-                  pct(s.measured_share))
+        cells = {"": OneLine(s.label), "runs": str(s.runs), "repeats": str(s.energy.n), "mean": sig(s.energy.mean),
+                 "95% CI": interval(s.energy.ci95_low, s.energy.ci95_high), "std": sig(s.energy.std),
+                 "provenance\nbounds": b, "g CO2e\n/1k": sig(s.g_co2e_per_1k), "measured": pct(s.measured_share)}
+        t.add_row(*[cells[col] for col in cols])
     console.print(t)
+    if narrow:
+        console.print(f"[dim]narrow terminal ({console.width} columns): runs, std and g CO2e are left out; "
+                      f"widen to {WIDE}+ columns or use --json[/]")
     color = "green" if c.significant else ("yellow" if c.significant is None else "dim")
     console.print(f"B / A = [bold]x{c.ratio_b_over_a:.3g}[/] ({sig(c.difference_wh_per_1k)} Wh/1k); "
                   f"[{color}]{markup_safe(c.verdict)}[/]")
