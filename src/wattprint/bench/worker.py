@@ -22,9 +22,9 @@ from typing import Any
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    from wattprint.results.atomic import write_text_atomic
+
+    write_text_atomic(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:

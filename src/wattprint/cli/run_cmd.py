@@ -259,6 +259,10 @@ def run(
         resolve_factor(region, intensity, pue)  # bad carbon input fails here, before any work
     if in_process and timeout is not None:
         raise WattprintError("--timeout needs a worker process", "drop --in-process to use --timeout")
+    if out is not None:  # a bad --out fails now, not after the measurement
+        from wattprint.results.atomic import prepare_output_dir
+
+        prepare_output_dir(out)
     result = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json, in_process=in_process)
     if as_json:
         print_json(result)
@@ -292,8 +296,10 @@ def demo(
     import time
 
     from wattprint.bench import demo as d
+    from wattprint.results.atomic import prepare_output_dir
 
     names = d.parse_tasks(tasks)
+    prepare_output_dir(out)  # a bad --out fails now, not after the runs
     configs = d.demo_configs(names, quick, region=region, intensity=intensity, pue=pue,
                              meters=list(meter) if meter else None)
     timeout = d.QUICK_TIMEOUT_S if quick else d.DEMO_TIMEOUT_S

@@ -24,6 +24,7 @@ from wattprint.report import figures
 from wattprint.report.data import ReportData, build_report
 from wattprint.report.fmt import params, pct, sig
 from wattprint.report.labels import energy_label_svg
+from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
 from wattprint.results.schema import RunResult
 
 __all__ = ["write_html_report", "render_html"]
@@ -345,10 +346,8 @@ def write_html_report(
     if not any(r.status == "ok" and r.summary is not None for r in results):
         raise WattprintError("no successful runs to report", "run a benchmark first: wattprint run ...")
     out = Path(path)
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.exists():  # a new folder for the report is made; a bad path fails before the work
+        prepare_output_dir(out.parent, option="--html folder")
+    check_output_file(out)
     html_text = render_html(build_report(results, families), title=title)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(html_text, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text_atomic(out, html_text)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wattprint.errors import WattprintError
+from wattprint.results.atomic import atomic_output, check_output_file, write_text_atomic
 from wattprint.results.schema import RunResult
 
 #: column order of every export
@@ -152,7 +153,7 @@ def rows(results: Iterable[RunResult]) -> list[dict[str, Any]]:
 def write_csv(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Path:
     """CSV with a header of :data:`COLUMNS`; empty cells for missing figures."""
     p = Path(path)
-    with open(p, "w", newline="", encoding="utf-8") as fh:
+    with atomic_output(p) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(COLUMNS))
         w.writeheader()
         for row in rows(results):
@@ -162,9 +163,7 @@ def write_csv(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Pat
 
 def write_json(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Path:
     """A JSON array of flat rows (not the full documents; see ``results show --json``)."""
-    p = Path(path)
-    p.write_text(json.dumps(rows(results), indent=2, default=str) + "\n", encoding="utf-8")
-    return p
+    return write_text_atomic(path, json.dumps(rows(results), indent=2, default=str) + "\n")
 
 
 def write_parquet(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Path:
@@ -179,7 +178,8 @@ def write_parquet(results: Iterable[RunResult], path: str | os.PathLike[str]) ->
     types = {k: _arrow_type(pa, k) for k in COLUMNS}
     table = pa.table({k: pa.array(v, type=types[k]) for k, v in columns.items()})
     p = Path(path)
-    pq.write_table(table, p)
+    with atomic_output(p) as tmp:
+        pq.write_table(table, tmp)
     return p
 
 
@@ -208,4 +208,5 @@ def export(results: list[RunResult], path: str | os.PathLike[str], fmt: str | No
     writers = {"csv": write_csv, "parquet": write_parquet, "pq": write_parquet, "json": write_json}
     if fmt not in writers:
         raise WattprintError(f"unknown export format {fmt!r}", "use --csv, --parquet or --json")
+    check_output_file(path)
     return writers[fmt](results, path)
