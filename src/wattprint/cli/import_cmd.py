@@ -10,6 +10,9 @@ from rich.table import Table
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.report.termtext import OneLine, markup_safe, plain
 
+#: warnings printed in the terminal (--json lists all)
+MAX_WARNINGS = 5
+
 import_app = typer.Typer(help="Import other tools' energy logs into the result store.", no_args_is_help=True)
 
 
@@ -54,6 +57,7 @@ def codecarbon_cmd(
         "phase": outcome.phase,
         "by_task": outcome.by_task(),
         "params_missing": outcome.params_missing,
+        "warnings": outcome.warnings,
         "parse_s": round(outcome.parse_seconds, 3),
         "store_s": round(store_s, 3),
         "audit": audit,
@@ -78,6 +82,10 @@ def codecarbon_cmd(
                       "their energy is the whole tracker window (model loading included)")
     if outcome.params_missing:
         console.print(f"[dim]no parameter count for {len(outcome.params_missing)} model(s)[/]")
+    for w in outcome.warnings[:MAX_WARNINGS]:
+        console.print(f"[yellow]warning:[/] {markup_safe(w)}", soft_wrap=True)
+    if len(outcome.warnings) > MAX_WARNINGS:
+        console.print(f"[yellow]{len(outcome.warnings) - MAX_WARNINGS} more warning(s)[/]: --json lists them all")
     t = Table(title="runs per task", title_justify="left")
     t.add_column("task")
     t.add_column("runs", justify="right", no_wrap=True)

@@ -161,8 +161,9 @@ def track(
 
     if not cmd:
         raise WattprintError("no command to measure", hint="wattprint track -- python script.py")
-    if idle < 0:
-        raise WattprintError(f"--idle must be >= 0 seconds, got {idle}", hint="e.g. --idle 10")
+    from wattprint.energy.idle import check_idle_seconds
+
+    check_idle_seconds(idle, "--idle")  # nan, inf, negative and absurd lengths fail before the command runs
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ms = open_meters(list(meter) if meter else None)

@@ -23,7 +23,7 @@ def _recarbon(runs, region: str | None, intensity: float | None, pue: float | No
         return runs
     from wattprint.analysis.carbon import carbon_factor, recompute_carbon
 
-    return recompute_carbon(runs, carbon_factor(region=region, intensity=intensity, pue=pue or 1.0))
+    return recompute_carbon(runs, carbon_factor(region=region, intensity=intensity, pue=1.0 if pue is None else pue))
 
 
 def _timed(runs, series_file: str, region: str | None):

@@ -221,6 +221,14 @@ def run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Measure one model on one task: Wh and g CO2e per 1,000 inferences, with provenance and 95% interval."""
+    import math
+
+    from wattprint.energy.idle import check_idle_seconds
+
+    check_idle_seconds(idle_seconds, "--idle-seconds")
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        raise WattprintError(f"--timeout must be a positive number of seconds, got {timeout!r}",
+                             "e.g. --timeout 600, or leave it out for no limit")
     if model is None:
         from wattprint.workloads.base import task_class
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -78,11 +79,17 @@ RAM_MODEL_BOUNDS = (-0.8, 0.2)
 COUNTER_BOUNDS = (-0.05, 0.05)
 
 
+#: energy_consumed may differ from cpu + gpu + ram by rounding only (the study's logs: < 0.02%)
+CONSISTENCY_REL = 0.01
+CONSISTENCY_ABS_KWH = 1e-9
+
+
 @dataclass
 class _Row:
     file: Path
     line: int
     values: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
 
     def num(self, col: str) -> float | None:
         return self.values.get(col)
@@ -106,6 +113,8 @@ class ImportOutcome:
     phase: str = "query"
     parse_seconds: float = 0.0
     params_missing: list[str] = field(default_factory=list)
+    #: rows taken with a caveat, each naming its file and line
+    warnings: list[str] = field(default_factory=list)
 
     def by_task(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -158,18 +167,30 @@ def _read_csv(path: Path, explicit: bool) -> tuple[list[str], list[_Row]] | None
                 except ValueError:
                     raise _err(path, line, f"column {col!r} is not a number: {values[col]!r}",
                                "the file looks partial or edited; nothing was imported") from None
-                if values[col] < 0 or values[col] != values[col]:
-                    raise _err(path, line, f"column {col!r} is negative or NaN: {values[col]!r}",
-                               "energy, emissions and duration are never negative in CodeCarbon logs")
+                if not math.isfinite(values[col]) or values[col] < 0:
+                    raise _err(path, line, f"column {col!r} is negative, infinite or NaN: {values[col]!r}",
+                               "energy, emissions and duration are finite and never negative in CodeCarbon logs; "
+                               "nothing was imported")
+            row_warnings = []
             for col in _OPTIONAL_NUMERIC:
                 raw = values.get(col)
                 try:
                     values[col] = float(raw) if raw not in (None, "") else None
                 except ValueError:
                     values[col] = None
+                if values[col] is not None and (not math.isfinite(values[col]) or values[col] < 0):
+                    row_warnings.append(f"{path}:{line}: column {col!r} = {raw!r} ignored (not a finite number >= 0)")
+                    values[col] = None
+            parts = values["cpu_energy"] + values["gpu_energy"] + values["ram_energy"]
+            if abs(parts - values["energy_consumed"]) > max(CONSISTENCY_ABS_KWH,
+                                                             CONSISTENCY_REL * max(parts, values["energy_consumed"])):
+                row_warnings.append(
+                    f"{path}:{line}: energy_consumed {values['energy_consumed']:.6g} kWh is not cpu + gpu + ram "
+                    f"energy ({parts:.6g} kWh); the components are used for energy, energy_consumed only for the "
+                    "carbon intensity")
             if not values["run_id"]:
                 values["run_id"] = "cc-" + hashlib.sha256(f"{path.name}:{line}".encode()).hexdigest()[:32]
-            rows.append(_Row(path, line, values))
+            rows.append(_Row(path, line, values, row_warnings))
     except csv.Error as exc:
         raise _err(path, reader.line_num, f"unreadable CSV: {exc}",
                    "the file looks partial; nothing was imported") from exc
@@ -560,6 +581,8 @@ def import_codecarbon(
     results.sort(key=lambda r: (r.started_at, r.run_id))
     missing = sorted({r.config.model for r in results if r.model_info and r.model_info.parameters is None}) \
         if params else []
+    warned = [w for rows in task_rows.values() for r in rows for w in r.warnings]
+    warned += [w for r, _ in emis_rows.values() for w in r.warnings]
     return ImportOutcome(results=results, files_read=n_read, task_logs=n_logs, emissions_files=n_emis,
                          skipped=skipped, unlabelled=unlabelled, whole_tracker=whole, phase=phase,
-                         parse_seconds=time.perf_counter() - t0, params_missing=missing)
+                         parse_seconds=time.perf_counter() - t0, params_missing=missing, warnings=warned)
