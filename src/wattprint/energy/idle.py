@@ -21,8 +21,8 @@ def check_idle_seconds(seconds: float, option: str = "idle", allow_zero: bool = 
     at most :data:`MAX_IDLE_S`; else a one-line :class:`WattprintError` naming ``option``."""
     ok = isinstance(seconds, (int, float)) and math.isfinite(seconds) and (seconds >= 0 if allow_zero else seconds > 0)
     if not ok or seconds > MAX_IDLE_S:
-        low = "0" if allow_zero else "more than 0"
-        raise WattprintError(f"{option} must be {low} to {MAX_IDLE_S:g} seconds, got {seconds!r}",
+        span = f"0 to {MAX_IDLE_S:g}" if allow_zero else f"positive, at most {MAX_IDLE_S:g}"
+        raise WattprintError(f"{option} must be {span} seconds, got {seconds!r}",
                              hint="e.g. 10 (seconds)" + (" or 0 to skip the baseline" if allow_zero else ""))
     return float(seconds)
 
