@@ -50,7 +50,7 @@ def _energy_per_query(
         return parse_energy(energy_per_1k, what="--energy-per-1k") / 1000.0, "given per 1,000 (--energy-per-1k)", None
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
         run = store.get(run_id)
     if run.status != "ok" or run.summary is None:
         raise WattprintError(f"run {run.run_id[:12]} has no energy summary (status {run.status})", "pick an ok run")

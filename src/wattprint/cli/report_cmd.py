@@ -12,7 +12,7 @@ from wattprint.report.termtext import markup_safe
 def _load(db: str | None, task: str | None = None, origin: str | None = None):
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
         runs = store.list(task=task, origin=origin)
         path = store.path
     return runs, path
@@ -122,7 +122,7 @@ def compare_cmd(
     from wattprint.analysis.compare import compare_runs
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
         a_runs, a_label = _side(store, a, task, dataset)
         b_runs, b_label = _side(store, b, task, dataset)
     try:

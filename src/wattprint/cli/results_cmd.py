@@ -20,7 +20,7 @@ results_app = typer.Typer(help="List, show, export and validate stored results."
 def _store(db: str | None):
     from wattprint.results.store import ResultStore
 
-    return ResultStore(db)
+    return ResultStore.existing(db)  # these commands only read: a mistyped --db creates nothing
 
 
 @results_app.command("list")

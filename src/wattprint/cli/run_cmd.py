@@ -261,6 +261,7 @@ def run(
         intensity_series=_checked_series(intensity_series, carbon_source, region),
         carbon_source=carbon_source,
     )
+    _check_task_options(config)
     if region is not None or intensity is not None or pue != 1.0:
         from wattprint.carbon import resolve_factor
 
@@ -281,6 +282,21 @@ def run(
         console.print(f"  stored as run {result.run_id[:12]} (wattprint results show {result.run_id[:12]})")
     if result.status != "ok":
         raise WattprintError(f"run failed: {result.error}", result.extra.get("hint", ""))
+
+
+def _check_task_options(config: Any) -> None:
+    """Bad task options (-o max_length=abc) fail here, before a worker starts or a model loads.
+
+    An unknown task is left to the worker, which records it as a failed run.
+    """
+    from wattprint.bench.runner import task_options_of
+    from wattprint.workloads.base import get_task, task_class
+
+    try:
+        task_class(config.task)
+    except WattprintError:
+        return
+    get_task(config.task, options=task_options_of(config))
 
 
 def _fmt(x: float | None) -> str:

@@ -32,6 +32,8 @@ def read_result_json(path: str | os.PathLike[str]) -> RunResult:
         return RunResult.model_validate_json(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise WattprintError(f"cannot read {p}: {exc.strerror}", "check the path") from exc
+    except UnicodeDecodeError as exc:
+        raise WattprintError(f"{p.name}: not UTF-8 text (byte {exc.start})", "a result document is UTF-8 JSON") from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err.get("loc", ())) or "document"

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import get_args
 
 from pydantic import ValidationError
 
@@ -59,6 +60,19 @@ class ResultStore:
                 f"cannot open result store {self.path}: {exc}",
                 "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path",
             ) from exc
+
+    @classmethod
+    def existing(cls, path: str | os.PathLike[str] | None = None) -> ResultStore:
+        """Open a store that must exist already (commands that only read): nothing is created.
+
+        A missing path is a :class:`WattprintError` (a mistyped ``--db`` never makes folders or an empty store).
+        """
+        p = resolve_db_path(path)
+        if not p.is_file():
+            what = "is a folder, not a result store" if p.is_dir() else "does not exist"
+            raise WattprintError(f"result store {p} {what}",
+                                 "check --db / WATTPRINT_DB; runs are stored by wattprint run, sweep or import")
+        return cls(p)
 
     def close(self) -> None:
         self._conn.close()
@@ -108,8 +122,8 @@ class ResultStore:
 
     def get(self, run_id: str) -> RunResult:
         """One run by id or unique id prefix."""
-        rows = self._conn.execute(
-            "SELECT doc FROM runs WHERE run_id LIKE ? LIMIT 2", (run_id + "%",)
+        rows = self._conn.execute(  # a plain prefix: '%' and '_' are characters here, not LIKE wildcards
+            "SELECT doc FROM runs WHERE substr(run_id, 1, ?) = ? LIMIT 2", (len(run_id), run_id)
         ).fetchall()
         if not rows:
             raise WattprintError(f"no run {run_id!r} in {self.path}", "list runs: wattprint results list")
@@ -124,7 +138,11 @@ class ResultStore:
         status: str | None = None,
         origin: str | None = None,
     ) -> list[RunResult]:
-        """Runs matching all given filters, oldest first."""
+        """Runs matching all given filters, oldest first; a status or origin that cannot exist is an error."""
+        for option, val in (("status", status), ("origin", origin)):
+            allowed = get_args(RunResult.model_fields[option].annotation)
+            if val is not None and val not in allowed:
+                raise WattprintError(f"unknown --{option} {val!r}", f"use one of: {', '.join(allowed)}")
         where, args = [], []
         for col, val in (("task", task), ("model", model), ("status", status), ("origin", origin)):
             if val is not None:
