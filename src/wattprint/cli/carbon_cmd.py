@@ -97,7 +97,7 @@ def _profile_table(h: Any) -> Table:
     for col in ("from", "g CO2e/kWh", "kWh per day", "kg CO2e per day"):
         t.add_column(col, justify="right")
     for s in h.slots:
-        t.add_row(s.start, _num(s.g_per_kwh), _num(s.kwh_per_day), _num(s.g_co2e_per_day / 1000.0))
+        t.add_row(plain(s.start), _num(s.g_per_kwh), _num(s.kwh_per_day), _num(s.g_co2e_per_day / 1000.0))
     t.caption = (f"daily mean {_num(h.factor.intensity_g_per_kwh)} g/kWh; cleanest {h.cleanest.start} "
                  f"({_num(h.cleanest.g_per_kwh)}), dirtiest {h.dirtiest.start} ({_num(h.dirtiest.g_per_kwh)})")
     return t
