@@ -111,3 +111,38 @@ def test_demo_table_fits_80_columns(capsys, monkeypatch):
         assert all(len(line) <= width for line in text.splitlines()), text
         words[width] = _words(text, width)
     assert not sorted(w for w in words[80] - words[119] if "…" not in w)
+
+
+def test_time_resolved_carbon_table_fits_80_columns(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from rich.console import Console
+
+    from wattprint.carbon import resolve_factor
+    from wattprint.carbon.series import read_series_file
+    from wattprint.carbon.timed import time_resolved
+    from wattprint.report.timed import print_timed
+
+    t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    series = tmp_path / "s.csv"
+    series.write_text("timestamp,g_per_kwh\n" + "".join(f"{(t0 + timedelta(hours=i)).isoformat()},{v}\n"
+                                                          for i, v in enumerate([100, 300, 500, 200])))
+    runs = []
+    for model in (LONG_MODEL, "bert-base"):
+        r = make_run(LONG_TASK, model, [1.0, 1.0, 1.0])
+        for i, rep in enumerate(r.repeats):
+            rep.energy.start_unix_s = (t0 + timedelta(hours=i)).timestamp()
+        r.carbon_timed = time_resolved([(x.energy, x.inferences) for x in r.repeats], read_series_file(series),
+                                       average=resolve_factor())
+        runs.append(r)
+    words = {}
+    for width in (80, 119):
+        with open(tmp_path / f"out{width}", "w") as sink:
+            console = Console(width=width, record=True, file=sink)
+            print_timed(runs, console)
+        text = console.export_text()
+        assert "Carbon with the intensity each run met" in text and (width < 119 or "bert-base" in text), text
+        words[width] = _words(text, width)
+    split = sorted(w for w in words[80] - words[119] if "…" not in w and not _NUMBER.match(w))
+    assert not split, split
+    assert any("…" in w for w in words[80]) or LONG_MODEL in " ".join(words[80])
