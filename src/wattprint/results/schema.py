@@ -24,8 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.timed import TimedCarbon
 from wattprint.energy.types import EnergyReport
+from wattprint.results.quality import QualityScore
 
-__all__ = ["CarbonInfo", "RunConfig", "RunResult", "Summary", "RepeatResult"]
+__all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "RepeatResult"]
 
 SCHEMA_VERSION = 1
 J_PER_WH = 3600.0
@@ -79,8 +80,13 @@ class RunConfig(BaseModel):
     pue: float = Field(default=1.0, ge=1.0)
     intensity_series: str | None = Field(default=None, description="CSV/JSON intensity series for timed carbon")
     carbon_source: str | None = Field(default=None, description="live provider[:zone] for timed carbon")
+    # Quality settings say how outputs are scored, not what is measured: left out of the hash too.
+    label_column: str | None = Field(default=None, description="Dataset column of gold labels (quality)")
+    reference_column: str | None = Field(default=None, description="Dataset column of reference texts/scores")
+    label_map: dict[str, str] = Field(default_factory=dict, description="Model label -> dataset label")
 
-    _NOT_HASHED = frozenset({"region", "intensity_g_per_kwh", "pue", "intensity_series", "carbon_source"})
+    _NOT_HASHED = frozenset({"region", "intensity_g_per_kwh", "pue", "intensity_series", "carbon_source",
+                             "label_column", "reference_column", "label_map"})
 
     def config_hash(self) -> str:
         """Stable sha256 (16 hex chars) of the energy-defining fields."""
@@ -264,6 +270,9 @@ class RunResult(BaseModel):
                                              "of their hours, next to the flat factor's")
     carbon_fallback: str | None = Field(default=None, description="why a requested series was not used")
     audit: list[AuditFlag] = Field(default_factory=list)
+    quality: list[QualityScore] = Field(default_factory=list, description="Task quality (see results.quality)")
+    quality_compute: EnergyReport | None = Field(
+        default=None, description="Energy of extra model passes needed only for scoring (perplexity), measured apart")
     extra: dict[str, Any] = Field(default_factory=dict)
 
     def model_post_init(self, __context: Any) -> None:
