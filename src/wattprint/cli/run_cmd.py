@@ -123,6 +123,18 @@ def _checked_series(series_file: str | None, carbon_source: str | None, region: 
     return str(Path(read_series_file(series_file).identity.origin).resolve())
 
 
+def parse_label_map(text: str | None) -> dict[str, str]:
+    """``MODEL=DATASET,...`` pairs of ``--label-map``."""
+    out: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (text or "").split(","))):
+        if "=" not in pair:
+            raise WattprintError(f"--label-map entry {pair!r} is not MODEL_LABEL=DATASET_LABEL",
+                                 "e.g. --label-map POSITIVE=1,NEGATIVE=0")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
 def _build_config(**kw: Any):
     from pydantic import ValidationError
 
@@ -212,6 +224,10 @@ def run(
     meter: list[str] = typer.Option(None, "--meter", help="Meter(s) to use (repeatable; default auto-detect)."),
     seed: int = typer.Option(0, "--seed", help="Seed for synthetic data and random weights."),
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow Hub code (off by default)."),
+    label_column: str = typer.Option(None, "--label-column", help="Dataset column of gold labels (quality)."),
+    reference_column: str = typer.Option(None, "--reference-column",
+                                         help="Dataset column of reference texts/answers/scores (quality)."),
+    label_map: str = typer.Option(None, "--label-map", help="Model label -> dataset label: POSITIVE=1,NEGATIVE=0."),
     timeout: float = typer.Option(None, "--timeout", help="Stop the run after this many seconds."),
     out: Path = typer.Option(None, "--out", help="Also write <run_id>.json into this folder."),
     in_process: bool = typer.Option(
@@ -260,6 +276,9 @@ def run(
         pue=pue,
         intensity_series=_checked_series(intensity_series, carbon_source, region),
         carbon_source=carbon_source,
+        label_column=label_column,
+        reference_column=reference_column,
+        label_map=parse_label_map(label_map),
     )
     _check_task_options(config)
     if region is not None or intensity is not None or pue != 1.0:

@@ -104,6 +104,7 @@ def print_run(r: RunResult, full: bool = False) -> None:
         if mi and mi.random_weights:
             console.print("  Model weights are random (architecture only): energy is realistic, outputs are not.")
         _print_equivalents(r, full)
+        print_quality(r)
     if full:
         _print_full(r)
 
@@ -122,6 +123,29 @@ def print_timed_carbon(r: RunResult) -> None:
         console.print(f"  [dim]series:[/] {escape(t.series.label())} {escape(t.series.origin)}")
     elif r.carbon_fallback:
         console.print(f"  [yellow]note:[/] {escape(r.carbon_fallback)}")
+
+
+def quality_line(q: Any) -> str:
+    """``accuracy 0.912 (95% 0.89-0.93, n=1000)`` for one QualityScore (plain text, no markup)."""
+    ci = f"95% {fmt(q.ci95_low, 3)}-{fmt(q.ci95_high, 3)}, " if q.ci95_low is not None else ""
+    n = f"n={q.n}" if q.n is not None else "n unknown"
+    src = "" if q.source == "measured-outputs" else f", {q.source}"
+    return f"{q.metric} {fmt(q.value, 4)} ({ci}{n}{src})"
+
+
+def print_quality(r: RunResult) -> None:
+    """Quality lines of a run, or the one note saying why it has none (text from files printed as text)."""
+    from rich.text import Text
+
+    if r.quality:
+        console.print(Text("  quality: " + "; ".join(quality_line(q) for q in r.quality)))
+        if r.quality_compute is not None:
+            console.print(Text(f"  scoring pass (apart, not in the figures above): "
+                               f"{fmt(r.quality_compute.total_joules / 3600)} Wh"))
+    elif r.extra.get("quality_error"):
+        console.print(Text(f"  quality not scored: {r.extra['quality_error']}"))
+    elif r.extra.get("quality_note"):
+        console.print(Text(f"  quality: none ({r.extra['quality_note']})"))
 
 
 def _print_equivalents(r: RunResult, full: bool = False) -> None:
