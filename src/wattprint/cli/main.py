@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "import_cmd",
     "sweep_cmd",
     "when_cmd",
+    "quality_cmd",
 )
 
 err_console = Console(stderr=True, highlight=False)

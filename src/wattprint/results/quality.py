@@ -82,7 +82,7 @@ METRICS: dict[str, MetricSpec] = {m.name: m for m in (
 )}
 
 _CLASSIFICATION = ("accuracy", "macro_f1")
-_QA = ("exact_match", "f1", "exact_match_has_answer", "f1_has_answer")
+_QA = ("exact_match", "f1", "exact_match_has_answer", "f1_has_answer", "accuracy")
 _TEXT_REF = ("rouge1", "rouge2", "rougeL", "bleu", "rouge")
 
 #: task -> metrics that fit it (first = the default for ``recommend``)
