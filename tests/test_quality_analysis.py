@@ -149,3 +149,24 @@ def test_cli_import_quality_and_recommend(tmp_path, capsys):
     assert main(["recommend", "-t", "text-classification", "--min-quality", "0.999", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "no model reaches accuracy >= 0.999" in out and "extra" in out
+
+
+def test_report_draws_a_pareto_plot_per_task_and_a_quality_column(tmp_path):
+    pytest.importorskip("plotly")
+    from wattprint.report.data import build_report
+    from wattprint.report.figures import pareto_plots
+    from wattprint.report.html import render_html
+
+    runs = table() + [scored("text-classification", "<script>x</script>", [3.0], 0.5, dataset="sst2")]
+    d = build_report(runs)
+    plots = dict(pareto_plots(d))
+    assert set(plots) == {"text-classification on imdb", "text-classification on sst2"}
+    traces = plots["text-classification on imdb"]["data"]
+    front = next(t for t in traces if t["name"] == "Pareto front")
+    assert front["x"] == sorted(front["x"]) and len(front["x"]) == 4
+    specific = next(t for t in traces if t["name"] == "task-specific")
+    assert "95% 0.93" in " ".join(specific["text"])  # the quality interval is in the hover
+    html = render_html(d)
+    assert 'id="plot-pareto-0"' in html and 'id="plot-pareto-1"' in html
+    assert "accuracy 0.940 (imdb), 2.23 Wh/1k correct" in html
+    assert "<script>x</script>" not in html and "No quality figure for: no-eval-bert" in html

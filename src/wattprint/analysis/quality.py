@@ -21,7 +21,8 @@ from wattprint.errors import WattprintError
 from wattprint.results.quality import METRICS, TASK_METRICS, check_metric
 from wattprint.results.schema import RunResult
 
-__all__ = ["QualityPoint", "Recommendation", "quality_points", "pareto_front", "recommend", "metrics_present"]
+__all__ = ["QualityPoint", "Recommendation", "quality_points", "pareto_front", "recommend", "metrics_present",
+           "quality_overview"]
 
 
 @dataclass(frozen=True)
@@ -204,3 +205,19 @@ def recommend(runs: Iterable[RunResult], task: str, min_quality: float, metric: 
         if rec.best_multi_purpose and rec.best_task_specific and rec.best_task_specific.wh_per_1k > 0:
             rec.multi_over_specific_energy = rec.best_multi_purpose.wh_per_1k / rec.best_task_specific.wh_per_1k
     return rec
+
+
+def quality_overview(runs: Iterable[RunResult], families: Sequence[str] = DEFAULT_FAMILIES) -> list[QualityPoint]:
+    """Points of every task that has quality, on its first catalogue metric present, all datasets (for reports).
+
+    Models without a score for that metric are included with ``quality=None``.
+    """
+    ok = usable(runs)
+    out: list[QualityPoint] = []
+    for t in sorted({base_task(r.config.task) for r in ok if r.quality}):
+        mine = [r for r in ok if base_task(r.config.task) == t]
+        have = set(metrics_present(mine))
+        metric = next((m for m in TASK_METRICS.get(t, ()) if m in have), None)
+        if metric is not None:
+            out.extend(quality_points(mine, t, metric, None, families))
+    return out

@@ -22,6 +22,7 @@ from wattprint.analysis.audit import audit_summary
 from wattprint.analysis.fits import Fit, Point
 from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import Ratio
+from wattprint.analysis.quality import QualityPoint, quality_overview
 from wattprint.analysis.stats import GroupStats, usable
 from wattprint.results.schema import RunResult
 
@@ -49,6 +50,8 @@ class ReportData:
     equivalents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     equivalents_note: str = ""
     timed: list[dict[str, Any]] = field(default_factory=list)
+    #: energy vs quality per (task, dataset, model), Pareto flags set (see analysis.quality)
+    quality: list[QualityPoint] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +77,7 @@ class ReportData:
             "equivalents": self.equivalents,
             "equivalents_note": self.equivalents_note,
             "time_resolved_carbon": self.timed,
+            "quality": [p.to_dict() for p in self.quality],
         }
 
 
@@ -166,6 +170,7 @@ def build_report(results: Sequence[RunResult], families: Sequence[str] = DEFAULT
         equivalents=eqs,
         equivalents_note=note,
         timed=_timed(ok),
+        quality=quality_overview(ok, families),
     )
 
 
