@@ -168,3 +168,58 @@ def test_cli_label_map_and_quality_line(tmp_path, capsys):
     assert main([*base, "--label-map", "LABEL_0=bad,LABEL_1=good"]) == 0
     out = capsys.readouterr().out
     assert "quality: accuracy" in out and "n=6" in out
+
+
+def test_vision_and_zero_shot_tasks_are_scored_on_tiny_models(tmp_path):
+    from PIL import Image
+
+    from wattprint.workloads.base import task_class
+
+    paths = []
+    for i, color in enumerate(("red", "blue", "green")):
+        p = tmp_path / f"img{i}.png"
+        Image.new("RGB", (64, 48), color).save(p)
+        paths.append(p.name)
+    objects = json.dumps({"bbox": [[4, 4, 20, 16]], "category": ["LABEL_1"]})
+    cases = {
+        "image-classification": ([{"image": p, "label": i} for i, p in enumerate(paths)],
+                                 {"top1_accuracy", "top5_accuracy"}),
+        "object-detection": ([{"image": p, "objects": objects} for p in paths], {"map", "map_50"}),
+        "image-to-text": ([{"image": p, "caption": "a plain colour"} for p in paths],
+                          {"rouge1", "rouge2", "rougeL", "bleu"}),
+        "zero-shot-classification": ([{"text": t, "label": "positive" if i % 2 == 0 else "negative"}
+                                      for i, t in enumerate(TEXTS[:3])], {"accuracy", "macro_f1"}),
+        "zero-shot-question-answering": ([{"question": "Where?", "context": "In Paris.", "answers": "Paris"}] * 2,
+                                         {"exact_match", "f1"}),
+    }
+    for task, (rows, want) in cases.items():
+        data = write_csv(tmp_path / f"{task}.csv", rows)
+        opts = {"image_size": [64, 48]} if task_class(task).modality != "text" else {}
+        generative = task in ("image-to-text", "zero-shot-classification", "zero-shot-question-answering")
+        r = run(task, task_class(task).tiny_model, data, n=len(rows), task_options=opts,
+                max_new_tokens=2 if generative else None)
+        assert r.status == "ok", (task, r.error)
+        got = scores(r)
+        assert set(got) == want, (task, r.extra.get("quality_error"), r.extra.get("quality_note"))
+        assert all(q.n == len(rows) for q in got.values())
+
+
+def test_image_folder_labels_come_from_sub_folders(tmp_path):
+    from PIL import Image
+
+    for k, cls in enumerate(("7", "3")):
+        (tmp_path / "imgs" / cls).mkdir(parents=True)
+        Image.new("RGB", (32, 32), (40 * k, 0, 0)).save(tmp_path / "imgs" / cls / "a.png")
+    r = run("image-classification", "arch:vit-tiny", str(tmp_path / "imgs"), n=2,
+            task_options={"image_size": [32, 32]})
+    assert r.status == "ok", r.error
+    assert scores(r)["top5_accuracy"].n == 2  # LABEL_k matched to the folder names "3" and "7"
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    Image.new("RGB", (32, 32)).save(flat / "a.png")
+    r = run("image-classification", "arch:vit-tiny", str(flat), n=1, task_options={"image_size": [32, 32]},
+            label_column="label")
+    assert r.status == "failed" and "label column 'label' not in the dataset" in r.error
+    assert "columns there are: image" in r.extra["hint"]
+    r = run("image-classification", "arch:vit-tiny", str(flat), n=1, task_options={"image_size": [32, 32]})
+    assert r.status == "ok" and r.quality == [] and "no label column found" in r.extra["quality_note"]

@@ -286,6 +286,7 @@ def load_columns(spec: DatasetSpec, n: int) -> tuple[list[str], list[dict[str, A
     The rows are the ones :func:`load_items` reads for the same ``spec`` and ``n``, in the same order, so row
     ``i`` holds the gold reference of item ``i``. Class names come from a Hub dataset's ``ClassLabel`` features
     (top level or a list of them, e.g. conll2003 ``ner_tags``); local files have none (labels are read as written).
+    An image folder whose images sit in sub-folders (``root/cat/1.png``) has a ``label`` column: the sub-folder name.
     """
     if spec.name == "synthetic":
         raise WattprintError("synthetic data has no labels", "use a dataset with a label column")
@@ -293,9 +294,12 @@ def load_columns(spec: DatasetSpec, n: int) -> tuple[list[str], list[dict[str, A
     if _looks_local(spec.name):
         path = Path(spec.name).expanduser()
         if path.is_dir():
-            raise WattprintError(f"{path} is an image folder: it has no label column",
-                                 "give a CSV/JSONL/Parquet file with an image-path column and a label column")
-        rows = _read_table(path, n)
+            rows = _image_folder(path, "image")
+            parents = [Path(r["image"]).parent for r in rows]
+            if all(p != path for p in parents):  # images at the top level: no label column
+                rows = [{**r, "label": p.name} for r, p in zip(rows, parents, strict=True)]
+        else:
+            rows = _read_table(path, n)
     else:
         rows = _read_hub(spec, n)
         names = _hub_class_names(spec)
