@@ -170,3 +170,17 @@ def test_report_draws_a_pareto_plot_per_task_and_a_quality_column(tmp_path):
     assert 'id="plot-pareto-0"' in html and 'id="plot-pareto-1"' in html
     assert "accuracy 0.940 (imdb), 2.23 Wh/1k correct" in html
     assert "<script>x</script>" not in html and "No quality figure for: no-eval-bert" in html
+
+
+def test_terminal_report_lists_the_pareto_front():
+    from rich.console import Console
+
+    from wattprint.report.data import build_report
+    from wattprint.report.terminal import print_report
+
+    console = Console(record=True, width=160)
+    print_report(build_report(table()), console)
+    text = console.export_text()
+    assert "Pareto front" in text
+    front = "tiny-bert 0.860 @ 0.503; distilbert-sst2 0.940 @ 2.10; roberta-large 0.950 @ 5.23; google/flan-t5-xl"
+    assert front in text

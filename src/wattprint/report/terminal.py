@@ -92,6 +92,7 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
             mt.add_row(OneLine(r.task), OneLine(r.dataset), sig(r.specific_wh_per_1k), sig(r.multi_wh_per_1k),
                        f"x{r.ratio:.1f}", f"x{r.ratio_min:.1f}-x{r.ratio_max:.1f}")
         console.print(mt)
+    _print_quality(d, console)
     a = d.audit
     if a["flagged"]:
         parts = ", ".join(f"{markup_safe(c)} {pct(v['mean_share'])} ({v['runs']} runs)"
@@ -126,3 +127,25 @@ def print_comparison(c: Comparison, console: Console) -> None:
     console.print(f"[dim]rule: {markup_safe(c.rule)}[/]")
     for w in c.warnings or []:
         console.print(f"[yellow]warning:[/] {markup_safe(w)}")
+
+
+def _print_quality(d: ReportData, console: Console) -> None:
+    """Per task and dataset: the Pareto front of energy vs quality, cheapest first (names printed as text)."""
+    from rich.text import Text
+
+    groups: dict[tuple[str, str], list] = {}
+    for p in d.quality:
+        if p.quality is not None and p.on_front:
+            groups.setdefault((p.task, p.dataset), []).append(p)
+    if not groups:
+        return
+    qt = Table(title="Energy vs quality: Pareto front per task and dataset (cheapest first; Wh per 1,000)",
+               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in ("task", "dataset", "metric", "front: model quality @ Wh/1k"):
+        qt.add_column(col, overflow="fold")
+    for (task, dataset), pts in sorted(groups.items()):
+        front = "; ".join(f"{p.model} {sig(p.quality)} @ {sig(p.wh_per_1k)}"
+                          for p in sorted(pts, key=lambda p: p.wh_per_1k))
+        qt.add_row(Text(task), Text(dataset), Text(pts[0].metric), Text(front))
+    console.print(qt)
+    console.print("[dim]which model meets a bar for the least energy: wattprint recommend --task T --min-quality Q[/]")
