@@ -222,3 +222,30 @@ def test_image_folder_labels_come_from_sub_folders(tmp_path):
     assert "columns there are: image" in r.extra["hint"]
     r = run("image-classification", "arch:vit-tiny", str(flat), n=1, task_options={"image_size": [32, 32]})
     assert r.status == "ok" and r.quality == [] and "no label column found" in r.extra["quality_note"]
+
+
+def test_text_to_image_clip_score_with_a_local_clip_model(tmp_path):
+    import transformers
+
+    from wattprint.workloads.offline_tokenizers import bpe_tokenizer
+
+    tok = bpe_tokenizer("clip")
+    cfg = transformers.CLIPConfig(
+        text_config={"vocab_size": len(tok), "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+                     "num_attention_heads": 2, "max_position_embeddings": 77},
+        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+                       "image_size": 32, "patch_size": 8},
+        projection_dim=16)
+    clip_dir = tmp_path / "clip"
+    transformers.CLIPModel(cfg).save_pretrained(clip_dir)
+    tok.save_pretrained(clip_dir)
+    transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(
+        clip_dir)
+    r = run("text-to-image", "arch:sd-tiny", "synthetic", n=2,
+            task_options={"num_inference_steps": 1, "clip_model": str(clip_dir)})
+    assert r.status == "ok", r.error
+    (q,) = r.quality
+    assert q.metric == "clip_score" and q.n == 2 and 0 <= q.value <= 100
+    assert r.quality_compute is not None  # the CLIP pass is measured apart
+    r = run("text-to-image", "arch:sd-tiny", "synthetic", n=1, task_options={"num_inference_steps": 1})
+    assert r.quality == [] and "clip_model" in r.extra["quality_note"]

@@ -4,9 +4,9 @@
   it, match labels (so a missing column or labels that do not map fail the run before the measured window).
 * the protocol keeps the post-processed outputs of the first measured repeat (greedy decoding and argmax make
   every repeat's outputs the same); it never scores inside a window.
-* :func:`score_quality` - after the summary: metrics of those outputs; for text generation one more model pass
-  (the reference continuations' log-likelihood, for perplexity) in a window of its own, stored as
-  ``RunResult.quality_compute`` and never added to the query energy.
+* :func:`score_quality` - after the summary: metrics of those outputs; for text generation (the reference
+  continuations' log-likelihood, for perplexity) and text-to-image with a CLIP model (CLIP score) one more model
+  pass in a window of its own, stored as ``RunResult.quality_compute`` and never added to the query energy.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def score_quality(qrun: QualityRun, task: Task, loaded: LoadedModel, windows: An
     if needs_model_pass(qrun.plan):
         w = windows.open("quality")
         try:
-            scores = score_with_model(qrun.plan, task, loaded, qrun.items)
+            scores = score_with_model(qrun.plan, task, loaded, qrun.items, qrun.outputs)
         finally:
             compute = windows.close(w)
     else:

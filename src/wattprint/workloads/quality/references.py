@@ -15,6 +15,7 @@ Default columns (the first one present is used; ``--label-column`` / ``--referen
 * sentence similarity: ``score``, ``similarity_score``, ``relatedness_score``, ``label`` (stsb: 0-5)
 * fill-mask: no column: the reference is the word the task masked (the last of the first ``words`` words)
 * text generation: ``continuation`` / ``reference`` if present, else the text's own next words after the prompt
+* text-to-image: no column: the prompt itself, scored by CLIP score when ``-o clip_model=...`` names a CLIP model
 
 Labels are matched between the model (``id2label``, or the zero-shot task's ``labels`` option) and the dataset
 by name: case-insensitive equality, one name a prefix of the other (``pos`` / ``POSITIVE``), or ``LABEL_k`` /
@@ -57,6 +58,7 @@ TASK_REFERENCES: dict[str, ReferenceKind] = {
     "sentence-similarity": ReferenceKind("score", ("score", "similarity_score", "relatedness_score", "label")),
     "fill-mask": ReferenceKind("masked-word"),
     "text-generation": ReferenceKind("continuation", ("continuation", "reference")),
+    "text-to-image": ReferenceKind("clip"),
 }
 
 

@@ -51,6 +51,10 @@ def plan_quality(task: Task, model: LoadedModel, dataset: DatasetSpec, items: li
     kind = reference_kind(task.name)
     if kind is None:
         return None, f"no quality metric is implemented for {task.name}"
+    if kind.kind == "clip":
+        if not task.options.get("clip_model"):
+            return None, "no CLIP model given (-o clip_model=HUB_ID_OR_DIR): no quality figure"
+        return QualityPlan(task.name, kind.kind, None, [str(t) for t in items]), ""
     if dataset.name == "synthetic":
         if column:
             raise WattprintError("synthetic data has no label column", "drop --label-column, or use a real dataset")
@@ -170,10 +174,14 @@ def score_outputs(plan: QualityPlan, outputs: list[Any], items: list[Any]) -> li
 
 
 def needs_model_pass(plan: QualityPlan) -> bool:
-    return plan.kind == "continuation"
+    return plan.kind in ("continuation", "clip")
 
 
-def score_with_model(plan: QualityPlan, task: Task, model: LoadedModel, items: list[Any]) -> list[Score]:
-    """Perplexity of the reference continuations given the task's prompts (one extra forward per item)."""
+def score_with_model(plan: QualityPlan, task: Task, model: LoadedModel, items: list[Any],
+                     outputs: list[Any]) -> list[Score]:
+    """Scores that need a model pass: perplexity of the reference continuations given the task's prompts (one
+    extra forward per item), or the CLIP score of the generated images against their prompts."""
+    if plan.kind == "clip":
+        return [metrics.mean_score("clip_score", task.clip_scores(outputs, plan.references))]  # type: ignore
     prompts = [task.prompt(model, it) for it in items]  # type: ignore[attr-defined]
     return metrics.perplexity(task.reference_nll(model, prompts, [str(r) for r in plan.references]))
