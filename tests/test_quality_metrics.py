@@ -69,9 +69,28 @@ def test_rouge_and_bleu():
                                    [["the cat sat on the mat"], ["a dog barked loudly"]]))
     assert s["rouge1"].value == pytest.approx(0.5)  # 1.0 and 0.0
     assert s["rougeL"].value == pytest.approx(0.5)
-    assert 0 < s["bleu"].value < 100 and s["bleu"].resamples == 200
+    assert 0 < s["bleu"].value < 100 and s["bleu"].resamples == 1000
     same = by_name(metrics.rouge_bleu(["a b c d e"], [["a b c d e", "x"]]))
     assert same["bleu"].value == pytest.approx(100)
+
+
+def test_bleu_from_sentence_statistics_equals_sacrebleu_corpus_bleu():
+    import sacrebleu
+    from sacrebleu.metrics import BLEU
+
+    hyps = ["the cat is on the mat", "a quick brown fox jumps", "hello there world", "it rains today in Paris"]
+    refs = [["the cat sat on the mat", "there is a cat on the mat"], ["the quick brown fox jumped"],
+            ["hello world"], ["today it is raining in Paris", "rain in Paris today"]]
+    s = by_name(metrics.rouge_bleu(hyps, refs))
+    stats = [BLEU(effective_order=True).sentence_score(h, r) for h, r in zip(hyps, refs, strict=True)]
+    summed = BLEU.compute_bleu([sum(x.counts[k] for x in stats) for k in range(4)],
+                               [sum(x.totals[k] for x in stats) for k in range(4)],
+                               sum(x.sys_len for x in stats), sum(x.ref_len for x in stats), smooth_method="exp")
+    assert s["bleu"].value == pytest.approx(summed.score)
+    # the library's own corpus score (two reference streams; the shorter lists repeat their first reference)
+    streams = [[r[0] for r in refs], [r[-1] for r in refs]]
+    assert s["bleu"].value == pytest.approx(sacrebleu.corpus_bleu(hyps, streams).score)
+    assert s["bleu"].ci95_low <= s["bleu"].value <= s["bleu"].ci95_high
 
 
 def test_perplexity_from_token_nll():
