@@ -249,3 +249,15 @@ def test_text_to_image_clip_score_with_a_local_clip_model(tmp_path):
     assert r.quality_compute is not None  # the CLIP pass is measured apart
     r = run("text-to-image", "arch:sd-tiny", "synthetic", n=1, task_options={"num_inference_steps": 1})
     assert r.quality == [] and "clip_model" in r.extra["quality_note"]
+
+
+def test_quality_comes_back_from_a_worker_subprocess(tmp_path, capsys):
+    data = write_csv(tmp_path / "d.csv", [{"text": t, "label": i % 2} for i, t in enumerate(TEXTS)])
+    code = main(["run", "-t", "text-classification", "-m", "arch:bert-tiny", "-d", data, "-n", "6", "--repeats", "1",
+                 "--warmup", "0", "--idle-seconds", "0", "--meter", "estimate", "--db", str(tmp_path / "w.db"),
+                 "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-2000:]
+    doc = json.loads(out)
+    assert doc["environment"]["isolation"] == "process"
+    assert {q["metric"] for q in doc["quality"]} == {"accuracy", "macro_f1"}
