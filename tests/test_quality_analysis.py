@@ -183,3 +183,12 @@ def test_terminal_report_lists_the_pareto_front():
     assert "Pareto front" in text
     front = "tiny-bert 0.860 @ 0.503; distilbert-sst2 0.940 @ 2.10; roberta-large 0.950 @ 5.23; google/flan-t5-xl"
     assert front in text
+
+
+def test_export_carries_a_quality_column(tmp_path):
+    from wattprint.results.export import COLUMNS, flatten
+
+    r = scored("text-classification", "m", [1.0, 1.1], 0.9, ci=(0.88, 0.92))
+    assert "quality" in COLUMNS
+    assert flatten(r)["quality"] == "accuracy=0.9 [0.88, 0.92] n=1000 measured-outputs imdb"
+    assert flatten(make_run("text-classification", "m", [1.0]))["quality"] is None

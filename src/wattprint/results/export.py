@@ -61,6 +61,7 @@ COLUMNS = (
     "isolation",
     "started_at",
     "config_hash",
+    "quality",
 )
 
 _J_PER_WH = 3600.0
@@ -143,7 +144,19 @@ def flatten(result: RunResult) -> dict[str, Any]:
             prefill_wh_per_1k=s.prefill_wh_per_1k,
             decode_wh_per_1k=s.decode_wh_per_1k,
         )
+    if result.quality:
+        row["quality"] = quality_text(result)
     return row
+
+
+def quality_text(result: RunResult) -> str:
+    """``metric=value [low, high] n=N source dataset`` per quality score, ``; ``-separated (dimensionless)."""
+    parts = []
+    for q in result.quality:
+        ci = f" [{q.ci95_low:.6g}, {q.ci95_high:.6g}]" if q.ci95_low is not None and q.ci95_high is not None else ""
+        n = f" n={q.n}" if q.n is not None else ""
+        parts.append(f"{q.metric}={q.value:.6g}{ci}{n} {q.source} {q.dataset}".rstrip())
+    return "; ".join(parts)
 
 
 def rows(results: Iterable[RunResult]) -> list[dict[str, Any]]:
