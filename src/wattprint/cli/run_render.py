@@ -145,7 +145,7 @@ def print_quality(r: RunResult) -> None:
     elif r.extra.get("quality_error"):
         console.print(Text(f"  quality not scored: {r.extra['quality_error']}"))
     elif r.extra.get("quality_note"):
-        console.print(Text(f"  quality: none ({r.extra['quality_note']})"))
+        console.print(Text(f"  quality: {r.extra['quality_note']}"))
 
 
 def _print_equivalents(r: RunResult, full: bool = False) -> None:
