@@ -83,6 +83,8 @@ def test_labels_that_do_not_map_say_both_sets_and_the_fix(tmp_path):
 def test_synthetic_data_has_no_quality_and_says_so():
     r = run("text-classification", "arch:bert-tiny", "synthetic", n=2)
     assert r.status == "ok" and r.quality == [] and "synthetic" in r.extra["quality_note"]
+    r = run("fill-mask", "arch:bert-tiny", "synthetic", n=1, label_column="label")
+    assert r.status == "failed" and "fill-mask takes no label column" in r.error
 
 
 def test_each_labelled_task_is_scored_on_tiny_models(tmp_path):

@@ -51,6 +51,10 @@ def plan_quality(task: Task, model: LoadedModel, dataset: DatasetSpec, items: li
     kind = reference_kind(task.name)
     if kind is None:
         return None, f"no quality metric is implemented for {task.name}"
+    if column and kind.kind in ("masked-word", "clip"):
+        what = "the word it masked" if kind.kind == "masked-word" else "its prompt (CLIP score)"
+        raise WattprintError(f"{task.name} takes no label column: it is scored against {what}",
+                             "drop --label-column / --reference-column")
     if kind.kind == "clip":
         if not task.options.get("clip_model"):
             return None, "no CLIP model given (-o clip_model=HUB_ID_OR_DIR): no quality figure"
