@@ -86,7 +86,8 @@ def test_command_tables_fit_80_columns(argv, capsys, monkeypatch):
 
 @pytest.mark.parametrize(
     "argv",
-    [["results", "list"], ["results", "show", "aaaa"], ["report", "--top", "0"], ["compare", "aaaa", "bbbb"]],
+    [["results", "list"], ["results", "show", "aaaa"], ["report", "--top", "0"], ["compare", "aaaa", "bbbb"],
+     ["recommend", "-t", "text-classification", "--min-quality", "0.9"]],
     ids=lambda a: " ".join(a),
 )
 def test_store_tables_fit_80_columns(argv, db, capsys, monkeypatch):

@@ -1,6 +1,8 @@
 """``wattprint import quality FILE`` and ``wattprint recommend``: quality next to energy.
 
-Names and values that come from files are printed as plain text (``rich.text.Text``), never as markup.
+Names and values that come from files are printed as text (``report.termtext``: control characters shown as
+escapes, never markup); table names stay on one line, shortened in the middle when the terminal is narrow.
+Both commands only read or update runs that exist: a missing store is an error, never created.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
-from rich.text import Text
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.report.termtext import OneLine, plain
 
 
 def import_quality_cmd(
@@ -27,7 +30,7 @@ def import_quality_cmd(
     from wattprint.results.store import ResultStore
 
     rows = read_quality_table(path)  # every row checked first: one bad row stores nothing
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
         outcome = join_quality(rows, store.list(status="ok"), source_name=Path(path).name)
         if not dry_run and outcome.updated:
             store.put_many(outcome.updated)
@@ -41,12 +44,12 @@ def import_quality_cmd(
         print_json(doc)
         return
     verb = "would be attached (dry run)" if dry_run else "attached"
-    console.print(Text(f"{len(rows)} quality figures read from {path}: {len(outcome.matched)} matched stored runs "
+    console.print(plain(f"{len(rows)} quality figures read from {path}: {len(outcome.matched)} matched stored runs "
                        f"and {verb} to {len(outcome.updated)} run(s) in {db_path}"))
     if outcome.unmatched:
-        console.print(Text(f"{len(outcome.unmatched)} figure(s) matched no stored run (model, task, dataset):"))
+        console.print(plain(f"{len(outcome.unmatched)} figure(s) matched no stored run (model, task, dataset):"))
         for r in outcome.unmatched:
-            console.print(Text(f"  {r.describe()}"))
+            console.print(plain(f"  {r.describe()}"))
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -74,46 +77,48 @@ def recommend_cmd(
     from wattprint.analysis.quality import recommend
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
         runs = store.list(status="ok")
     rec = recommend(runs, task, min_quality, metric=metric, dataset=dataset)
     if as_json:
         print_json(rec.to_dict())
         return
     op = ">=" if rec.higher_is_better else "<="
-    console.print(Text(f"{rec.task} on {rec.dataset}: lowest energy with {rec.metric} {op} {rec.min_quality:g}"))
+    console.print(plain(f"{rec.task} on {rec.dataset}: lowest energy with {rec.metric} {op} {rec.min_quality:g}"))
     if rec.best is None:
-        console.print(Text(f"  no model reaches {rec.metric} {op} {rec.min_quality:g}"))
+        console.print(plain(f"  no model reaches {rec.metric} {op} {rec.min_quality:g}"))
         if rec.best_reached is not None:
-            console.print(Text(f"  best reached: {_point_line(rec.best_reached)}"))
+            console.print(plain(f"  best reached: {_point_line(rec.best_reached)}"))
     else:
-        console.print(Text(f"  best: {_point_line(rec.best)}"))
+        console.print(plain(f"  best: {_point_line(rec.best)}"))
         for p in rec.tied_with:
-            console.print(Text(f"  tied (same energy): {_point_line(p)}"))
+            console.print(plain(f"  tied (same energy): {_point_line(p)}"))
         if rec.runner_up is not None:
             noise = "larger than" if rec.gap_exceeds_noise else "within"
-            console.print(Text(f"  runner-up: {_point_line(rec.runner_up)}"))
-            console.print(Text(f"  the runner-up uses {_fmt(rec.gap_ratio)}x the energy; the gap is {noise} the "
+            console.print(plain(f"  runner-up: {_point_line(rec.runner_up)}"))
+            console.print(plain(f"  the runner-up uses {_fmt(rec.gap_ratio)}x the energy; the gap is {noise} the "
                                "noise (95% energy intervals " + ("apart)" if rec.gap_exceeds_noise else "overlap)")))
         else:
             console.print("  no runner-up: one model meets the bar")
         if rec.multi_over_specific_energy is not None:
-            console.print(Text(f"  multi-purpose vs task-specific: {rec.best_multi_purpose.model} meets the bar with "
+            console.print(plain(f"  multi-purpose vs task-specific: {rec.best_multi_purpose.model} meets the bar with "
                                f"{_fmt(rec.multi_over_specific_energy)}x the energy of "
                                f"{rec.best_task_specific.model}"))
     if rec.missing_quality:
-        console.print(Text(f"  no {rec.metric} for: {', '.join(rec.missing_quality)} "
+        console.print(plain(f"  no {rec.metric} for: {', '.join(rec.missing_quality)} "
                            "(run with labels, or wattprint import quality FILE)"))
     _print_points(rec)
 
 
 def _print_points(rec: Any) -> None:
-    t = Table(title_justify="left", title="all models (front: * = on the Pareto front of energy vs quality)")
-    for col in ("model", "kind", rec.metric, "Wh/1k", "Wh/1k correct", "front"):
-        t.add_column(col, justify="left" if col in ("model", "kind") else "right", overflow="fold")
+    t = Table(title_justify="left", title="All models (front *: on the Pareto front of energy vs quality)",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    cols = ("model", "kind", rec.metric, "Wh/1k", "Wh/1k\ncorrect", "front")
+    for col in cols:  # numbers never cut; only the model name shortens
+        t.add_column(col, justify="left" if col in ("model", "kind") else "right", no_wrap=col != "model")
     for p in sorted(rec.points, key=lambda p: p.wh_per_1k):
-        t.add_row(Text(p.model), "multi" if p.multi_purpose else "specific", _fmt(p.quality, 4), _fmt(p.wh_per_1k),
-                  _fmt(p.wh_per_1k_correct), "*" if p.on_front else "")
+        t.add_row(OneLine(p.model), "multi" if p.multi_purpose else "specific", _fmt(p.quality, 4),
+                  _fmt(p.wh_per_1k), _fmt(p.wh_per_1k_correct), "*" if p.on_front else "")
     console.print(t)
 
 

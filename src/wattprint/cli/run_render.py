@@ -135,17 +135,17 @@ def quality_line(q: Any) -> str:
 
 def print_quality(r: RunResult) -> None:
     """Quality lines of a run, or the one note saying why it has none (text from files printed as text)."""
-    from rich.text import Text
+    from wattprint.report.termtext import plain
 
     if r.quality:
-        console.print(Text("  quality: " + "; ".join(quality_line(q) for q in r.quality)))
+        console.print(plain("  quality: " + "; ".join(quality_line(q) for q in r.quality)))
         if r.quality_compute is not None:
-            console.print(Text(f"  scoring pass (apart, not in the figures above): "
+            console.print(plain(f"  scoring pass (apart, not in the figures above): "
                                f"{fmt(r.quality_compute.total_joules / 3600)} Wh"))
     elif r.extra.get("quality_error"):
-        console.print(Text(f"  quality not scored: {r.extra['quality_error']}"))
+        console.print(plain(f"  quality not scored: {r.extra['quality_error']}"))
     elif r.extra.get("quality_note"):
-        console.print(Text(f"  quality: {r.extra['quality_note']}"))
+        console.print(plain(f"  quality: {r.extra['quality_note']}"))
 
 
 def _print_equivalents(r: RunResult, full: bool = False) -> None:

@@ -9,7 +9,7 @@ from rich.table import Table
 from wattprint.analysis.compare import Comparison
 from wattprint.report.data import ReportData
 from wattprint.report.fmt import interval, params, pct, sig
-from wattprint.report.termtext import OneLine, markup_safe
+from wattprint.report.termtext import OneLine, clean, markup_safe, plain
 
 __all__ = ["print_report", "print_comparison"]
 
@@ -131,8 +131,6 @@ def print_comparison(c: Comparison, console: Console) -> None:
 
 def _print_quality(d: ReportData, console: Console) -> None:
     """Per task and dataset: the Pareto front of energy vs quality, cheapest first (names printed as text)."""
-    from rich.text import Text
-
     groups: dict[tuple[str, str], list] = {}
     for p in d.quality:
         if p.quality is not None and p.on_front:
@@ -142,10 +140,10 @@ def _print_quality(d: ReportData, console: Console) -> None:
     qt = Table(title="Energy vs quality: Pareto front per task and dataset (cheapest first; Wh per 1,000)",
                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for col in ("task", "dataset", "metric", "front: model quality @ Wh/1k"):
-        qt.add_column(col, overflow="fold")
+        qt.add_column(col, no_wrap=col == "metric")  # names shorten in the middle, the front wraps between models
     for (task, dataset), pts in sorted(groups.items()):
-        front = "; ".join(f"{p.model} {sig(p.quality)} @ {sig(p.wh_per_1k)}"
+        front = "; ".join(f"{clean(p.model)} {sig(p.quality)} @ {sig(p.wh_per_1k)}"
                           for p in sorted(pts, key=lambda p: p.wh_per_1k))
-        qt.add_row(Text(task), Text(dataset), Text(pts[0].metric), Text(front))
+        qt.add_row(OneLine(task), OneLine(dataset), pts[0].metric, plain(front))
     console.print(qt)
     console.print("[dim]which model meets a bar for the least energy: wattprint recommend --task T --min-quality Q[/]")
