@@ -29,6 +29,7 @@ class TextToImage(BaseTask):
     tiny_model = "arch:sd-tiny"
     default_options: ClassVar[dict[str, Any]] = {"num_inference_steps": 50, "height": None, "width": None,
                                                  "guidance_scale": 7.5, "words": 50, "seed": 0, "clip_model": None}
+    NULLABLE_OPTION_TYPES: ClassVar[dict[str, type]] = {**BaseTask.NULLABLE_OPTION_TYPES, "clip_model": str}
     demo_options: ClassVar[dict[str, Any]] = {"num_inference_steps": 2, "height": 128, "width": 128}
     demo_n = 1
     #: SD-1.5 is 4.3 GB in float32 (peak RSS 4.8 GiB): the demo should run it in bfloat16 (2.6 GiB peak)
