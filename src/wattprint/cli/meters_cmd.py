@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import warnings
 from typing import Any
 
@@ -141,6 +142,35 @@ def _print_summary(report: Any, cmd: list[str], rc: int, ms: Any) -> None:
         )
 
 
+#: seconds a tracked command has to exit after a forwarded stop signal before it is killed
+TRACK_STOP_GRACE_S = 10.0
+
+
+def _wait_forwarding_stops(proc: subprocess.Popen) -> int:
+    """Wait for the tracked command; its energy is still reported however it ends.
+
+    Ctrl-C from a terminal reaches the command too (same process group): just keep waiting. A stop
+    signal sent to wattprint alone (SIGTERM, SIGHUP: :class:`Terminated`) is forwarded to the
+    command, which gets :data:`TRACK_STOP_GRACE_S` s to exit before SIGKILL; never left running.
+    """
+    from wattprint.errors import Terminated
+
+    deadline: float | None = None
+    while True:
+        try:
+            if deadline is None:
+                return proc.wait()
+            return proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            deadline = None
+        except Terminated as exc:
+            proc.send_signal(exc.signum)
+            deadline = time.monotonic() + TRACK_STOP_GRACE_S
+        except KeyboardInterrupt:
+            continue
+
+
 def track(
     cmd: list[str] = typer.Argument(None, metavar="-- CMD [ARGS]...", help="The command to measure."),
     json_: bool = JSON_OPTION,
@@ -176,12 +206,7 @@ def track(
                 window.stop()
                 what = "not found" if isinstance(exc, FileNotFoundError) else "not executable"
                 raise WattprintError(f"command {what}: {cmd[0]}", hint="check the command name and your PATH") from None
-            while True:
-                try:
-                    rc = proc.wait()
-                    break
-                except KeyboardInterrupt:  # the child got the signal too; wait for it to finish
-                    continue
+            rc = _wait_forwarding_stops(proc)
             report = window.stop()
         finally:
             ms.close()

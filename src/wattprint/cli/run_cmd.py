@@ -173,10 +173,11 @@ def _save(result: Any, db: str | None, out: Path | None) -> Path:
     return path
 
 
-def _interrupted(config: Any, db: str | None, out: Path | None) -> None:
+def _interrupted(config: Any, db: str | None, out: Path | None, exc: KeyboardInterrupt) -> None:
+    from wattprint.bench.runner import interrupt_reason
     from wattprint.results.schema import RunResult, utcnow
 
-    r = RunResult(config=config, status="failed", error="interrupted by the user (Ctrl-C)", finished_at=utcnow())
+    r = RunResult(config=config, status="failed", error=interrupt_reason(exc), finished_at=utcnow())
     _save(r, db, out)
 
 
@@ -186,14 +187,15 @@ def run_one(config: Any, *, db: str | None, out: Path | None, timeout_s: float |
     from wattprint.bench.runner import execute, run_in_subprocess
 
     with RunProgress(label or f"{config.task} / {config.model}", enabled=show_progress) as progress:
-        try:
-            if in_process:
+        if in_process:
+            try:
                 result = execute(config, on_event=progress, isolation="in-process")
-            else:
-                result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress)
-        except KeyboardInterrupt:
-            _interrupted(config, db, out)
-            raise
+            except KeyboardInterrupt as exc:
+                _interrupted(config, db, out, exc)
+                raise
+        else:  # on Ctrl-C / SIGTERM the failed run, with the phases finished so far, is stored
+            result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress,
+                                       on_interrupt=lambda r: _save(r, db, out))
     _save(result, db, out)
     return result
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
-from wattprint.errors import WattprintError
+from wattprint.errors import WattprintError, stop_signals_raise
 from wattprint.report.termtext import OneLine, markup_safe
 
 err_console = Console(stderr=True, highlight=False)
@@ -125,7 +123,7 @@ def register(app: typer.Typer) -> None:
                 else:
                     console.print("[green]nothing to do[/]: every run is stored as ok")
                 return
-            with _sigterm_as_interrupt():
+            with stop_signals_raise():  # a kill stops the sweep like Ctrl-C
                 outcome = _run_with_progress(plan, store, ex, timeout_per_run, quiet=json_out)
 
         if json_out:
@@ -136,23 +134,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(130)
         if outcome.failed:
             raise typer.Exit(1)
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """A ``kill`` (SIGTERM) stops the sweep like Ctrl-C: the run in flight is stopped, stored results stay."""
-    def _raise(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, _raise)
-    except ValueError:  # not the main thread (embedded use): leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
