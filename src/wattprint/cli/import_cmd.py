@@ -1,4 +1,5 @@
-"""``wattprint import codecarbon PATH...``: CodeCarbon logs into the result store, audited."""
+"""``wattprint import codecarbon PATH...``: CodeCarbon logs into the result store, audited;
+``wattprint import results FILE...``: result JSON files (fallback files, ``--out`` folders) back into it."""
 
 from __future__ import annotations
 
@@ -106,6 +107,34 @@ def codecarbon_cmd(
             at.add_row(OneLine(comp), str(v["runs"]), f"{100 * v['mean_share']:.0f}%",
                        f"{100 * v['min_share']:.0f}-{100 * v['max_share']:.0f}%", plain(v["example_reason"]))
         console.print(at)
+
+
+@import_app.command("results")
+def results_cmd(
+    paths: list[str] = typer.Argument(..., help="Result JSON files (e.g. wattprint-unsaved-*.json) or folders."),
+    db: str = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Bring result JSON files back into the store: the fallback files a failed store write left,
+    or --out folders. Validated; a run id already stored is left as it is (safe to repeat)."""
+    from wattprint.errors import WattprintError
+    from wattprint.results.store import ResultStore
+    from wattprint.results.unsaved import import_result_files
+
+    with ResultStore(db) as store:
+        outcome = import_result_files(paths, store)
+        db_path = str(store.path)
+    if as_json:
+        print_json({"db": db_path, "imported": outcome.imported, "already_stored": outcome.already,
+                    "rejected": [{"file": str(p), "reason": why} for p, why in outcome.rejected]})
+    else:
+        console.print(f"{len(outcome.imported)} run(s) imported into {db_path}, {len(outcome.already)} already "
+                      f"stored, {len(outcome.rejected)} file(s) rejected", markup=False, highlight=False)
+        for _, why in outcome.rejected:
+            console.print(f"  rejected: {why}", markup=False, highlight=False, soft_wrap=True)
+    if outcome.rejected:
+        raise WattprintError(f"{len(outcome.rejected)} file(s) are not valid wattprint results: "
+                             f"{outcome.rejected[0][1]}", "check them with: wattprint results validate FOLDER")
 
 
 def register(app: typer.Typer) -> None:

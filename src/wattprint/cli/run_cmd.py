@@ -160,17 +160,25 @@ _OPTION_OF = {
 }
 
 
-def _save(result: Any, db: str | None, out: Path | None) -> Path:
-    from wattprint.results.store import ResultStore
+def _save(result: Any, db: str | None, out: Path | None) -> Any:
+    """Store ``result`` (and write ``--out``); if the store fails, it goes to a fallback file, said
+    on stderr at once. Returns the :class:`~wattprint.results.unsaved.SaveOutcome`."""
+    from wattprint.results.unsaved import save_result
 
-    with ResultStore(db) as store:
-        store.put(result)
-        path = store.path
+    saved = save_result(result, db)
+    if not saved.stored:
+        err_console.print(f"warning: the result is NOT in the store: {saved.error}; it is saved in {saved.fallback} "
+                          f"(bring it back: {saved.import_command})", markup=False, highlight=False, soft_wrap=True)
     if out is not None:
         from wattprint.results.files import write_result_json
 
         write_result_json(result, out)
-    return path
+    return saved
+
+
+def _unsaved_error(saved: Any) -> WattprintError:
+    return WattprintError(f"the result is not in the store ({saved.error}); it is saved in {saved.fallback}",
+                          f"{saved.hint + '; then ' if saved.hint else ''}{saved.import_command}")
 
 
 def _interrupted(config: Any, db: str | None, out: Path | None, exc: KeyboardInterrupt) -> None:
@@ -182,8 +190,13 @@ def _interrupted(config: Any, db: str | None, out: Path | None, exc: KeyboardInt
 
 
 def run_one(config: Any, *, db: str | None, out: Path | None, timeout_s: float | None, show_progress: bool,
-            label: str | None = None, in_process: bool = False) -> Any:
-    """Run ``config`` in a worker subprocess (or here) with progress, then store it. Returns the RunResult."""
+            label: str | None = None, in_process: bool = False) -> tuple[Any, Any]:
+    """Run ``config`` in a worker subprocess (or here) with progress, then store it.
+
+    Returns the RunResult and the :class:`~wattprint.results.unsaved.SaveOutcome` (a store that
+    failed after the run leaves the result in a fallback file). Check the store first with
+    :func:`~wattprint.results.unsaved.check_store_writable`.
+    """
     from wattprint.bench.runner import execute, run_in_subprocess
 
     with RunProgress(label or f"{config.task} / {config.model}", enabled=show_progress) as progress:
@@ -196,8 +209,7 @@ def run_one(config: Any, *, db: str | None, out: Path | None, timeout_s: float |
         else:  # on Ctrl-C / SIGTERM the failed run, with the phases finished so far, is stored
             result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress,
                                        on_interrupt=lambda r: _save(r, db, out))
-    _save(result, db, out)
-    return result
+    return result, _save(result, db, out)
 
 
 def run(
@@ -293,14 +305,21 @@ def run(
         from wattprint.results.atomic import prepare_output_dir
 
         prepare_output_dir(out)
-    result = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json, in_process=in_process)
+    from wattprint.results.unsaved import check_store_writable
+
+    check_store_writable(db)  # a store that cannot take the result fails now, before any measuring
+    result, saved = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json,
+                            in_process=in_process)
     if as_json:
         print_json(result)
     else:
         from wattprint.cli.run_render import print_run
 
         print_run(result)
-        console.print(f"  stored as run {result.run_id[:12]} (wattprint results show {result.run_id[:12]})")
+        if saved.stored:
+            console.print(f"  stored as run {result.run_id[:12]} (wattprint results show {result.run_id[:12]})")
+    if not saved.stored:
+        raise _unsaved_error(saved)
     if result.status != "ok":
         raise WattprintError(f"run failed: {result.error}", result.extra.get("hint", ""))
 
@@ -348,16 +367,21 @@ def demo(
     configs = d.demo_configs(names, quick, region=region, intensity=intensity, pue=pue,
                              meters=list(meter) if meter else None)
     timeout = d.QUICK_TIMEOUT_S if quick else d.DEMO_TIMEOUT_S
+    from wattprint.results.unsaved import check_store_writable
+
+    check_store_writable(db)  # before any measuring
     if not as_json:
         kind = "tiny models (--quick)" if quick else "full-size reference architectures"
         console.print(f"wattprint demo: {len(configs)} task(s), {kind}, random weights, synthetic data; "
                       "each task in its own subprocess")
     t0 = time.perf_counter()
     results = []
+    unsaved: list[Any] = []
     for i, cfg in enumerate(configs):
         label = f"[{i + 1}/{len(configs)}] {cfg.task} ({cfg.model})"
-        r = run_one(cfg, db=db, out=out / "runs", timeout_s=timeout, show_progress=not as_json, label=label)
+        r, saved = run_one(cfg, db=db, out=out / "runs", timeout_s=timeout, show_progress=not as_json, label=label)
         results.append(r)
+        unsaved += [] if saved.stored else [saved]
         if not as_json:
             if r.status == "ok":
                 console.print(f"{markup_safe(label)}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
@@ -385,6 +409,12 @@ def demo(
             console.print(plain(f"HTML report: {report_path}"))
         else:
             console.print(plain(f"HTML report skipped: {report_note}"))
+    if unsaved:
+        files = " ".join(str(s.fallback) for s in unsaved)
+        raise WattprintError(
+            f"{len(unsaved)} demo result(s) are not in the store ({unsaved[0].error}); they are saved in {files}",
+            f"bring them back: wattprint import results {files} --db {unsaved[0].db}",
+        )
     failed = [r for r in results if r.status != "ok"]
     if failed:
         raise WattprintError(

@@ -115,6 +115,8 @@ def register(app: typer.Typer) -> None:
                 else:
                     _plan_table(plan, show_runs=True)
                 return
+            if plan.todo:
+                store.check_writable()  # a store that cannot take results fails now, before measuring
             if not json_out:
                 _plan_table(plan, show_runs=False)
             if not plan.todo:
@@ -130,6 +132,10 @@ def register(app: typer.Typer) -> None:
             print_json({"db": str(store.path), **outcome.to_dict()})
         else:
             _print_outcome(outcome, str(store.path))
+        if outcome.unsaved:
+            files = " ".join(str(p) for p in outcome.unsaved)
+            raise WattprintError(f"{len(outcome.unsaved)} result(s) are not in the store {db_path}; they are saved in "
+                                 f"{files}", f"bring them back: wattprint import results {files} --db {db_path}")
         if outcome.interrupted:
             raise typer.Exit(130)
         if outcome.failed:
@@ -163,6 +169,9 @@ def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
         else:
             progress.console.print(f"[red]failed[/] #{rec.job.index} {markup_safe(rec.job.label)}: "
                                    f"{markup_safe(r.error)}", soft_wrap=True, highlight=False)
+        if rec.unsaved is not None:
+            progress.console.print(f"warning: #{rec.job.index} NOT in the store (it could not be written); "
+                                   f"saved in {rec.unsaved}", soft_wrap=True, highlight=False, markup=False)
         progress.update(bar, advance=1, description=_running_text(running))
 
     with progress:

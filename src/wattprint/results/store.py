@@ -7,7 +7,9 @@ whole result or none. The path is ``--db``, else ``$WATTPRINT_DB``, else
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,10 @@ from wattprint.errors import WattprintError
 from wattprint.results.schema import RunResult
 
 DEFAULT_DB = "wattprint.db"
+#: How long a write waits for another process's lock on the store before it fails (s).
+LOCK_TIMEOUT_S = 30.0
+#: Free space the store's disk must have before a measurement starts (bytes): a result is ~10-100 kB.
+MIN_FREE_BYTES = 1 << 20
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -49,17 +55,14 @@ class ResultStore:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = resolve_db_path(path)
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise WattprintError(
-                f"cannot open result store {self.path}: {exc}",
-                "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path",
-            ) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(self.path, exc) from exc
 
     @classmethod
     def existing(cls, path: str | os.PathLike[str] | None = None) -> ResultStore:
@@ -116,8 +119,16 @@ class ResultStore:
     def put_many(self, results: Iterable[RunResult]) -> int:
         """Insert or replace several runs in ONE transaction: all or nothing."""
         rows = [self._row(r) for r in results]
-        with self._tx() as c:
-            c.executemany("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        try:
+            with self._tx() as c:
+                c.executemany("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        except (sqlite3.Error, OSError) as exc:  # locked beyond LOCK_TIMEOUT_S, read-only, disk full
+            if self._conn.in_transaction:  # a failed COMMIT leaves it open
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise store_error(self.path, exc) from exc
         return len(rows)
 
     def get(self, run_id: str) -> RunResult:
@@ -161,6 +172,29 @@ class ResultStore:
         ).fetchone()
         return row is not None
 
+    def has_run(self, run_id: str) -> bool:
+        """True when a run with exactly this id is stored."""
+        return self._conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is not None
+
+    def check_writable(self) -> None:
+        """Raise :class:`WattprintError` (the cause in one line) unless a result can be written now.
+
+        A write transaction that is rolled back (a read-only file or mount fails it; another
+        process's lock makes it wait up to :data:`LOCK_TIMEOUT_S` s, then fail) and at least
+        :data:`MIN_FREE_BYTES` free on the store's disk. Call it before measuring.
+        """
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM runs WHERE run_id = ?", ("\x00wattprint-write-probe",))
+            finally:
+                self._conn.execute("ROLLBACK")
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(self.path, exc) from exc
+        free = _free_bytes(self.path.resolve().parent)
+        if free < MIN_FREE_BYTES:
+            raise store_error(self.path, OSError(errno.ENOSPC, f"{free} bytes free"))
+
     def count(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
@@ -177,3 +211,41 @@ class ResultStore:
                 f"{exc.errors()[0]['msg']}",
                 "re-run it, or open the store with the wattprint version that wrote it",
             ) from exc
+
+
+def store_error(path: Path, exc: BaseException) -> WattprintError:
+    """The one-line error, with the right hint, for a store that cannot be opened or written."""
+    text = str(exc)
+    low = text.lower()
+    err = getattr(exc, "errno", None)
+    if "locked" in low or "busy" in low:
+        return WattprintError(
+            f"result store {path} is locked by another process (waited {LOCK_TIMEOUT_S:g} s)",
+            "wait for the other process writing it to finish, or use another --db",
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    no_space = WattprintError(f"no space left on the disk of the result store {path} ({text})",
+                              "free some space, or point --db / WATTPRINT_DB at another disk")
+    if "full" in low or err == errno.ENOSPC:
+        return no_space
+    if path.is_dir():
+        return WattprintError(f"result store {path} is a directory", f"give a file path, e.g. --db {path / DEFAULT_DB}")
+    if "readonly" in low or "read-only" in low or err in (errno.EROFS, errno.EACCES, errno.EPERM) or (
+        folder.exists() and not os.access(folder, os.W_OK)) or (path.exists() and not os.access(path, os.W_OK)):
+        return WattprintError(f"result store {path} is read-only (a read-only file, folder or mount)",
+                              "make it writable, or point --db / WATTPRINT_DB at a writable path")
+    if "not a database" in low or "malformed" in low or "encrypted" in low:
+        return WattprintError(f"{path} is not a wattprint SQLite file ({text})",
+                              "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path")
+    if _free_bytes(folder) < MIN_FREE_BYTES:  # a full disk can also show as "disk I/O error"
+        return no_space
+    return WattprintError(f"cannot use result store {path}: {text}",
+                          "check the path, its folder's permissions and free space, or use another --db")
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk holding ``folder`` (a large number when that cannot be told)."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 1 << 62
