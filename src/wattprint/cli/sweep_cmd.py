@@ -81,11 +81,13 @@ def register(app: typer.Typer) -> None:
         ),
         cpus_per_run: float = typer.Option(1.0, "--cpus-per-run", min=0.01, help="Ray: CPUs reserved per run."),
         lock: str = typer.Option("auto", "--lock", help="Ray node lock: auto, resource or driver (docs/sweeps.md)."),
+        force: bool = typer.Option(False, "--force", help="Expand a sweep beyond the 10,000-run limit anyway."),
         json_out: bool = JSON_OPTION,
     ) -> None:
         """Run every model x task x dataset x setting of a sweep file; skip runs already stored as ok."""
         from wattprint.results.store import ResultStore, resolve_db_path
         from wattprint.sweep import SweepFileError, build_plan, expand, load_sweep
+        from wattprint.sweep.spec import MAX_RUNS
 
         if executor not in EXECUTORS:
             raise WattprintError(f"unknown executor {executor!r}", f"use one of: {', '.join(EXECUTORS)}")
@@ -93,7 +95,7 @@ def register(app: typer.Typer) -> None:
             raise WattprintError(f"unknown lock {lock!r}", f"use one of: {', '.join(LOCKS)}")
         try:
             spec, _ = load_sweep(file)
-            configs = expand(spec)
+            configs = expand(spec, max_runs=None if force else MAX_RUNS)
         except SweepFileError as exc:
             _print_problems(exc)
             raise typer.Exit(2) from None

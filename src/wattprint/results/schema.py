@@ -50,6 +50,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: Upper bounds of a run's sizes: beyond them a run would take days or exhaust memory before
+#: measuring anything (the study ran 1,000 inferences x 10 repeats).
+MAX_N = 1_000_000
+MAX_REPEATS = 1_000
+MAX_WARMUP = 100_000
+MAX_BATCH_SIZE = 65_536
+
+
 class RunConfig(BaseModel):
     """Everything that defines a run. Its hash identifies the run for resume."""
 
@@ -62,10 +70,10 @@ class RunConfig(BaseModel):
     dataset_config: str | None = None
     split: str | None = None
     column: str | None = None
-    n: int = Field(default=1000, ge=1, description="Inferences per repeat")
-    batch_size: int = Field(default=1, ge=1)
-    repeats: int = Field(default=3, ge=1)
-    warmup: int = Field(default=5, ge=0, description="Warm-up inferences before measuring")
+    n: int = Field(default=1000, ge=1, le=MAX_N, description="Inferences per repeat")
+    batch_size: int = Field(default=1, ge=1, le=MAX_BATCH_SIZE)
+    repeats: int = Field(default=3, ge=1, le=MAX_REPEATS)
+    warmup: int = Field(default=5, ge=0, le=MAX_WARMUP, description="Warm-up inferences before measuring")
     idle_s: float = Field(default=5.0, ge=0, description="Idle-baseline seconds (0 = skip)")
     device: str = "cpu"
     dtype: str = "float32"

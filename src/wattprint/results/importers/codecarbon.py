@@ -47,6 +47,7 @@ from wattprint.energy.types import ComponentEnergy, EnergyReport, Method, Proven
 from wattprint.errors import WattprintError
 from wattprint.results.importers.names import CANONICAL_TASKS, Labels, infer_labels
 from wattprint.results.schema import (
+    MAX_N,
     AuditFlag,
     DatasetInfo,
     Environment,
@@ -512,6 +513,8 @@ def import_codecarbon(
         raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(CANONICAL_TASKS))
     if inferences < 1:
         raise WattprintError(f"--inferences must be >= 1, got {inferences}", "the study ran 1,000 per phase")
+    if inferences > MAX_N:
+        raise WattprintError(f"--inferences must be <= {MAX_N:,}, got {inferences:,}", "the study ran 1,000 per phase")
     params = read_params(params_file) if params_file else {}
     want_all = phase.strip().lower() in ("all", "total")
 
