@@ -51,14 +51,18 @@ def _plan_table(plan, show_runs: bool) -> None:
                           f"[dim]{r.job.config_hash}[/]", soft_wrap=True, highlight=False)
 
 
-def _make_executor(executor: str, address: str, allow_shared: bool, cpus_per_run: float, lock: str):
+def _make_executor(executor: str, address: str, allow_shared: bool, cpus_per_run: float, lock: str,
+                   connect_timeout: float | None = None):
     from wattprint.sweep import LocalExecutor, RayExecutor
 
     if executor == "local":
         if allow_shared:
             raise WattprintError("--allow-shared needs --executor ray", "the local executor runs one run at a time")
         return LocalExecutor()
-    return RayExecutor(address=address, allow_shared=allow_shared, cpus_per_run=cpus_per_run, lock=lock)
+    ex = RayExecutor(address=address, allow_shared=allow_shared, cpus_per_run=cpus_per_run, lock=lock)
+    if connect_timeout is not None:
+        ex.connect_timeout_s = connect_timeout
+    return ex
 
 
 def register(app: typer.Typer) -> None:
@@ -81,6 +85,9 @@ def register(app: typer.Typer) -> None:
         ),
         cpus_per_run: float = typer.Option(1.0, "--cpus-per-run", min=0.01, help="Ray: CPUs reserved per run."),
         lock: str = typer.Option("auto", "--lock", help="Ray node lock: auto, resource or driver (docs/sweeps.md)."),
+        connect_timeout: float | None = typer.Option(
+            None, "--connect-timeout", min=0.1, max=3600, help="Ray: seconds the address has to answer (default 15)."
+        ),
         force: bool = typer.Option(False, "--force", help="Expand a sweep beyond the 10,000-run limit anyway."),
         json_out: bool = JSON_OPTION,
     ) -> None:
@@ -99,7 +106,7 @@ def register(app: typer.Typer) -> None:
         except SweepFileError as exc:
             _print_problems(exc)
             raise typer.Exit(2) from None
-        ex = _make_executor(executor, address, allow_shared, cpus_per_run, lock)
+        ex = _make_executor(executor, address, allow_shared, cpus_per_run, lock, connect_timeout)
 
         db_path = resolve_db_path(db)
         if dry_run and not db_path.exists():  # a dry run creates no store
