@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wattprint.errors import WattprintError
+from wattprint.results.atomic import write_text_atomic
 from wattprint.results.files import check_result, read_result_json
 from wattprint.results.schema import RunResult
 from wattprint.results.store import ResultStore, resolve_db_path
@@ -72,26 +73,15 @@ def fallback_dirs(db: Path) -> list[Path]:
 
 def write_fallback(result: RunResult, db: Path) -> Path:
     """Write ``result`` to ``wattprint-unsaved-<run_id>.json`` in the first folder of
-    :func:`fallback_dirs` that takes it whole (temporary file, fsync, rename: never a partial
-    file); raises :class:`WattprintError` naming every folder tried if none does."""
+    :func:`fallback_dirs` that takes it whole (:func:`~wattprint.results.atomic.write_text_atomic`:
+    never a partial file); raises :class:`WattprintError` naming every folder tried if none does."""
     text = result.model_dump_json(indent=2)
     tried: list[str] = []
     for d in fallback_dirs(db):
-        path = d / f"{FALLBACK_PREFIX}{result.run_id}.json"
-        tmp = d / f".{path.name}.tmp"
         try:
-            with open(tmp, "w", encoding="utf-8") as f:  # noqa: PTH123
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-            return path
-        except OSError as exc:
-            tried.append(f"{d}: {exc.strerror or exc}")
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            return write_text_atomic(d / f"{FALLBACK_PREFIX}{result.run_id}.json", text)
+        except WattprintError as exc:
+            tried.append(exc.message)
     raise WattprintError(
         f"result {result.run_id} could not be written to the store nor to any fallback file ({'; '.join(tried)})",
         "free some disk space; with --json the result is also printed on stdout",
