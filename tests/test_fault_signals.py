@@ -67,7 +67,13 @@ def _worker_of(proc: subprocess.Popen) -> psutil.Process | None:
 
 def _in_query_window(tmp_path: Path, worker: psutil.Process) -> bool:
     """The worker has checkpointed its preprocess phase (so it is inside the sleeping window)."""
-    return any((tmp_path / "tmp").glob("wattprint-run-*/result.partial.json"))
+    for partial in (tmp_path / "tmp").glob("wattprint-run-*/result.partial.json"):
+        try:
+            if json.loads(partial.read_text()).get("preprocess") is not None:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def _gone(p: psutil.Process) -> bool:
