@@ -145,3 +145,23 @@ def test_sigterm_on_track_stops_its_child_and_still_reports(tmp_path):
     report = json.loads(out)
     assert report["exit_code"] == -signal.SIGTERM
     assert report["duration_s"] > 0 and report["all_measured"] is False
+
+
+def test_stop_signals_raise_terminated_once_and_respect_nohup():
+    from wattprint.errors import Terminated, interrupt_exit_code, stop_signals_raise
+
+    old_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    old_term = signal.getsignal(signal.SIGTERM)
+    try:
+        with stop_signals_raise() as got:
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            with pytest.raises(Terminated) as ei:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)  # the handler raises here, at once
+            os.kill(os.getpid(), signal.SIGTERM)  # a repeat while cleaning up is ignored
+            time.sleep(0.05)
+        assert got.signum == signal.SIGTERM and ei.value.signal_name == "SIGTERM"
+        assert interrupt_exit_code(ei.value) == 143 and interrupt_exit_code(KeyboardInterrupt()) == 130
+        assert signal.getsignal(signal.SIGTERM) is old_term  # put back on the way out
+    finally:
+        signal.signal(signal.SIGHUP, old_hup)

@@ -64,7 +64,8 @@ class StopSignal:
 def stop_signals_raise(signals: tuple[str, ...] = ("SIGTERM", "SIGHUP")) -> Iterator[StopSignal]:
     """While inside, SIGTERM (what ``timeout``, systemd, Slurm and Kubernetes send) and SIGHUP raise
     :class:`Terminated` in the main thread instead of killing the process outright. The first one
-    raises; repeats while cleaning up are ignored (cleanup is bounded; SIGKILL still works).
+    raises; repeats while cleaning up are ignored (cleanup is bounded; SIGKILL still works). A
+    signal already ignored (SIGHUP under ``nohup``) stays ignored.
     Yields a :class:`StopSignal` saying which one came. Outside the main thread it changes nothing."""
     import signal
 
@@ -80,7 +81,7 @@ def stop_signals_raise(signals: tuple[str, ...] = ("SIGTERM", "SIGHUP")) -> Iter
     try:
         for name in signals:
             sig = getattr(signal, name, None)
-            if sig is not None:
+            if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:  # nohup's SIGHUP stays ignored
                 previous[sig] = signal.signal(sig, _raise)
     except ValueError:  # not the main thread (embedded use): leave signals alone
         pass
