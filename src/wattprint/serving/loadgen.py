@@ -263,7 +263,7 @@ class LoadGenerator:
 
         def completed(rec: RequestRecord) -> None:
             load.records.append(rec)
-            if stop.is_set():
+            if stop.is_set() or not rec.ok:  # errors never open or fill a window
                 return
             state["done"] += 1
             now = clock()

@@ -91,6 +91,11 @@ def run_level(gen: LoadGenerator, level: Level, meters: MeterSet, server: Server
                                          alive=server.alive))
         if w.running:  # the window was open when the level failed: close it, keep nothing from it
             w.stop()
+        gone = server.alive()
+        if gone and not load.failed:
+            load.failed = gone
+        if not load.failed and load.window_start is not None and not any(r.ok for r in load.records):
+            load.failed = "no request succeeded"
         if load.failed:
             out.status, out.error = "failed", load.failed
             out.log_tail = server.log_tail() or None
