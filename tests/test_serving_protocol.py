@@ -72,7 +72,7 @@ def test_remote_endpoint_is_refused():
 
 def test_server_dying_mid_level_fails_that_level_and_keeps_finished_ones(tmp_path):
     port = free_port()
-    server = launch(_cmd(port, "--die-after", "60"), tmp_path)
+    server = launch(_cmd(port, "--die-after", "40", "--ttft-ms", "20"), tmp_path)  # level 1 needs ~25
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, server, 20)
@@ -82,7 +82,7 @@ def test_server_dying_mid_level_fails_that_level_and_keeps_finished_ones(tmp_pat
         result = ServingResult(endpoint=url)
         asyncio.run(gen.probe())
         meters = MeterSet([ScriptedMeter([{"cpu": float(i)} for i in range(1000)], method=Method.MODEL)])
-        plan = ServePlan([Level("concurrency", 2), Level("concurrency", 2), Level("concurrency", 2)], repeats=1,
+        plan = ServePlan([Level("concurrency", 2)] * 6, repeats=1,
                          policy=WindowPolicy(min_window_s=0.2, min_requests=5, max_level_s=20))
         saved = []
         run_levels(gen, meters, server, plan, result, on_level=lambda r: saved.append(len(r.levels)))
@@ -91,7 +91,8 @@ def test_server_dying_mid_level_fails_that_level_and_keeps_finished_ones(tmp_pat
     assert saved[0] == 1 and result.levels[0].status == "ok"
     failed = [lv for lv in result.levels if lv.status == "failed"]
     assert len(failed) == 1 and "exited with code 3" in failed[0].error
-    assert result.status == "failed" and len(result.levels) < 3  # the run stopped at the dead server
+    assert result.levels[-1] is failed[0] and len(result.levels) < 6  # the run stopped at the dead server
+    assert result.status == "failed" and "exited with code 3" in result.error
 
 
 # -- metering ----------------------------------------------------------------------------
