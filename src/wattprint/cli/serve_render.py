@@ -133,3 +133,52 @@ def print_serving(r: ServingResult, full: bool = False) -> None:
                               f"{fmt(e.total_joules, 4)} J (" + ", ".join(
                                   f"{c.component} {fmt(c.joules, 3)} J {c.provenance.label}" for c in e.components)
                               + f"), generator CPU {rep.generator_cpu_s:.2f} s")
+
+
+def serving_list_table(runs: list[ServingResult], path: object) -> Table:
+    """``results list``: one line per serving run, its cheapest level's J per request."""
+    t = Table(title=f"{len(runs)} serving run(s) in {path}", title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True)
+    for c in ("run", "model", "engine", "levels", "status", "J/req", "at", "energy"):
+        t.add_column(c, overflow="fold", justify="right" if c in ("J/req", "levels") else "left")
+    for r in runs:
+        ok = r.ok_levels
+        best = min(ok, key=lambda lv: lv.j_per_request.mean) if ok else None
+        if r.slo_best:
+            best = next((lv for lv in ok if lv.label == r.slo_best), best)
+        kind = provenance_line(r).split(":")[0]
+        t.add_row(r.run_id[:8], escape(r.model), escape(r.engine or "-"), str(len(r.levels)),
+                  "ok" if r.status == "ok" else "[red]failed[/]", fmt(best.j_per_request.mean, 3) if best else "-",
+                  escape(best.label) if best else "-", kind)
+    t.caption = "J/req: whole server energy per request at the SLO's best level, else the least"
+    t.caption_justify = "left"
+    return t
+
+
+def print_serving_comparison(a: ServingResult, b: ServingResult, as_json: bool = False) -> None:
+    """``compare`` for two serving runs: levels in common, J per request, B/A, Welch p."""
+    from wattprint.analysis.serving import compare_serving
+
+    rows = compare_serving(a, b)
+    if as_json:
+        from dataclasses import asdict
+
+        from wattprint.cli.common import print_json
+
+        print_json({"a": a.run_id, "b": b.run_id, "levels": [asdict(x) | {"significant": x.significant}
+                                                                 for x in rows]})
+        return
+    if not rows:
+        from wattprint.errors import WattprintError
+
+        raise WattprintError("the two serving runs share no load level", hint="run the same --concurrency/--rate")
+    t = Table(title=f"A = {a.run_id[:8]} ({escape(a.model)}), B = {b.run_id[:8]} ({escape(b.model)})",
+              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for c in ("level", "A J/req", "B J/req", "B/A", "Welch p", "difference"):
+        t.add_column(c, justify="left" if c in ("level", "difference") else "right")
+    for x in rows:
+        verdict = "larger than the noise" if x.significant else ("within the noise" if x.p_value is not None
+                                                                  else "needs 2+ repeats each")
+        t.add_row(escape(x.label), fmt(x.a_j, 3), fmt(x.b_j, 3), f"{x.ratio:.2f}",
+                  "-" if x.p_value is None else f"{x.p_value:.3g}", verdict)
+    console.print(t)

@@ -200,11 +200,16 @@ class ServingStore:
             raise TypeError("ServingStore needs a ResultStore")
         self.conn: sqlite3.Connection = conn
         self.path = store.path  # type: ignore[attr-defined]
-        create_table(self.conn)
+
+    def _exists(self) -> bool:
+        """Whether the table exists (readers never create it: a read-only command writes nothing)."""
+        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'serving_runs'")
+        return row.fetchone() is not None
 
     def put(self, r: ServingResult) -> None:
         """Insert or replace one serving run (one transaction)."""
         row = (r.run_id, r.status, r.model, r.endpoint, r.started_at.isoformat(), r.model_dump_json())
+        create_table(self.conn)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             self.conn.execute("INSERT OR REPLACE INTO serving_runs VALUES (?,?,?,?,?,?)", row)
@@ -214,6 +219,8 @@ class ServingStore:
         self.conn.execute("COMMIT")
 
     def list(self, model: str | None = None, status: str | None = None) -> list[ServingResult]:
+        if not self._exists():
+            return []
         sql, args, where = "SELECT doc FROM serving_runs", [], []
         for col, val in (("model", model), ("status", status)):
             if val is not None:
@@ -225,6 +232,8 @@ class ServingStore:
 
     def find(self, run_id: str) -> ServingResult | None:
         """The serving run with this id or unique prefix; None when there is none."""
+        if not self._exists():
+            return None
         rows = self.conn.execute("SELECT doc FROM serving_runs WHERE run_id LIKE ? LIMIT 2",
                                  (run_id + "%",)).fetchall()
         if len(rows) > 1:
@@ -239,3 +248,53 @@ class ServingStore:
                 f"stored serving run in {self.path} does not match serving schema v{SERVING_SCHEMA_VERSION}",
                 "re-run it, or open the store with the wattprint version that wrote it",
             ) from exc
+
+
+def level_rows(runs: list[ServingResult]) -> list[dict[str, object]]:
+    """One flat row per run and level (J, W, s, tokens), for CSV/JSON export."""
+    rows: list[dict[str, object]] = []
+    for r in runs:
+        for lv in r.levels:
+            row: dict[str, object] = {
+                "run_id": r.run_id, "model": r.model, "endpoint": r.endpoint, "engine": r.engine,
+                "engine_version": r.engine_version, "server_command": r.server_command, "api": r.api,
+                "started_at": r.started_at.isoformat(), "level": lv.label, "kind": lv.kind, "value": lv.value,
+                "mix": lv.mix, "status": lv.status, "error": lv.error or "", "repeats": len(lv.repeats),
+                "error_rate": lv.error_rate, "measured_share": lv.measured_share,
+                "input_tokens_per_request": lv.input_tokens_per_request,
+                "output_tokens_per_request": lv.output_tokens_per_request,
+                "mean_power_w": sum(lv.mean_power_w.values()) if lv.mean_power_w else None,
+                "provenance": "; ".join(sorted({c.provenance.label for rep in lv.repeats
+                                                for c in rep.energy.components})),
+                "slo_met": lv.slo_met,
+            }
+            for name in ("requests_per_s", "output_tokens_per_s", "j_per_request", "j_per_output_token",
+                         "net_j_per_request"):
+                e = getattr(lv, name)
+                row[name] = e.mean if e else None
+                row[f"{name}_ci95_low"] = e.low if e else None
+                row[f"{name}_ci95_high"] = e.high if e else None
+            for name in ("ttft_s", "itl_s", "e2e_s"):
+                p = getattr(lv, name)
+                for stat in ("p50", "p90", "p99"):
+                    row[f"{name.removesuffix('_s')}_{stat}_s"] = getattr(p, stat)
+            rows.append(row)
+    return rows
+
+
+def export_levels(runs: list[ServingResult], fmt: str) -> tuple[str, int]:
+    """Serving levels as CSV or JSON text; returns (text, number of rows)."""
+    import csv
+    import io
+
+    rows = level_rows(runs)
+    if fmt == "json":
+        return json.dumps(rows, indent=2, default=str) + "\n", len(rows)
+    if fmt != "csv":
+        raise WattprintError(f"serving runs export as csv or json, not {fmt}", hint="use --csv or --json")
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue(), len(rows)

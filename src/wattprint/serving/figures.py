@@ -20,7 +20,7 @@ from wattprint.serving.records import LevelLoad, RequestRecord
 
 
 def estimate(values: Sequence[float]) -> Estimate | None:
-    """Mean with a 95% Student t interval over repeats (None for no values)."""
+    """Mean with a 95% Student t interval over repeats, floored at 0 (every figure here is >= 0); None for none."""
     vals = [v for v in values if v is not None and math.isfinite(v)]
     if not vals:
         return None
@@ -28,7 +28,7 @@ def estimate(values: Sequence[float]) -> Estimate | None:
     if len(vals) < 2:
         return Estimate(mean=mean, low=mean, high=mean, n=len(vals))
     half = t975(len(vals) - 1) * statistics.stdev(vals) / math.sqrt(len(vals))
-    return Estimate(mean=mean, low=mean - half, high=mean + half, n=len(vals))
+    return Estimate(mean=mean, low=max(0.0, mean - half), high=mean + half, n=len(vals))
 
 
 def percentiles(values: Sequence[float]) -> Percentiles:
