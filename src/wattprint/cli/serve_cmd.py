@@ -166,6 +166,11 @@ def serve_bench(
         if result.levels:
             protocol.finish(result, plan)
             sstore.put(result)
+        server.stop()
+        from wattprint.cli.main import err_console
+
+        err_console.print(f"interrupted: server stopped; {len(result.ok_levels)} finished level(s) kept as serving "
+                          f"run {result.run_id[:12]} in {sstore.path}", markup=False)
         raise
     except WattprintError as exc:
         if result.levels:

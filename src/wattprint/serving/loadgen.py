@@ -315,31 +315,33 @@ class LoadGenerator:
                     await send()
 
             dog = asyncio.create_task(watchdog())
-            if level.kind == "concurrency":
-                inflight = {asyncio.create_task(worker()) for _ in range(int(level.value))}
-            else:
-                rng = random.Random(self.seed)
-                nxt = clock()
-                while not stop.is_set():
-                    nxt += rng.expovariate(level.value)
-                    delay = nxt - clock()
-                    if delay > 0:
-                        try:
-                            await asyncio.wait_for(stop.wait(), delay)
-                        except asyncio.TimeoutError:
-                            pass
-                    if stop.is_set():
-                        break
-                    task = asyncio.create_task(send())
-                    inflight.add(task)
-                    task.add_done_callback(inflight.discard)
-            await stop.wait()
-            dog.cancel()
-            if inflight:
-                _, pending = await asyncio.wait(inflight, timeout=policy.drain_s)
-                for t in pending:
+            try:
+                if level.kind == "concurrency":
+                    inflight = {asyncio.create_task(worker()) for _ in range(int(level.value))}
+                else:
+                    rng = random.Random(self.seed)
+                    nxt = clock()
+                    while not stop.is_set():
+                        nxt += rng.expovariate(level.value)
+                        delay = nxt - clock()
+                        if delay > 0:
+                            try:
+                                await asyncio.wait_for(stop.wait(), delay)
+                            except asyncio.TimeoutError:
+                                pass
+                        if stop.is_set():
+                            break
+                        task = asyncio.create_task(send())
+                        inflight.add(task)
+                        task.add_done_callback(inflight.discard)
+                await stop.wait()
+                if inflight:
+                    await asyncio.wait(set(inflight), timeout=policy.drain_s)
+            finally:  # also on Ctrl-C: no request outlives the client
+                dog.cancel()
+                leftover = [t for t in (*inflight, dog) if not t.done()]
+                for t in leftover:
                     t.cancel()
-                if pending:
-                    await asyncio.gather(*pending, return_exceptions=True)
+                await asyncio.gather(*inflight, dog, return_exceptions=True)
         load.drain_end = clock()
         return load
