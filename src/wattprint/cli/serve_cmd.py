@@ -195,6 +195,20 @@ def serve_bench(
     console.print(f"stored as serving run {result.run_id[:12]} in {sstore.path}")
 
 
+def serve_model(
+    path: str = typer.Argument(..., help="Folder to write the model to."),
+    shape: str = typer.Option("llama-tiny", "--shape", help="llama-tiny, llama-small or llama-3.1-8b."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random weights."),
+) -> None:
+    """Save a random-weight Llama-architecture model with an offline tokenizer to PATH, for a server to load."""
+    from wattprint.workloads.model_dir import save_llm_dir
+
+    saved = save_llm_dir(path, shape, seed=seed)
+    console.print(f"saved {saved.shape} ({saved.parameters:,} parameters, random weights) to {saved.path}",
+                  markup=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``wattprint serve-bench`` to the root app."""
+    """Add ``wattprint serve-bench`` and ``wattprint serve-model`` to the root app."""
     app.command("serve-bench")(serve_bench)
+    app.command("serve-model")(serve_model)
