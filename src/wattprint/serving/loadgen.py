@@ -156,7 +156,7 @@ class LoadGenerator:
                 continue
             data = line[5:].strip()
             if data == "[DONE]":
-                break
+                continue  # read to the end of the body, so the connection is kept alive for the next request
             chunk = json.loads(data)
             if chunk.get("error"):
                 rec.error = f"stream error: {str(chunk['error'])[:200]}"
