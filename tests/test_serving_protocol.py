@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 
 import psutil
@@ -198,3 +199,46 @@ def test_fit_refuses_one_mix():
     rows = [(s, 100.0 * s, 50.0 * s, 10.0 * s) for s in (1.0, 2.0, 3.0, 4.0)]
     with pytest.raises(WattprintError, match="two input/output mixes"):
         fit_energy(rows)
+
+
+def test_server_meters_with_rapl_take_the_generator_share_out(tmp_path, monkeypatch):
+    from fakes_energy import FakePowercap
+    from wattprint.serving.metering import open_server_meters
+
+    FakePowercap(tmp_path / "pc").server(sockets=1, dram=True)
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(tmp_path / "pc"))
+    ms = open_server_meters(os.getpid())
+    try:
+        comps = ms.components()
+        assert "cpu" not in comps and "ram" not in comps and {"cpu:0", "dram:0"} <= set(comps)
+        assert all(ms.provenance(c).source == "rapl-minus-loadgen" for c in comps if not c.startswith("gpu"))
+        assert any("load generator's CPU-time share removed" in n for n in ms.notes)
+    finally:
+        ms.close()
+
+
+def test_server_meters_without_rapl_are_the_server_tree_estimate(tmp_path, monkeypatch):
+    from wattprint.serving.metering import open_server_meters
+
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(tmp_path / "none"))
+    child = launch(f"{sys.executable} -c \"import time; time.sleep(30)\"", tmp_path)
+    try:
+        ms = open_server_meters(child.pid)
+        try:
+            assert set(ms.components()) >= {"cpu", "ram"}
+            assert f"process tree of pid {child.pid}" in ms.provenance("cpu").note
+            assert not ms.provenance("cpu").measured
+        finally:
+            ms.close()
+    finally:
+        child.stop(grace_s=2)
+
+
+def test_gpus_asked_for_but_not_meterable_is_an_error(monkeypatch, tmp_path):
+    from wattprint.serving.metering import open_server_meters
+
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(tmp_path / "none"))
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # no NVML
+    monkeypatch.setitem(sys.modules, "amdsmi", None)
+    with pytest.raises(WattprintError, match="cannot meter the GPUs given to --gpus"):
+        open_server_meters(os.getpid(), gpus=["0"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
@@ -51,6 +53,10 @@ def parse_mix(mixes: list[str] | None) -> list[tuple[int, int]]:
             raise WattprintError(f"bad --mix {m!r}", hint="INPUT:OUTPUT tokens, e.g. --mix 512:32 --mix 32:256")
         out.append(pair)
     return out
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _engine(command: str, version: str) -> str:
@@ -133,6 +139,8 @@ def serve_bench(
                            protocol={"min_window_s": min_window, "min_requests": min_requests,
                                      "max_level_s": max_level, "repeats": repeats})
     meters = None
+    old_term = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM and SIGHUP: stop the server, keep levels
+    old_hup = signal.signal(signal.SIGHUP, _interrupt)
     try:
         if launch:
             if not as_json:
@@ -179,6 +187,8 @@ def serve_bench(
             sstore.put(result)
         raise
     finally:
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGHUP, old_hup)
         if meters is not None:
             meters.close()
         server.stop()

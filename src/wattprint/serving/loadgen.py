@@ -220,7 +220,7 @@ class LoadGenerator:
                         version = v.text[:80]
                     break
             if self.kind == "embeddings":
-                return EndpointInfo(self.model, version, False, None)
+                self.fixed_output = False  # no output tokens to fix
             words = 64
             probe = Prompt(synthetic_words(words, self.seed + 999), 2)
             rec = await self.one(c, probe)
