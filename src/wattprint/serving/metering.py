@@ -36,9 +36,10 @@ def own_cpu_seconds() -> float:
 
 
 def machine_busy_seconds() -> float:
-    """Busy CPU seconds of the whole machine, all logical CPUs (s): total minus idle and iowait."""
+    """Busy CPU seconds of the whole machine, all logical CPUs (s): user, nice, system, irq and softirq
+    (guest time is already inside user on Linux; idle, iowait and steal are not this machine's work)."""
     t = psutil.cpu_times()
-    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+    return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq"))
 
 
 class GeneratorShareOut(Meter):
