@@ -195,6 +195,8 @@ def serve_bench(
     if result.status == "ok" and result.levels and not result.ok_levels:
         result.status = "failed"
     sstore.put(result)
+    if result.status == "ok":
+        server.discard_log()  # failed runs keep the server's log (its tail is also in the result)
     store.close()
     if as_json:
         print_json(result)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -72,6 +73,12 @@ class ServerHandle:
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     stopped: bool = False
+    temp_log: bool = False  # the log folder is wattprint's temporary one (removed by discard_log)
+
+    def discard_log(self) -> None:
+        """Remove a temporary log folder (after a run that needs no log tail)."""
+        if self.temp_log and self.log_path is not None:
+            shutil.rmtree(self.log_path.parent, ignore_errors=True)
 
     def alive(self) -> str:
         """"" while the server runs, else why not (exit code)."""
@@ -128,6 +135,7 @@ def launch(command: str, log_dir: str | Path | None = None, env: dict[str, str] 
         raise WattprintError(f"cannot parse --launch command: {exc}", hint="quote it as one shell word") from None
     if not argv:
         raise WattprintError("--launch command is empty", hint='e.g. --launch "transformers serve ./model"')
+    temp = not log_dir
     log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="wattprint-serve-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "server.log"
@@ -139,7 +147,7 @@ def launch(command: str, log_dir: str | Path | None = None, env: dict[str, str] 
     except OSError as exc:
         raise WattprintError(f"cannot start server {argv[0]!r}: {exc.strerror}",
                              hint="check the command given to --launch") from None
-    return ServerHandle(proc.pid, command, True, log_path, full_env, proc)
+    return ServerHandle(proc.pid, command, True, log_path, full_env, proc, temp_log=temp)
 
 
 def attach(pid: int) -> ServerHandle:
