@@ -169,7 +169,7 @@ def test_slo_none_met_names_the_nearest():
     assert v.best is None and "nearest: c=1" in v.note and "1.20x" in v.note
 
 
-@pytest.mark.parametrize("bad", ["ttft_p95<=1s", "foo<=3ms", "itl_p90>=5ms", "ttft_p90<=fast"])
+@pytest.mark.parametrize("bad", ["ttft_p95<=1s", "foo<=3ms", "itl_p90>=5ms", "ttft_p90<=fast", "tpot<=1s"])
 def test_bad_slo_term_is_named(bad):
     with pytest.raises(WattprintError) as e:
         parse_slo(f"ttft_p50<=1s,{bad}")
@@ -242,3 +242,24 @@ def test_gpus_asked_for_but_not_meterable_is_an_error(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "amdsmi", None)
     with pytest.raises(WattprintError, match="cannot meter the GPUs given to --gpus"):
         open_server_meters(os.getpid(), gpus=["0"])
+
+
+def test_tpot_is_robust_to_bunched_chunks():
+    r = RequestRecord(start=0.0, end=1.0, ok=True, first_token=0.2, chunk_times=[0.2, 0.6, 0.6, 0.6, 1.0],
+                      output_tokens=5)
+    assert min(r.itl_samples()) == 0.0  # the client read three chunks at once
+    assert r.tpot_s == pytest.approx(0.2)  # (1.0 - 0.2) / 4
+
+
+def test_fit_warns_when_a_term_is_negative():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for _ in range(10):  # energy that falls as output tokens rise: not a cost model
+        sec, n_in, n_out = rng.uniform(10, 20), rng.uniform(100, 3000), rng.uniform(100, 3000)
+        rows.append((sec, n_in, n_out, 10 * sec + 0.001 * n_in - 0.02 * n_out + rng.normal(0, 0.1)))
+    f = fit_energy(rows)
+    assert f.j_per_output_token.high < 0 and "do not read the terms as costs" in f.warning
+    ok = [(s_, i, o, 10 * s_ + 0.001 * i + 0.02 * o) for s_, i, o, _ in rows]
+    assert fit_energy(ok).warning == ""

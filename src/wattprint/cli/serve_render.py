@@ -52,7 +52,8 @@ def level_table(r: ServingResult) -> Table:
     if r.slo:
         cols.append("SLO")
     for c in cols:
-        t.add_column(c, justify="left" if c in ("level", "mix", "SLO") else "right", overflow="fold")
+        t.add_column(c, justify="left" if c in ("level", "mix", "SLO") else "right", overflow="fold",
+                     no_wrap=c in ("level", "mix", "SLO"))
     for lv in r.levels:
         cells = _cells(r, lv)
         if mixes:
@@ -107,6 +108,8 @@ def print_serving(r: ServingResult, full: bool = False) -> None:
             f"{fmt(f.j_per_1k_input, 3)} J per 1,000 input tokens [{fmt(f.j_per_input_token.low * 1000, 3)}, "
             f"{fmt(f.j_per_input_token.high * 1000, 3)}], {fmt(f.j_per_1k_output, 3)} J per 1,000 output tokens "
             f"[{fmt(f.j_per_output_token.low * 1000, 3)}, {fmt(f.j_per_output_token.high * 1000, 3)}]")
+        if f.warning:
+            console.print(f"  [yellow]fit warning[/]: {escape(f.warning)}", soft_wrap=True)
     if r.slo:
         console.print(f"  SLO {escape(r.slo)}: {escape(r.slo_note or '')}")
     for lv in r.levels:
@@ -124,7 +127,8 @@ def print_serving(r: ServingResult, full: bool = False) -> None:
             if lv.status == "ok":
                 console.print(f"  {escape(lv.label)} latency ms p50/p90/p99: TTFT " + "/".join(
                     _ms(getattr(lv.ttft_s, p)) for p in ("p50", "p90", "p99")) + ", ITL " + "/".join(
-                    _ms(getattr(lv.itl_s, p)) for p in ("p50", "p90", "p99")) + ", E2E " + "/".join(
+                    _ms(getattr(lv.itl_s, p)) for p in ("p50", "p90", "p99")) + ", TPOT " + "/".join(
+                    _ms(getattr(lv.tpot_s, p)) for p in ("p50", "p90", "p99")) + ", E2E " + "/".join(
                     _ms(getattr(lv.e2e_s, p)) for p in ("p50", "p90", "p99")))
             for rep in lv.repeats:
                 e = rep.energy

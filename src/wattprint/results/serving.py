@@ -92,6 +92,7 @@ class LevelResult(BaseModel):
     output_tokens_per_request: float | None = None
     ttft_s: Percentiles = Field(default_factory=Percentiles)
     itl_s: Percentiles = Field(default_factory=Percentiles)
+    tpot_s: Percentiles = Field(default_factory=Percentiles, description="Per-request time per output token (s)")
     e2e_s: Percentiles = Field(default_factory=Percentiles)
     slo_met: bool | None = None
     slo_misses: list[str] = Field(default_factory=list)
@@ -113,6 +114,7 @@ class EnergyFit(BaseModel):
     j_per_output_token: FitTerm
     windows: int
     r2: float
+    warning: str = Field(default="", description="Why the coefficients should not be read as costs, if so")
     method: str = "ordinary least squares (numpy.linalg.lstsq), 95% intervals from the t distribution"
 
     @property
@@ -274,7 +276,7 @@ def level_rows(runs: list[ServingResult]) -> list[dict[str, object]]:
                 row[name] = e.mean if e else None
                 row[f"{name}_ci95_low"] = e.low if e else None
                 row[f"{name}_ci95_high"] = e.high if e else None
-            for name in ("ttft_s", "itl_s", "e2e_s"):
+            for name in ("ttft_s", "itl_s", "tpot_s", "e2e_s"):
                 p = getattr(lv, name)
                 for stat in ("p50", "p90", "p99"):
                     row[f"{name.removesuffix('_s')}_{stat}_s"] = getattr(p, stat)

@@ -101,5 +101,6 @@ def level_figures(level: LevelResult, loads: list[LevelLoad]) -> LevelResult:
         level.output_tokens_per_request = statistics.fmean(r.output_tokens for r in done)
     level.ttft_s = percentiles([r.ttft_s for r in done if r.ttft_s is not None])
     level.itl_s = percentiles([x for r in done for x in r.itl_samples()])
+    level.tpot_s = percentiles([r.tpot_s for r in done if r.tpot_s is not None])
     level.e2e_s = percentiles([r.e2e_s for r in done])
     return level

@@ -40,8 +40,13 @@ def fit_energy(rows: Sequence[tuple[float, float, float, float]]) -> EnergyFit:
     r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else 1.0
     terms = [FitTerm(value=float(c), low=float(c - t * s), high=float(c + t * s))
              for c, s in zip(coef, se, strict=True)]
+    warning = ""
+    if any(t.high < 0 for t in terms):
+        warning = ("a coefficient is negative beyond its interval: energy here is not linear in time and tokens "
+                   "(e.g. a saturated server whose throughput is flat, or a CPU-time estimate that tracks time); "
+                   "do not read the terms as costs")
     return EnergyFit(base_power_w=terms[0], j_per_input_token=terms[1], j_per_output_token=terms[2],
-                     windows=len(y), r2=r2)
+                     windows=len(y), r2=r2, warning=warning)
 
 
 def fit_rows(repeats: Sequence[LevelRepeat]) -> list[tuple[float, float, float, float]]:

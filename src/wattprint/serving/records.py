@@ -40,6 +40,14 @@ class RequestRecord:
         n = len(self.chunk_times)
         return self.output_tokens / n if n and self.output_tokens else 1.0
 
+    @property
+    def tpot_s(self) -> float | None:
+        """Time per output token after the first (s): (last chunk - first chunk) / (output tokens - 1).
+        Robust to chunks read in bursts, which shrink single gaps but not their sum."""
+        if self.first_token is None or self.output_tokens < 2 or not self.chunk_times:
+            return None
+        return (self.chunk_times[-1] - self.first_token) / (self.output_tokens - 1)
+
     def itl_samples(self) -> list[float]:
         """Inter-token latencies (s): gaps between content chunks, divided by tokens per chunk."""
         per = self.tokens_per_chunk

@@ -1,6 +1,6 @@
 """Latency targets: ``--slo "ttft_p90<=500ms,itl_p90<=50ms"``, which levels meet them, which is cheapest.
 
-A term is ``METRIC_STAT OP VALUE[UNIT]``: METRIC one of ttft, itl, e2e; STAT one of p50, p90, p99,
+A term is ``METRIC_STAT OP VALUE[UNIT]``: METRIC one of ttft, itl, tpot, e2e; STAT one of p50, p90, p99,
 mean; OP ``<=`` or ``<``; UNIT ``ms`` or ``s`` (default ms). A level meets the SLO when every term
 holds; among those, the one with the least energy per request is named. When none meets it, the
 nearest is named: the level whose worst term exceeds its limit by the smallest factor.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from wattprint.errors import WattprintError
 from wattprint.results.serving import LevelResult
 
-_TERM = re.compile(r"^(ttft|itl|e2e)_(p50|p90|p99|mean)\s*(<=|<)\s*([0-9]*\.?[0-9]+)\s*(ms|s)?$")
+_TERM = re.compile(r"^(ttft|itl|tpot|e2e)_(p50|p90|p99|mean)\s*(<=|<)\s*([0-9]*\.?[0-9]+)\s*(ms|s)?$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def parse_slo(text: str) -> list[SloTerm]:
         if not m:
             raise WattprintError(f"cannot parse SLO term {term!r}",
                                  hint="terms look like ttft_p90<=500ms, itl_p90<=50ms, e2e_p99<2s "
-                                      "(metrics ttft|itl|e2e, stats p50|p90|p99|mean, units ms|s)")
+                                      "(metrics ttft|itl|tpot|e2e, stats p50|p90|p99|mean, units ms|s)")
         metric, stat, op, num, unit = m.groups()
         limit = float(num) / (1000.0 if (unit or "ms") == "ms" else 1.0)
         if limit <= 0:
