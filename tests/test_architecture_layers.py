@@ -62,7 +62,8 @@ def test_importing_the_core_loads_no_heavy_library():
         "import sys, wattprint, wattprint.cli.main, wattprint.energy, wattprint.carbon, wattprint.results, "
         "wattprint.workloads, wattprint.bench, wattprint.analysis, wattprint.report, wattprint.sweep, "
         "wattprint.serving\n"
-        "heavy = ('torch', 'transformers', 'diffusers', 'datasets', 'ray', 'plotly', 'pyarrow', 'requests', 'httpx')\n"
+        "heavy = ('torch', 'transformers', 'diffusers', 'datasets', 'ray', 'plotly', 'pyarrow', 'requests', "
+        "'httpx', 'aiohttp')\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
