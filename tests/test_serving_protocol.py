@@ -92,6 +92,7 @@ def test_server_dying_mid_level_fails_that_level_and_keeps_finished_ones(tmp_pat
     assert saved[0] == 1 and result.levels[0].status == "ok"
     failed = [lv for lv in result.levels if lv.status == "failed"]
     assert len(failed) == 1 and "exited with code 3" in failed[0].error
+    assert "fake server: dying after 40 requests" in failed[0].log_tail
     assert result.levels[-1] is failed[0] and len(result.levels) < 6  # the run stopped at the dead server
     assert result.status == "failed" and "exited with code 3" in result.error
 

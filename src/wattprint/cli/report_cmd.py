@@ -108,6 +108,8 @@ def report_cmd(
     if as_json:
         doc = data.to_dict()
         doc["db"] = str(path)
+        doc["serving"] = [s.model_dump(mode="json") for s in serving]
+        doc["serving_html"] = _report_serving(serving, html, False, True) if serving else None
         doc["html"] = str(out) if out else None
         if intensity_series:
             doc["time_resolved"] = [

@@ -82,6 +82,7 @@ class FakeServer:
             self.requests += 1
             n = self.requests
             if o.die_after and n > o.die_after:
+                print(f"fake server: dying after {o.die_after} requests", file=sys.stderr, flush=True)
                 os._exit(3)
             req = json.loads(body or b"{}")
             if o.reject_fields and ({"ignore_eos", "min_tokens"} & set(req)):
