@@ -137,3 +137,20 @@ def test_ctrl_c_stops_the_launched_server_and_keeps_finished_levels(tmp_path):
         [r] = ServingStore(store).list()
     assert r.status == "failed" and "interrupted" in r.error and len(r.ok_levels) >= 2
     _assert_nothing_listens(port)
+
+
+def test_server_text_is_printed_as_text(capsys, tmp_path, bench_db):
+    from wattprint.results.serving import ServingResult
+
+    db = str(tmp_path / "evil.db")
+    with ResultStore(str(bench_db[0])) as store:
+        good = ServingStore(store).list()[0]
+    evil = ServingResult.model_validate(good.model_dump() | {
+        "run_id": "e" * 32, "model": "\x1b[31mred[/bold]", "server_command": "srv [bold]x[/bold] \x1b]0;title\x07"})
+    with ResultStore(db) as store:
+        ServingStore(store).put(evil)
+    for argv in (["results", "show", "eeee"], ["results", "list"], ["report"]):
+        rc, out, _ = _run(capsys, *argv, "--db", db)
+        assert rc == 0 and "\x1b" not in out and "\x07" not in out  # control codes shown, never sent
+    rc, out, _ = _run(capsys, "results", "show", "eeee", "--db", db)
+    assert "\\x1b[31mred[/bold]" in out and "srv [bold]x[/bold]" in out.replace("\n", "")  # markup as text

@@ -39,7 +39,7 @@ def _report_serving(serving: list, html: str | None, alone: bool, as_json: bool)
     if not as_json:
         print_serving_report(serving, console)
         if out:
-            console.print(f"serving HTML report: {out}", markup=False)
+            console.print(f"serving HTML report: {markup_safe(out)}")
     return out
 
 

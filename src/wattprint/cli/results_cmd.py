@@ -170,7 +170,7 @@ def export_cmd(
             sys.stdout.write(text)
             return
         Path(path).write_text(text, encoding="utf-8")
-        console.print(f"wrote {n} level row(s) of {len(sruns)} serving run(s) to {path}", markup=False)
+        console.print(plain(f"wrote {n} level row(s) of {len(sruns)} serving run(s) to {path}"))
         return
     with _store(db) as store:
         runs = store.list(task=task, model=model, status=status, origin=origin)

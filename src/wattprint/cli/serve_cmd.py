@@ -8,6 +8,7 @@ import typer
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import plain
 
 
 def parse_levels(concurrency: str | None, rate: str | None) -> list:
@@ -165,7 +166,7 @@ def serve_bench(
             lv = r.levels[-1]
             if not as_json:
                 jr = f"{lv.j_per_request.mean:.4g} J/request" if lv.j_per_request else lv.error or "no figure"
-                console.print(f"  level {lv.label}: {jr}", markup=False)
+                console.print(plain(f"  level {lv.label}: {jr}"))
 
         protocol.run_levels(gen, meters, server, plan, result, on_level=progress)
         protocol.finish(result, plan)
@@ -177,14 +178,16 @@ def serve_bench(
         server.stop()
         from wattprint.cli.main import err_console
 
-        err_console.print(f"interrupted: server stopped; {len(result.ok_levels)} finished level(s) kept as serving "
-                          f"run {result.run_id[:12]} in {sstore.path}", markup=False)
+        err_console.print(plain(f"interrupted: server stopped; {len(result.ok_levels)} finished level(s) kept as "
+                                f"serving run {result.run_id[:12]} in {sstore.path}"))
         raise
     except WattprintError as exc:
         if result.levels:
             result.status, result.error = "failed", exc.message
             protocol.finish(result, plan)
             sstore.put(result)
+        if server.log_path is not None and "log:" not in (exc.hint or ""):
+            raise WattprintError(exc.message, f"{exc.hint}; server log: {server.log_path}") from None
         raise
     finally:
         signal.signal(signal.SIGTERM, old_term)
@@ -216,8 +219,7 @@ def serve_model(
     from wattprint.workloads.model_dir import save_llm_dir
 
     saved = save_llm_dir(path, shape, seed=seed)
-    console.print(f"saved {saved.shape} ({saved.parameters:,} parameters, random weights) to {saved.path}",
-                  markup=False)
+    console.print(plain(f"saved {saved.shape} ({saved.parameters:,} parameters, random weights) to {saved.path}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -16,11 +16,11 @@ from typing import Any
 
 from rich import box
 from rich.table import Table
-from rich.text import Text
 
 from wattprint.analysis.serving import DEFAULT_LATENCY, latency_of, pareto_front
 from wattprint.report.figures import PALETTE, _axis, _layout
 from wattprint.report.fmt import sig
+from wattprint.report.termtext import plain
 from wattprint.results.serving import ServingResult
 
 
@@ -56,16 +56,16 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
 def level_table(r: ServingResult, which: str = DEFAULT_LATENCY) -> Table:
     """Terminal table of one serving run's levels with the Pareto front marked."""
     front = {lv.label for lv in pareto_front(r, which)}
-    t = Table(title=Text(f"serving {r.model} ({r.run_id[:8]}, {r.engine or 'engine unknown'})"),
+    t = Table(title=plain(f"serving {r.model} ({r.run_id[:8]}, {r.engine or 'engine unknown'})"),
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in ("level", "J/req", "95% CI", "J/tok", "TTFT p90 ms", "E2E p90 ms", "front"):
         t.add_column(c, justify="left" if c in ("level", "front") else "right", overflow="fold")
     for lv in r.levels:
         if lv.status != "ok" or lv.j_per_request is None:
-            t.add_row(Text(lv.label), "failed", "-", "-", "-", "-", "")
+            t.add_row(plain(lv.label), "failed", "-", "-", "-", "-", "")
             continue
         e = lv.j_per_request
-        t.add_row(Text(lv.label), sig(e.mean), f"{sig(e.low)}-{sig(e.high)}" if e.n > 1 else "-",
+        t.add_row(plain(lv.label), sig(e.mean), f"{sig(e.low)}-{sig(e.high)}" if e.n > 1 else "-",
                   sig(lv.j_per_output_token.mean) if lv.j_per_output_token else "-", _ms(lv.ttft_s.p90),
                   _ms(lv.e2e_s.p90), "*" if lv.label in front else "")
     return t

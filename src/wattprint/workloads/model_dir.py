@@ -37,7 +37,8 @@ class LlmShape:
 
 
 SHAPES: dict[str, LlmShape] = {
-    "llama-tiny": LlmShape("llama-tiny", 64, 128, 2, 4, 2, 2048),
+    # head_dim 32: vLLM's CPU attention has no kernel for head_dim 16
+    "llama-tiny": LlmShape("llama-tiny", 64, 128, 2, 2, 1, 2048),
     "llama-small": LlmShape("llama-small", 256, 688, 4, 8, 4, 2048),
     "llama-3.1-8b": LlmShape("llama-3.1-8b", 4096, 14336, 32, 32, 8, 8192, 128256),
 }
