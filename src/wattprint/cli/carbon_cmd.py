@@ -48,10 +48,19 @@ def _energy_per_query(
         return parse_energy(energy, what="--energy"), "given per query (--energy)", None
     if energy_per_1k:
         return parse_energy(energy_per_1k, what="--energy-per-1k") / 1000.0, "given per 1,000 (--energy-per-1k)", None
+    from wattprint.results.serving import J_PER_WH, ServingStore
     from wattprint.results.store import ResultStore
 
     with ResultStore.existing(db) as store:
-        run = store.get(run_id)
+        serving = ServingStore(store).find(run_id)
+        run = store.get(run_id) if serving is None else None
+    if serving is not None:
+        j = serving.best_j_per_request
+        if j is None:
+            raise WattprintError(f"serving run {serving.run_id[:12]} has no finished level", "pick an ok run")
+        which = f"the SLO's best level {serving.slo_best}" if serving.slo_best else "its level with the least J/request"
+        return j / J_PER_WH, f"serving run {serving.run_id[:12]} ({serving.model}): {j:.4g} J per request at " \
+            f"{which} (whole server energy)", serving.carbon
     if run.status != "ok" or run.summary is None:
         raise WattprintError(f"run {run.run_id[:12]} has no energy summary (status {run.status})", "pick an ok run")
     s = run.summary

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "sweep_cmd",
     "when_cmd",
     "quality_cmd",
+    "serve_cmd",
 )
 
 err_console = Console(stderr=True, highlight=False)

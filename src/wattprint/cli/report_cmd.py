@@ -18,6 +18,31 @@ def _load(db: str | None, task: str | None = None, origin: str | None = None):
     return runs, path
 
 
+def _load_serving(db: str | None, task: str | None, origin: str | None) -> list:
+    if (task is not None and task != "serving") or (origin is not None and origin != "wattprint"):
+        return []
+    from wattprint.results.serving import ServingStore
+    from wattprint.results.store import ResultStore
+
+    with ResultStore.existing(db) as store:
+        return [r for r in ServingStore(store).list() if r.ok_levels]
+
+
+def _report_serving(serving: list, html: str | None, alone: bool, as_json: bool) -> str | None:
+    """Serving section of the report: terminal tables; the HTML page (beside the main one unless alone)."""
+    from wattprint.report.serving import print_serving_report, write_serving_html
+
+    out = None
+    if html:
+        target = html if alone else str(html).removesuffix(".html") + "-serving.html"
+        out = str(write_serving_html(serving, target))
+    if not as_json:
+        print_serving_report(serving, console)
+        if out:
+            console.print(f"serving HTML report: {markup_safe(out)}")
+    return out
+
+
 def _recarbon(runs, region: str | None, intensity: float | None, pue: float | None):
     if region is None and intensity is None and pue is None:
         return runs
@@ -61,6 +86,12 @@ def report_cmd(
     from wattprint.report.data import build_report
 
     runs, path = _load(db, task, origin)
+    serving = _load_serving(db, task, origin)
+    if serving and not any(r.status == "ok" and r.summary is not None for r in runs):
+        out = _report_serving(serving, html, True, as_json)
+        if as_json:
+            print_json({"db": str(path), "serving": [s.model_dump(mode="json") for s in serving], "html": out})
+        return
     if not any(r.status == "ok" and r.summary is not None for r in runs):
         what = f" for task {task!r}" if task else ""
         raise WattprintError(f"no successful runs{what} in {path}",
@@ -77,6 +108,8 @@ def report_cmd(
     if as_json:
         doc = data.to_dict()
         doc["db"] = str(path)
+        doc["serving"] = [s.model_dump(mode="json") for s in serving]
+        doc["serving_html"] = _report_serving(serving, html, False, True) if serving else None
         doc["html"] = str(out) if out else None
         if intensity_series:
             doc["time_resolved"] = [
@@ -93,6 +126,8 @@ def report_cmd(
         print_timed([r for r in runs if r.status == "ok"], console)
     if out:
         console.print(f"HTML report: [bold]{markup_safe(out)}[/]")
+    if serving:
+        _report_serving(serving, html, False, False)
 
 
 def _side(store, ref: str, task: str | None, dataset: str | None):
@@ -120,9 +155,19 @@ def compare_cmd(
 ) -> None:
     """Two runs or two models side by side, and whether the difference exceeds the noise (Welch, p < 0.05)."""
     from wattprint.analysis.compare import compare_runs
+    from wattprint.results.serving import ServingStore
     from wattprint.results.store import ResultStore
 
     with ResultStore.existing(db) as store:
+        sa, sb = ServingStore(store).find(a), ServingStore(store).find(b)
+        if sa is not None or sb is not None:
+            if sa is None or sb is None:
+                raise WattprintError("compare a serving run with a serving run",
+                                     "list them: wattprint results list")
+            from wattprint.cli.serve_render import print_serving_comparison
+
+            print_serving_comparison(sa, sb, as_json)
+            return
         a_runs, a_label = _side(store, a, task, dataset)
         b_runs, b_label = _side(store, b, task, dataset)
     try:

@@ -23,6 +23,15 @@ def _store(db: str | None):
     return ResultStore.existing(db)  # these commands only read: a mistyped --db creates nothing
 
 
+def _serving_runs(store, task: str | None, model: str | None, status: str | None, origin: str | None) -> list:
+    """Serving runs (their own table) unless a filter excludes them (--task other than serving, --origin)."""
+    if (task is not None and task != "serving") or (origin is not None and origin != "wattprint"):
+        return []
+    from wattprint.results.serving import ServingStore
+
+    return ServingStore(store).list(model=model, status=status)
+
+
 @results_app.command("list")
 def list_cmd(
     task: str = typer.Option(None, "--task", help="Only this task."),
@@ -38,12 +47,19 @@ def list_cmd(
     with _store(db) as store:
         runs = store.list(task=task, model=model, status=status, origin=origin)
         path = store.path
+        serving = _serving_runs(store, task, model, status, origin)
     rows = [flatten(r) for r in runs]
     if as_json:
-        print_json(rows)
+        print_json(rows + [s.model_dump(mode="json", exclude={"levels"}) | {"levels": len(s.levels)}
+                           for s in serving])
         return
+    if serving:
+        from wattprint.cli.serve_render import serving_list_table
+
+        console.print(serving_list_table(serving, path))
     if not rows:
-        console.print(plain(f"no runs in {path}"))
+        if not serving:
+            console.print(plain(f"no runs in {path}"))
         return
     cells = []
     for row in rows:
@@ -103,8 +119,19 @@ def show_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Everything stored about one run, each energy figure with its provenance."""
+    from wattprint.results.serving import ServingStore
+
     with _store(db) as store:
-        r = store.get(run_id)
+        serving = ServingStore(store).find(run_id)
+        r = store.get(run_id) if serving is None else None
+    if serving is not None:
+        if as_json:
+            print_json(serving)
+            return
+        from wattprint.cli.serve_render import print_serving
+
+        print_serving(serving, full=True)
+        return
     if as_json:
         print_json(r)
         return
@@ -123,15 +150,28 @@ def export_cmd(
     model: str = typer.Option(None, "--model", help="Only this model."),
     status: str = typer.Option(None, "--status", help="ok or failed."),
     origin: str = typer.Option(None, "--origin", help="wattprint or codecarbon."),
+    serving: bool = typer.Option(False, "--serving", help="Serving runs instead: one row per run and level."),
     db: str = DB_OPTION,
 ) -> None:
-    """One row per run (summaries flattened) as CSV, Parquet or JSON."""
+    """One row per run (summaries flattened) as CSV, Parquet or JSON; --serving: one row per serving level."""
     from wattprint.results import export as ex
 
     chosen = [f for f, on in (("csv", csv_fmt), ("parquet", parquet_fmt), ("json", json_fmt)) if on]
     if len(chosen) > 1:
         raise WattprintError("choose one of --csv, --parquet, --json", "e.g. wattprint results export runs.csv --csv")
     fmt = chosen[0] if chosen else None
+    if serving:
+        from wattprint.results.serving import ServingStore, export_levels
+
+        with _store(db) as store:
+            sruns = ServingStore(store).list(model=model, status=status)
+        text, n = export_levels(sruns, fmt or ("json" if str(path).endswith(".json") else "csv"))
+        if path == "-":
+            sys.stdout.write(text)
+            return
+        Path(path).write_text(text, encoding="utf-8")
+        console.print(plain(f"wrote {n} level row(s) of {len(sruns)} serving run(s) to {path}"))
+        return
     with _store(db) as store:
         runs = store.list(task=task, model=model, status=status, origin=origin)
     if path == "-":

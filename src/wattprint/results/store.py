@@ -80,6 +80,12 @@ class ResultStore:
     def close(self) -> None:
         self._conn.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (autocommit), for result kinds with their own table
+        (e.g. :class:`wattprint.results.serving.ServingStore`)."""
+        return self._conn
+
     def __enter__(self) -> ResultStore:
         return self
 
