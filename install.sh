@@ -14,10 +14,15 @@ fi
 "$PY" -m pip install -q -e ".[all]"
 
 if [[ "${1:-}" == "--test" ]]; then
-    if ! command -v chromium >/dev/null 2>&1; then
+    # the browser tests need both the browser and its driver: install whichever is missing
+    if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+        SUDO=""
+        if [[ "$(id -u)" != 0 ]] && command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; fi
         if command -v apt-get >/dev/null 2>&1; then
-            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
-                || echo "install.sh: chromium not installed; browser tests will be skipped" >&2
+            ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null) \
+                || echo "install.sh: chromium/chromedriver not installed; the browser tests will skip (and fail under CI=true)" >&2
+        else
+            echo "install.sh: no apt-get; install chromium and chromedriver yourself for the browser tests" >&2
         fi
     fi
 fi

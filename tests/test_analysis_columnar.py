@@ -13,6 +13,7 @@ from fakes_codecarbon import write_study_logs
 from wattprint.analysis.carbon import carbon_factor, recompute_carbon
 from wattprint.report.data import build_report, build_report_columns
 from wattprint.results.importers import import_codecarbon
+from wattprint.results.quality import QualityScore
 from wattprint.results.store import ResultStore
 
 STUDY_RUNS = 6513  # the study's released logs
@@ -50,6 +51,10 @@ def study_store(tmp_path_factory):
     runs += study_like()  # repeats, generation token counts, multi-purpose families, a failed run
     runs.append(make_run("text-classification", "tiny-bert", [0.51], dataset="imdb"))  # a one-run group
     runs.append(_timed_run(tmp))
+    for r in runs:  # quality scores on two text-classification models: the overview reads that task's documents
+        if r.config.task == "text-classification" and r.config.model in ("tiny-bert", "roberta-large"):
+            r.quality = [QualityScore(metric="accuracy", value=0.8 if r.config.model == "tiny-bert" else 0.9,
+                                      n=1000, dataset="imdb")]
     with ResultStore(tmp / "study.db") as store:
         store.put_many(runs)
     return tmp / "study.db"
@@ -60,7 +65,8 @@ def test_columnar_report_equals_object_report_to_the_last_digit(study_store):
     with ResultStore(study_store) as store:
         old = build_report(store.list())
         cols = store.columns()
-        new = build_report_columns(cols, timed_runs=store.list_timed())
+        scored = {"text-classification", "zero-shot-classification"}
+        new = build_report_columns(cols, timed_runs=store.list_timed(), quality_runs=store.list_usable(scored))
     assert len(cols) == STUDY_RUNS + 12 and cols.failed == 1
     assert old.runs == new.runs and old.failed == new.failed == 1
     assert old.task_values == new.task_values
@@ -70,6 +76,7 @@ def test_columnar_report_equals_object_report_to_the_last_digit(study_store):
     assert d["audit"]["flagged"] == STUDY_RUNS and d["multi_purpose_vs_task_specific"]["ratios"]
     assert d["energy_vs_output_length"]["points"] and len(d["tasks"]) == 12
     assert [t["model"] for t in d["time_resolved_carbon"]] == ["bert-timed"]
+    assert {p["model"]: p["quality"] for p in d["quality"]}["roberta-large"] == 0.9
 
 
 @pytest.mark.slow
@@ -77,10 +84,10 @@ def test_cli_report_json_gives_the_object_path_figures(study_store, capsys):
     from wattprint.cli.main import main
 
     with ResultStore(study_store) as store:
-        old = build_report(store.list(task="fill-mask")).to_dict()
-    assert main(["report", "--db", str(study_store), "--task", "fill-mask", "--json"]) == 0
+        old = build_report(store.list(task="text-classification")).to_dict()
+    assert main(["report", "--db", str(study_store), "--task", "text-classification", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    for key in ("tasks", "leaderboard", "audit", "provenance", "carbon_factors", "time_resolved_carbon"):
+    for key in ("tasks", "leaderboard", "audit", "provenance", "carbon_factors", "time_resolved_carbon", "quality"):
         assert json.dumps(doc[key], sort_keys=True) == json.dumps(old[key], sort_keys=True), key
 
 
@@ -89,7 +96,8 @@ def test_columnar_report_with_another_carbon_factor_equals_object_report(study_s
     factor = carbon_factor(intensity=56.0, pue=1.2)
     with ResultStore(study_store) as store:
         old = build_report(recompute_carbon(store.list(task="text-classification"), factor))
-        new = build_report_columns(store.columns(task="text-classification").with_factor(factor))
+        new = build_report_columns(store.columns(task="text-classification").with_factor(factor),
+                                   quality_runs=store.list_usable(["text-classification"]))
     assert _figures(old) == _figures(new)
     assert new.carbon_factors[0]["intensity_g_per_kwh"] == 56.0
 

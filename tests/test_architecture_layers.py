@@ -1,7 +1,8 @@
 """The layer rule, checked statically: no module imports a layer above its own, even lazily.
 
 energy < carbon < results; workloads knows no meters and no storage; bench joins energy, carbon,
-workloads and results; analysis < report read results; sweep drives bench; cli is only the face.
+workloads and results; serving joins energy, carbon and results (no workloads);
+analysis < report read results; sweep drives bench; cli is only the face.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "analysis": {"energy", "carbon", "results"},
     "report": {"energy", "carbon", "results", "analysis"},
     "sweep": {"energy", "carbon", "results", "workloads", "bench"},
+    "serving": {"energy", "carbon", "results"},
 }
 
 
@@ -58,8 +60,10 @@ def test_importing_the_core_loads_no_heavy_library():
     """No network, no torch at import: the CLI and the lower layers stay light."""
     code = (
         "import sys, wattprint, wattprint.cli.main, wattprint.energy, wattprint.carbon, wattprint.results, "
-        "wattprint.workloads, wattprint.bench, wattprint.analysis, wattprint.report, wattprint.sweep\n"
-        "heavy = ('torch', 'transformers', 'diffusers', 'datasets', 'ray', 'plotly', 'pyarrow', 'requests')\n"
+        "wattprint.workloads, wattprint.bench, wattprint.analysis, wattprint.report, wattprint.sweep, "
+        "wattprint.serving\n"
+        "heavy = ('torch', 'transformers', 'diffusers', 'datasets', 'ray', 'plotly', 'pyarrow', 'requests', "
+        "'httpx', 'aiohttp')\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

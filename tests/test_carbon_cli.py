@@ -96,8 +96,11 @@ def test_project_errors_are_one_line(capsys, argv, needle):
 
 
 def test_project_unknown_run(tmp_path, capsys):
+    ResultStore(tmp_path / "empty.db").close()
     rc, _, err = _run(capsys, "project", "--run", "nope", "--rate", "1/s", "--db", str(tmp_path / "empty.db"))
     assert rc == 2 and "no run" in err
+    rc, _, err = _run(capsys, "project", "--run", "nope", "--rate", "1/s", "--db", str(tmp_path / "typo.db"))
+    assert rc == 2 and "does not exist" in err and not (tmp_path / "typo.db").exists()
 
 
 def test_regions_table_and_json(capsys):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ FAKE = ["--task", "fake-task", "--model", "arch:fake-tiny", "-n", "4", "--repeat
 @pytest.fixture()
 def env(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("WATTPRINT_WORKER_IMPORTS", "fakes_bench")
     monkeypatch.delenv("WATTPRINT_DB", raising=False)
     import fakes_bench  # noqa: F401  (the fake tasks, also in this process)

@@ -224,3 +224,71 @@ def test_amd_hip_visible_devices(monkeypatch):
     m = AmdSmiMeter(start_poller=False)
     assert m.components() == ["gpu:1"]
     m.close()
+
+
+# -- vendor libraries that fail at import or later (issue #12 item 5) --------------------------------
+
+
+def _broken_vendor_dir(tmp_path, exc_source: str):
+    """A folder to put first on sys.path holding ``amdsmi`` and ``pynvml`` packages whose import
+    raises, as amdsmi does without ROCm (``KeyError: 'libamd_smi.so'``)."""
+    d = tmp_path / "broken_vendor"
+    for mod in ("amdsmi", "pynvml"):
+        (d / mod).mkdir(parents=True)
+        (d / mod / "__init__.py").write_text(f"raise {exc_source}\n")
+    return d
+
+
+@pytest.mark.parametrize("exc_source", ["KeyError('libamd_smi.so')", "OSError('libnvidia-ml.so.1: bad ELF')",
+                                        "RuntimeError('boom')"])
+def test_vendor_import_raising_anything_makes_the_meter_unavailable(monkeypatch, tmp_path, exc_source):
+    d = _broken_vendor_dir(tmp_path, exc_source)
+    monkeypatch.syspath_prepend(str(d))
+    for mod in ("amdsmi", "pynvml"):
+        monkeypatch.delitem(sys.modules, mod, raising=False)
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(tmp_path / "none"))
+    exc_name = exc_source.split("(")[0]
+    for name in ("amdsmi", "nvml"):
+        with pytest.raises(WattprintError) as ei:
+            open_meters([name])
+        assert ei.value.reason == "unusable" and exc_name in ei.value.message
+        assert "\n" not in ei.value.message and ei.value.hint
+    with pytest.warns(MeterWarning, match=exc_name):
+        ms = open_meters()
+    try:
+        assert ms.names == ["estimate"]
+        assert any(f"amdsmi failed while importing ({exc_name}" in n for n in ms.notes)
+    finally:
+        ms.close()
+
+
+def test_vendor_exception_after_init_makes_the_meter_unavailable(monkeypatch):
+    mod = fake_pynvml([FakeGpu()])
+
+    def count():
+        raise KeyError("nvmlDeviceGetCount")
+
+    mod.nvmlDeviceGetCount = count
+    monkeypatch.setitem(sys.modules, "pynvml", mod)
+    with pytest.raises(NvmlUnavailable) as ei:
+        NvmlMeter()
+    assert "pynvml failed while listing GPUs (KeyError" in ei.value.message
+    assert mod.shutdowns == 1  # NVML is shut down again
+
+
+@pytest.mark.slow
+def test_meters_command_survives_a_broken_amdsmi(tmp_path):
+    """The real CLI in a subprocess with an ``amdsmi`` that raises KeyError at import: no traceback."""
+    import json
+    import os
+    import subprocess
+
+    d = _broken_vendor_dir(tmp_path, "KeyError('libamd_smi.so')")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(d), os.environ.get("PYTHONPATH", "")]),
+               WATTPRINT_POWERCAP_ROOT=str(tmp_path / "none"))
+    out = subprocess.run([sys.executable, "-m", "wattprint", "meters", "--json"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    rows = {r["name"]: r for r in json.loads(out.stdout)["meters"]}
+    assert rows["amdsmi"]["available"] is False and "KeyError" in rows["amdsmi"]["detail"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import os
 import shutil
 import threading
 import time
@@ -298,12 +299,111 @@ def test_explicit_rapl_when_denied_is_an_error(pc, monkeypatch):
         open_meters(["rapl"])
 
 
-def test_garbage_domain_is_skipped_when_others_are_fine(pc):
-    pc.server(sockets=2, dram=False)
+def test_one_garbage_package_makes_the_cpu_unavailable_not_half_measured(pc):
+    """A partial sum over sockets would undercount: every package domain goes, with the reason."""
+    pc.server(sockets=2, dram=True)
     pc.set("intel-rapl:1", "garbage\x00\x01")
     with pytest.warns(MeterWarning, match="intel-rapl:1"):
         m = meter(pc)
-    assert m.components() == ["cpu:0"]
+    assert m.components() == ["dram:0", "dram:1"]
+    assert set(m.unavailable) == {"cpu:0", "cpu:1"}
+    assert "intel-rapl:1/energy_uj unreadable" in m.unavailable["cpu:1"]
+    assert "cpu:1 is unreadable" in m.unavailable["cpu:0"]
+    assert "cpu:1 NOT MEASURED" in m.info()["detail"]
+
+
+def test_garbage_package_without_dram_is_unusable(pc):
+    pc.server(sockets=2, dram=False)
+    pc.set("intel-rapl:1", "garbage")
+    with pytest.raises(RaplUnavailable) as ei:
+        meter(pc)
+    assert ei.value.reason == "unusable"
+
+
+def _make_broken(path, how):
+    """Put a broken ``energy_uj`` in place: each way the issue found, and a FIFO that would block."""
+    path.unlink()
+    if how == "directory":
+        path.mkdir()
+    elif how == "fifo":
+        os.mkfifo(path)
+    elif how == "binary":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    elif how == "huge":
+        path.write_text("1" * 100_000)
+    else:
+        path.write_text({"garbage": "12abc\n", "negative": "-5000\n", "empty": "", "superscript": "\u00b2\n"}[how])
+
+
+BROKEN = ("garbage", "negative", "empty", "binary", "directory", "fifo", "superscript", "huge")
+
+
+@pytest.mark.parametrize("how", BROKEN)
+def test_broken_package_counter_is_estimated_and_labelled_in_auto(pc, monkeypatch, how):
+    """Issue #12 item 4: the package counter broken, DRAM fine: the CPU is estimated (labelled
+    model), never 0 J reported as measured; all_measured is false and the notes say why."""
+    pc.server(sockets=1, dram=True)
+    _make_broken(pc.zones["intel-rapl:0"] / "energy_uj", how)
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(pc.root))
+    t0 = time.monotonic()
+    with pytest.warns(MeterWarning, match="cpu:0 is NOT MEASURED"):
+        ms = open_meters()
+    try:
+        assert time.monotonic() - t0 < 5  # a FIFO never blocks the read
+        assert ms.names[:2] == ["rapl", "estimate"]
+        assert ms.components()[:2] == ["dram:0", "cpu"]
+        assert ms.provenance("dram:0").measured
+        assert not ms.provenance("cpu").measured and ms.provenance("cpu").label.startswith("estimated")
+        assert not ms.all_measured
+        assert any("CPU energy is ESTIMATED" in n for n in ms.notes)
+        assert any("intel-rapl:0/energy_uj unreadable" in n for n in ms.notes)
+    finally:
+        ms.close()
+
+
+@pytest.mark.parametrize("how", ["garbage", "fifo"])
+def test_broken_dram_counter_estimates_ram(pc, monkeypatch, how):
+    pc.server(sockets=1, dram=True)
+    _make_broken(pc.zones["intel-rapl:0:1"] / "energy_uj", how)
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(pc.root))
+    with pytest.warns(MeterWarning, match="dram:0 is NOT MEASURED"):
+        ms = open_meters()
+    try:
+        assert ms.components()[:2] == ["cpu:0", "ram"]
+        assert not ms.provenance("ram").measured and not ms.all_measured
+        assert any("RAM energy is ESTIMATED (model): RAPL unreadable" in n for n in ms.notes)
+    finally:
+        ms.close()
+
+
+def test_explicit_rapl_with_a_broken_domain_is_an_error(pc, monkeypatch):
+    pc.server(sockets=1, dram=True)
+    pc.set("intel-rapl:0", "-1")
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(pc.root))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(WattprintError, match="cpu:0 cannot be measured"):
+            open_meters(["rapl"])
+
+
+def test_fifo_name_file_does_not_hang_discovery(pc):
+    pc.server(sockets=1, dram=False)
+    d = pc.add("intel-rapl:1", "package-1", 0)
+    (d / "name").unlink()
+    os.mkfifo(d / "name")
+    with pytest.warns(MeterWarning, match="name"):
+        assert meter(pc).components() == ["cpu:0"]
+
+
+def test_counter_turning_into_a_fifo_mid_run_is_a_failed_read_not_a_hang(pc):
+    pc.server(sockets=1, dram=False)
+    m = meter(pc)
+    m.read()
+    _make_broken(pc.zones["intel-rapl:0"] / "energy_uj", "fifo")
+    t0 = time.monotonic()
+    with pytest.warns(MeterWarning, match="failed read"):
+        assert m.read() == {"cpu:0": 0.0}
+    assert time.monotonic() - t0 < 5
 
 
 def test_garbage_name_file_is_skipped(pc):

@@ -57,6 +57,7 @@ def _store(tmp_path, runs):
 
 
 def test_report_cli_empty_store_exits_nonzero(tmp_path, capsys):
+    ResultStore(tmp_path / "empty.db").close()
     code = main(["report", "--db", str(tmp_path / "empty.db")])
     err = capsys.readouterr().err
     assert code == 2 and "no successful runs" in err and "hint" in err

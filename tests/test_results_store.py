@@ -87,5 +87,5 @@ def test_store_put_many_is_all_or_nothing(tmp_path):
 def test_garbage_db_file_is_a_clear_error(tmp_path):
     p = tmp_path / "bad.db"
     p.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(WattprintError, match="cannot open result store"):
+    with pytest.raises(WattprintError, match="is not a wattprint SQLite file"):
         ResultStore(p)

@@ -15,6 +15,10 @@ Phases, in order (see docs/protocol.md):
    Generative tasks then run ``task.infer_prefill`` over the same batches in a
    window of their own -> ``RepeatResult.prefill``.
 7. summary (mean, std, 95% interval over repeats) and carbon, after measurement.
+8. ``quality``: the kept outputs of the first repeat scored against the dataset's
+   references (read and label-matched in phase 3, before any measured window;
+   see :mod:`wattprint.bench.quality`). A scoring failure is noted in
+   ``extra["quality_error"]`` and never loses the measurement.
 
 Units: energy in joules (J) in reports, Wh in the summary, time in seconds (s).
 """
@@ -178,6 +182,11 @@ def run_protocol(
     if distinct < n:
         result.extra["inputs_cycled"] = f"{distinct} distinct items repeated to reach n={n}"
     items = _cycle(raw, n)
+    from wattprint.bench.quality import prepare_quality
+
+    qrun, note = prepare_quality(task, config, loaded, dspec, items)
+    if note:
+        result.extra["quality_note"] = note
 
     # 4. pre-processing in its own window
     phase("preprocess", items=len(items))
@@ -225,6 +234,8 @@ def run_protocol(
             for k, v in (task.count(loaded, b, out) or {}).items():
                 counts[k] = counts.get(k, 0) + int(v)
             post = task.postprocess(loaded, b, out)
+            if r == 0 and qrun is not None:
+                qrun.outputs.extend(post)
             if r == 0 and len(samples) < SAMPLE_OUTPUTS:
                 samples.extend(_sample(p) for p in list(post or [])[: SAMPLE_OUTPUTS - len(samples)])
         del outputs
@@ -250,6 +261,20 @@ def run_protocol(
     # 7. summary (after measurement)
     phase("summary")
     result.summary = Summary.from_repeats(result.repeats)
+
+    # 8. quality (after measurement; the perplexity pass in a window of its own)
+    if qrun is not None:
+        phase("quality")
+        save(result)
+        try:
+            from wattprint.bench.quality import score_quality
+
+            result.quality, result.quality_compute = score_quality(qrun, task, loaded, win, config.dataset)
+        except Exception as exc:  # noqa: BLE001 - a scoring failure never loses the measurement
+            from wattprint.errors import WattprintError
+
+            msg = exc.message if isinstance(exc, WattprintError) else f"{type(exc).__name__}: {exc}"
+            result.extra["quality_error"] = " ".join(str(msg).split())[:300]
     return result
 
 

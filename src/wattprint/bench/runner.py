@@ -22,7 +22,7 @@ from typing import Any
 
 from wattprint.bench.environment import collect_environment
 from wattprint.bench.protocol import CheckpointFn, EventFn, run_protocol
-from wattprint.errors import WattprintError
+from wattprint.errors import Terminated, WattprintError
 from wattprint.results.schema import RunConfig, RunResult, utcnow
 
 #: seconds between SIGTERM and SIGKILL when a worker must be stopped
@@ -228,6 +228,7 @@ def partial_path(out_path: Path) -> Path:
 
 
 def worker_command(config_path: Path, out_path: Path, isolation: str) -> list[str]:
+    """The worker's command line; it watches this process (``--parent-pid``) and stops if it dies."""
     return [
         sys.executable,
         "-m",
@@ -238,7 +239,21 @@ def worker_command(config_path: Path, out_path: Path, isolation: str) -> list[st
         str(out_path),
         "--isolation",
         isolation,
+        "--parent-pid",
+        str(os.getpid()),
     ]
+
+
+def interrupt_reason(exc: KeyboardInterrupt) -> str:
+    """The ``error`` of a run stopped by Ctrl-C or by a stop signal (see :class:`~wattprint.errors.Terminated`)."""
+    if isinstance(exc, Terminated):
+        return f"terminated by {exc.signal_name}; the worker was stopped"
+    return "interrupted by the user (Ctrl-C); the worker was stopped"
+
+
+#: Receives the failed result of an interrupted run (with the phases finished before it) before the
+#: interrupt propagates, so the caller can store it.
+OnInterrupt = Callable[[RunResult], None]
 
 
 def run_in_subprocess(
@@ -248,6 +263,7 @@ def run_in_subprocess(
     *,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     env: dict[str, str] | None = None,
+    on_interrupt: OnInterrupt | None = None,
 ) -> RunResult:
     """Run ``config`` in a fresh ``python -m wattprint.bench.worker`` and return its result.
 
@@ -256,6 +272,11 @@ def run_in_subprocess(
     progress events as JSON lines on its stdout, passed to ``on_event``. A crash,
     a kill (``kill -9``, the OOM killer) or ``timeout_s`` seconds elapsing gives a
     failed result with the reason, keeping the phases finished before it.
+
+    Ctrl-C or a stop signal (:class:`~wattprint.errors.Terminated`) stops the worker's process
+    group, passes the failed result (reason ``interrupted``/``terminated``, phases finished so far
+    kept; a result the worker had already finished is passed whole) to ``on_interrupt``, removes
+    the temporary folder and re-raises. The worker itself stops if this process dies.
     """
     started = utcnow()
     with tempfile.TemporaryDirectory(prefix="wattprint-run-") as tmp:
@@ -276,6 +297,13 @@ def run_in_subprocess(
             )
             try:
                 timed_out = _pump_events(proc, timeout_s, on_event)
+            except KeyboardInterrupt as exc:
+                _stop(proc)
+                if on_interrupt is not None:
+                    rc = proc.returncode if proc.returncode is not None else -signal.SIGKILL
+                    on_interrupt(_collect(config, isolation, started, out_path, err_path, rc, False, timeout_s,
+                                          interrupted=interrupt_reason(exc)))
+                raise
             except BaseException:
                 _stop(proc)
                 raise
@@ -332,6 +360,7 @@ def _collect(
     rc: int,
     timed_out: bool,
     timeout_s: float | None,
+    interrupted: str | None = None,
 ) -> RunResult:
     result: RunResult | None = None
     partial = partial_path(out_path)
@@ -345,7 +374,10 @@ def _collect(
         return result
 
     tail = _stderr_tail(err_path)
-    if timed_out:
+    if interrupted:
+        reason = interrupted
+        hint = "run it again; the phases finished before the stop are kept in this result"
+    elif timed_out:
         reason = f"timed out after {timeout_s:g} s; the worker was stopped"
         hint = "raise the timeout, or lower -n / --repeats"
     elif rc < 0:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, markup_safe, plain
 
 REGION_OPTION = typer.Option(
     None,
@@ -23,6 +25,8 @@ PUE_OPTION = typer.Option(1.0, "--pue", help="Facility PUE, 1.0-3.0 (default 1.0
 def _num(x: float, digits: int = 4) -> str:
     if x == 0:
         return "0"
+    if abs(x) >= 1e9:  # an exponent keeps huge figures short enough for an 80-column table
+        return f"{x:.3g}".replace("e+", "e")
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.{digits}g}"
@@ -44,10 +48,19 @@ def _energy_per_query(
         return parse_energy(energy, what="--energy"), "given per query (--energy)", None
     if energy_per_1k:
         return parse_energy(energy_per_1k, what="--energy-per-1k") / 1000.0, "given per 1,000 (--energy-per-1k)", None
+    from wattprint.results.serving import J_PER_WH, ServingStore
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
-        run = store.get(run_id)
+    with ResultStore.existing(db) as store:
+        serving = ServingStore(store).find(run_id)
+        run = store.get(run_id) if serving is None else None
+    if serving is not None:
+        j = serving.best_j_per_request
+        if j is None:
+            raise WattprintError(f"serving run {serving.run_id[:12]} has no finished level", "pick an ok run")
+        which = f"the SLO's best level {serving.slo_best}" if serving.slo_best else "its level with the least J/request"
+        return j / J_PER_WH, f"serving run {serving.run_id[:12]} ({serving.model}): {j:.4g} J per request at " \
+            f"{which} (whole server energy)", serving.carbon
     if run.status != "ok" or run.summary is None:
         raise WattprintError(f"run {run.run_id[:12]} has no energy summary (status {run.status})", "pick an ok run")
     s = run.summary
@@ -61,16 +74,17 @@ def _energy_per_query(
 def _projection_table(p: Any) -> Table:
     from wattprint.carbon.units import format_count, format_energy
 
-    t = Table(title="Deployment projection", title_justify="left")
-    t.add_column("period")
-    t.add_column("queries", justify="right")
-    t.add_column("kWh (IT)", justify="right")
+    t = Table(title="Deployment projection", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+              collapse_padding=True)  # fits 80 columns with every optional column
+    t.add_column("period", no_wrap=True)
+    t.add_column("queries", justify="right", no_wrap=True)
+    t.add_column("kWh IT", justify="right", no_wrap=True)
     if p.factor.pue != 1.0:
-        t.add_column(f"kWh (facility, PUE {p.factor.pue:g})", justify="right")
-    t.add_column("kg CO2e", justify="right")
-    t.add_column("t CO2e", justify="right")
+        t.add_column(f"kWh PUE {p.factor.pue:g}", justify="right", no_wrap=True)
+    t.add_column("kg CO2e", justify="right", no_wrap=True)
+    t.add_column("t CO2e", justify="right", no_wrap=True)
     if p.wue_l_per_kwh is not None:
-        t.add_column("water (L)", justify="right")
+        t.add_column("water L", justify="right", no_wrap=True)
     for per, label in (
         (p.daily, "per day"),
         (p.yearly, "per year (365 d)"),
@@ -92,7 +106,7 @@ def _profile_table(h: Any) -> Table:
     for col in ("from", "g CO2e/kWh", "kWh per day", "kg CO2e per day"):
         t.add_column(col, justify="right")
     for s in h.slots:
-        t.add_row(s.start, _num(s.g_per_kwh), _num(s.kwh_per_day), _num(s.g_co2e_per_day / 1000.0))
+        t.add_row(plain(s.start), _num(s.g_per_kwh), _num(s.kwh_per_day), _num(s.g_co2e_per_day / 1000.0))
     t.caption = (f"daily mean {_num(h.factor.intensity_g_per_kwh)} g/kWh; cleanest {h.cleanest.start} "
                  f"({_num(h.cleanest.g_per_kwh)}), dirtiest {h.dirtiest.start} ({_num(h.dirtiest.g_per_kwh)})")
     return t
@@ -101,14 +115,14 @@ def _profile_table(h: Any) -> Table:
 def _equivalents_table(eqs: list[Any], title: str) -> Table:
     t = Table(title=title, title_justify="left")
     t.add_column("equivalent")
-    t.add_column("amount", justify="right")
+    t.add_column("amount", justify="right", no_wrap=True)
     t.add_column("basis")
     t.add_column("figure used")
-    t.add_column("source (year)", overflow="fold")
+    t.add_column("source (year)")
     for e in eqs:
         year = e.year if e.year is not None else e.kind
-        t.add_row(e.name, _num(e.value, 3), e.basis, f"{e.per_unit:g} {e.per_unit_unit} each",
-                  f"{e.source.split(':')[0]} ({year})")  # fmt: skip
+        t.add_row(plain(e.name), _num(e.value, 3), plain(e.basis), plain(f"{e.per_unit:g} {e.per_unit_unit} each"),
+                  plain(f"{e.source.split(':')[0]} ({year})"))  # fmt: skip
     return t
 
 
@@ -169,7 +183,7 @@ def project_cmd(
         if as_json:
             print_json({"wh_per_query": wh_q, "energy_note": note, "breakeven": be.model_dump(mode="json")})
             return
-        console.print(f"energy per query: {wh_q:.4g} Wh; {note}")
+        console.print(f"energy per query: {wh_q:.4g} Wh; {markup_safe(note)}")
         console.print(
             f"break-even with {_num(be.training_kwh)} kWh of training: [bold]{format_count(be.queries)}[/] queries"
         )
@@ -184,10 +198,8 @@ def project_cmd(
     if hourly is not None:
         console.print(_profile_table(hourly))
     console.print(_projection_table(p))
-    console.print(f"[dim]energy:[/] {note}")
-    from rich.markup import escape
-
-    console.print(f"[dim]carbon factor:[/] {escape(_factor_line(p.factor))}")
+    console.print(f"[dim]energy:[/] {markup_safe(note)}")
+    console.print(f"[dim]carbon factor:[/] {markup_safe(_factor_line(p.factor))}")
     console.print(_equivalents_table(p.equivalents, f"Equivalents of the {p.horizon_days:g}-day total"))
     if p.breakeven is not None:
         b = p.breakeven
@@ -224,10 +236,10 @@ def regions_cmd(
     t = Table(title=f"{len(rows)} region(s), grid data v{data_version()}, g CO2e/kWh", title_justify="left")
     for col, just in (("region", "left"), ("name", "left"), ("g/kWh", "right"), ("year", "right"), ("scope", "left"),
                       ("source", "left")):  # fmt: skip
-        t.add_column(col, justify=just, overflow="fold")
+        t.add_column(col, justify=just, no_wrap=col in ("g/kWh", "year"))
     for r in rows:
         src = r.source + (f" via {r.mapped_to}" if r.mapped_to else "")
-        t.add_row(r.key, r.name, f"{r.g_per_kwh:g}", str(r.year), r.scope, src)
+        t.add_row(OneLine(r.key), plain(r.name), f"{r.g_per_kwh:g}", str(r.year), plain(r.scope), plain(src))
     console.print(t)
     console.print("[dim]sources: `wattprint regions --json` lists each source id with its URL, licence and route[/]")
 

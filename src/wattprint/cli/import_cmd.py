@@ -1,4 +1,5 @@
-"""``wattprint import codecarbon PATH...``: CodeCarbon logs into the result store, audited."""
+"""``wattprint import codecarbon PATH...``: CodeCarbon logs into the result store, audited;
+``wattprint import results FILE...``: result JSON files (fallback files, ``--out`` folders) back into it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import typer
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.report.termtext import OneLine, markup_safe, plain
+
+#: warnings printed in the terminal (--json lists all)
+MAX_WARNINGS = 5
 
 import_app = typer.Typer(help="Import other tools' energy logs into the result store.", no_args_is_help=True)
 
@@ -72,6 +77,7 @@ def codecarbon_cmd(
         "phase": outcome.phase,
         "by_task": outcome.by_task(),
         "params_missing": outcome.params_missing,
+        "warnings": outcome.warnings,
         "parse_s": round(outcome.scan_seconds, 3),
         "store_s": round(store_s, 3),
         "audit": audit,
@@ -79,7 +85,7 @@ def codecarbon_cmd(
     if as_json:
         print_json(summary)
         return
-    verb = "parsed (dry run, nothing stored)" if dry_run else f"imported into {db_path}"
+    verb = "parsed (dry run, nothing stored)" if dry_run else f"imported into {markup_safe(db_path)}"
     console.print(
         f"[bold]{outcome.count}[/] CodeCarbon runs {verb}: {outcome.task_logs} task logs, "
         f"{outcome.emissions_files} emissions files; check {outcome.scan_seconds:.1f} s, "
@@ -87,7 +93,7 @@ def codecarbon_cmd(
     )
     if outcome.skipped:
         console.print(f"[dim]skipped {len(outcome.skipped)} CSV file(s) that are not CodeCarbon logs: "
-                      f"{', '.join(outcome.skipped[:3])}{' ...' if len(outcome.skipped) > 3 else ''}[/]")
+                      f"{markup_safe(', '.join(outcome.skipped[:3]))}{' ...' if len(outcome.skipped) > 3 else ''}[/]")
     if outcome.unlabelled:
         console.print(f"[yellow]{outcome.unlabelled} run(s) have no task or dataset[/] (no study file name, no "
                       "linked emissions.csv row): stored under task 'unknown'; give --task/--dataset, or import "
@@ -97,11 +103,15 @@ def codecarbon_cmd(
                       "their energy is the whole tracker window (model loading included)")
     if outcome.params_missing:
         console.print(f"[dim]no parameter count for {len(outcome.params_missing)} model(s)[/]")
+    for w in outcome.warnings[:MAX_WARNINGS]:
+        console.print(f"[yellow]warning:[/] {markup_safe(w)}", soft_wrap=True)
+    if len(outcome.warnings) > MAX_WARNINGS:
+        console.print(f"[yellow]{len(outcome.warnings) - MAX_WARNINGS} more warning(s)[/]: --json lists them all")
     t = Table(title="runs per task", title_justify="left")
     t.add_column("task")
-    t.add_column("runs", justify="right")
+    t.add_column("runs", justify="right", no_wrap=True)
     for k, v in outcome.by_task().items():
-        t.add_row(k, str(v))
+        t.add_row(OneLine(k), str(v))
     console.print(t)
     a = audit
     console.print(
@@ -112,11 +122,39 @@ def codecarbon_cmd(
     if a["components"]:
         at = Table(title_justify="left")
         for col in ("component", "runs flagged", "mean share", "range", "why (example)"):
-            at.add_column(col, overflow="fold")
+            at.add_column(col, no_wrap=col in ("runs flagged", "mean share", "range"))
         for comp, v in a["components"].items():
-            at.add_row(comp, str(v["runs"]), f"{100 * v['mean_share']:.0f}%",
-                       f"{100 * v['min_share']:.0f}-{100 * v['max_share']:.0f}%", v["example_reason"])
+            at.add_row(OneLine(comp), str(v["runs"]), f"{100 * v['mean_share']:.0f}%",
+                       f"{100 * v['min_share']:.0f}-{100 * v['max_share']:.0f}%", plain(v["example_reason"]))
         console.print(at)
+
+
+@import_app.command("results")
+def results_cmd(
+    paths: list[str] = typer.Argument(..., help="Result JSON files (e.g. wattprint-unsaved-*.json) or folders."),
+    db: str = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Bring result JSON files back into the store: the fallback files a failed store write left,
+    or --out folders. Validated; a run id already stored is left as it is (safe to repeat)."""
+    from wattprint.errors import WattprintError
+    from wattprint.results.store import ResultStore
+    from wattprint.results.unsaved import import_result_files
+
+    with ResultStore(db) as store:
+        outcome = import_result_files(paths, store)
+        db_path = str(store.path)
+    if as_json:
+        print_json({"db": db_path, "imported": outcome.imported, "already_stored": outcome.already,
+                    "rejected": [{"file": str(p), "reason": why} for p, why in outcome.rejected]})
+    else:
+        console.print(f"{len(outcome.imported)} run(s) imported into {db_path}, {len(outcome.already)} already "
+                      f"stored, {len(outcome.rejected)} file(s) rejected", markup=False, highlight=False)
+        for _, why in outcome.rejected:
+            console.print(f"  rejected: {why}", markup=False, highlight=False, soft_wrap=True)
+    if outcome.rejected:
+        raise WattprintError(f"{len(outcome.rejected)} file(s) are not valid wattprint results: "
+                             f"{outcome.rejected[0][1]}", "check them with: wattprint results validate FOLDER")
 
 
 def register(app: typer.Typer) -> None:

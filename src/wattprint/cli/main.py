@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 
 from wattprint import __version__
-from wattprint.errors import WattprintError
+from wattprint.errors import StopSignal, WattprintError, interrupt_exit_code, stop_signals_raise
+from wattprint.report.termtext import markup_safe
 
 app = typer.Typer(
     name="wattprint",
@@ -34,6 +35,8 @@ COMMAND_MODULES = (
     "import_cmd",
     "sweep_cmd",
     "when_cmd",
+    "quality_cmd",
+    "serve_cmd",
 )
 
 err_console = Console(stderr=True, highlight=False)
@@ -61,18 +64,22 @@ for _name in COMMAND_MODULES:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: one-line errors with a hint, non-zero exit."""
+    stop = StopSignal()
     try:
-        app(args=argv, standalone_mode=True)
+        with stop_signals_raise() as stop:  # SIGTERM / SIGHUP stop a command like Ctrl-C, with its cleanup
+            app(args=argv, standalone_mode=True)
     except WattprintError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {markup_safe(exc.message)}", soft_wrap=True)
         if exc.hint:
-            err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True)
+            err_console.print(f"[dim]hint:[/] {markup_safe(exc.hint)}", soft_wrap=True)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         err_console.print("[bold red]interrupted[/]: finished results are kept in the store")
-        return 130
-    except SystemExit as exc:  # typer/click exits
+        return interrupt_exit_code(exc)
+    except SystemExit as exc:  # typer/click exits (typer turns an interrupt into exit 130)
         code = exc.code
+        if stop.signum is not None and code == 130:
+            return 128 + stop.signum  # 143 for SIGTERM, as the shell reports a kill
         return code if isinstance(code, int) else (0 if code is None else 1)
     return 0
 

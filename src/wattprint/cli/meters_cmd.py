@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import warnings
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from wattprint.cli.common import JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, clean, markup_safe, plain
 
 err = Console(stderr=True, highlight=False)
 
@@ -61,25 +63,30 @@ def meters(json_: bool = JSON_OPTION) -> None:
         print_json(data)
         return
     table = Table(title="Energy sources on this machine", show_lines=True)
-    for col in ("meter", "status", "components", "detail / how to enable"):
-        table.add_column(col, overflow="fold")
+    for col in ("meter", "status", "components"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("detail / how to enable")  # wraps at spaces; a word too long for it ends in an ellipsis
     for r in data["meters"]:
         if r["available"]:
             status = "[green]measured[/]" if r["method"] != "model" else "[yellow]estimate[/]"
-            detail = f"{r.get('detail', '')} [dim](scope: {r.get('scope', '')})[/]"
+            detail = plain(f"{r.get('detail', '')} ")
+            detail.append(f"(scope: {clean(r.get('scope', ''))})", style="dim")
         else:
             status = "[red]unavailable[/]"
-            detail = f"{r.get('detail', '')}\n[bold]fix:[/] {r.get('fix', '')}"
-        table.add_row(r["name"], status, ", ".join(r["components"]) or "-", detail)
+            detail = plain(r.get("detail", ""))
+            detail.append("\nfix: ", style="bold")
+            detail.append(plain(r.get("fix", "")))
+        table.add_row(OneLine(r["name"]), status, plain(", ".join(r["components"]) or "-"), detail)
     console.print(table)
     auto = data["auto"]
-    console.print(f"[bold]wattprint will use:[/] {', '.join(auto['meters'])} -> {', '.join(auto['components'])}")
+    console.print(f"[bold]wattprint will use:[/] {markup_safe(', '.join(auto['meters']))} -> "
+                  f"{markup_safe(', '.join(auto['components']))}")
     style = "green" if auto["all_measured"] else "yellow"
-    console.print(f"[{style}]{data['verdict']}[/]")
+    console.print(f"[{style}]{markup_safe(data['verdict'])}[/]")
     for note in auto["notes"]:
-        console.print(f"[dim]- {note}[/]", soft_wrap=True)
+        console.print(f"[dim]- {markup_safe(note)}[/]", soft_wrap=True)
     for w in auto["warnings"]:
-        err.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {markup_safe(w)}", soft_wrap=True)
 
 
 # -- track ---------------------------------------------------------------------------------------------
@@ -109,18 +116,16 @@ def _report_json(report: Any, cmd: list[str], rc: int, ms: Any, warned: list[str
 
 
 def _print_summary(report: Any, cmd: list[str], rc: int, ms: Any) -> None:
-    table = Table(title=f"wattprint track: {' '.join(cmd)}", title_justify="left")
+    table = Table(title=plain(f"wattprint track: {' '.join(cmd)}"), title_justify="left")
     for col, just in (("component", "left"), ("energy", "right"), ("share", "right"), ("range", "right")):
-        table.add_column(col, justify=just)
+        table.add_column(col, justify=just, no_wrap=col != "component")
     table.add_column("how")
     total = report.total_joules
     for c in report.components:
         lo, hi = c.bounds_j
         share = f"{c.joules / total:.0%}" if total > 0 else "-"
-        how = c.provenance.label
-        if not c.provenance.measured:
-            how = f"[yellow]{how}[/]"
-        table.add_row(c.component, _fmt_j(c.joules), share, f"{lo:.3g}-{hi:.3g} J", how)
+        how = plain(c.provenance.label, style="" if c.provenance.measured else "yellow")
+        table.add_row(OneLine(c.component), _fmt_j(c.joules), share, f"{lo:.3g}-{hi:.3g} J", how)
     err.print(table)
     lo, hi = report.bounds_j
     err.print(
@@ -135,6 +140,35 @@ def _print_summary(report: Any, cmd: list[str], rc: int, ms: Any) -> None:
             "(run `wattprint meters` to see why and how to enable counters)",
             soft_wrap=True,
         )
+
+
+#: seconds a tracked command has to exit after a forwarded stop signal before it is killed
+TRACK_STOP_GRACE_S = 10.0
+
+
+def _wait_forwarding_stops(proc: subprocess.Popen) -> int:
+    """Wait for the tracked command; its energy is still reported however it ends.
+
+    Ctrl-C from a terminal reaches the command too (same process group): just keep waiting. A stop
+    signal sent to wattprint alone (SIGTERM, SIGHUP: :class:`Terminated`) is forwarded to the
+    command, which gets :data:`TRACK_STOP_GRACE_S` s to exit before SIGKILL; never left running.
+    """
+    from wattprint.errors import Terminated
+
+    deadline: float | None = None
+    while True:
+        try:
+            if deadline is None:
+                return proc.wait()
+            return proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            deadline = None
+        except Terminated as exc:
+            proc.send_signal(exc.signum)
+            deadline = time.monotonic() + TRACK_STOP_GRACE_S
+        except KeyboardInterrupt:
+            continue
 
 
 def track(
@@ -157,8 +191,9 @@ def track(
 
     if not cmd:
         raise WattprintError("no command to measure", hint="wattprint track -- python script.py")
-    if idle < 0:
-        raise WattprintError(f"--idle must be >= 0 seconds, got {idle}", hint="e.g. --idle 10")
+    from wattprint.energy.idle import check_idle_seconds
+
+    check_idle_seconds(idle, "--idle")  # nan, inf, negative and absurd lengths fail before the command runs
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ms = open_meters(list(meter) if meter else None)
@@ -171,18 +206,13 @@ def track(
                 window.stop()
                 what = "not found" if isinstance(exc, FileNotFoundError) else "not executable"
                 raise WattprintError(f"command {what}: {cmd[0]}", hint="check the command name and your PATH") from None
-            while True:
-                try:
-                    rc = proc.wait()
-                    break
-                except KeyboardInterrupt:  # the child got the signal too; wait for it to finish
-                    continue
+            rc = _wait_forwarding_stops(proc)
             report = window.stop()
         finally:
             ms.close()
     warned = [str(w.message) for w in caught]
     for w in warned:
-        err.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {markup_safe(w)}", soft_wrap=True)
     if json_:
         print_json(_report_json(report, list(cmd), rc, ms, warned))
     else:

@@ -6,27 +6,66 @@ import typer
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import markup_safe
 
 
 def _load(db: str | None, task: str | None = None, origin: str | None = None):
     """Whole documents (needed to recompute carbon hour by hour from the repeats)."""
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
         runs = store.list(task=task, origin=origin)
         path = store.path
     return runs, path
+
+
+def _load_serving(db: str | None, task: str | None, origin: str | None) -> list:
+    if (task is not None and task != "serving") or (origin is not None and origin != "wattprint"):
+        return []
+    from wattprint.results.serving import ServingStore
+    from wattprint.results.store import ResultStore
+
+    with ResultStore.existing(db) as store:
+        return [r for r in ServingStore(store).list() if r.ok_levels]
+
+
+def _report_serving(serving: list, html: str | None, alone: bool, as_json: bool) -> str | None:
+    """Serving section of the report: terminal tables; the HTML page (beside the main one unless alone)."""
+    from wattprint.report.serving import print_serving_report, write_serving_html
+
+    out = None
+    if html:
+        target = html if alone else str(html).removesuffix(".html") + "-serving.html"
+        out = str(write_serving_html(serving, target))
+    if not as_json:
+        print_serving_report(serving, console)
+        if out:
+            console.print(f"serving HTML report: {markup_safe(out)}")
+    return out
 
 
 def _load_columns(db: str | None, task: str | None = None, origin: str | None = None):
     """The usable runs as columns, and the documents of the few with time-resolved carbon."""
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
         cols = store.columns(task=task, origin=origin)
         timed = store.list_timed(task=task, origin=origin)
+        quality = _quality_runs(store, cols, origin)
         path = store.path
-    return cols, timed, path
+    return cols, timed, quality, path
+
+
+def _quality_runs(store, cols, origin: str | None) -> list:
+    """Documents of the usable runs of every task (and its zero-shot twin) where some run carries quality:
+    the quality overview needs their scores (none are read when no run has one)."""
+    from wattprint.analysis.multipurpose import base_task
+
+    scored = {base_task(cols.tasks[cols.task[i]]) for i in range(len(cols)) if cols.quality[i]}
+    if not scored:
+        return []
+    tasks = [t for t in cols.tasks if base_task(t) in scored]
+    return store.list_usable(tasks=tasks, origin=origin)
 
 
 def _recarbon(runs, region: str | None, intensity: float | None, pue: float | None):
@@ -50,7 +89,7 @@ def _factor(region: str | None, intensity: float | None, pue: float | None):
         return None
     from wattprint.analysis.carbon import carbon_factor
 
-    return carbon_factor(region=region, intensity=intensity, pue=pue or 1.0)
+    return carbon_factor(region=region, intensity=intensity, pue=1.0 if pue is None else pue)
 
 
 def _timed(runs, series_file: str, region: str | None):
@@ -88,18 +127,27 @@ def report_cmd(
     from wattprint.report.data import build_report, build_report_columns
 
     runs: list = []
+    serving = _load_serving(db, task, origin)
     if intensity_series:  # per-repeat energy is needed: whole documents (not for a million runs)
         runs, path = _load(db, task, origin)
-        if not any(r.status == "ok" and r.summary is not None for r in runs):
-            raise _no_runs(task, path)
+        usable = any(r.status == "ok" and r.summary is not None for r in runs)
+    else:  # columns: no document parsed (but those with time-resolved carbon or quality), the same figures
+        cols, timed, quality, path = _load_columns(db, task, origin)
+        usable = len(cols) > 0
+    if serving and not usable:
+        out = _report_serving(serving, html, True, as_json)
+        if as_json:
+            print_json({"db": str(path), "serving": [s.model_dump(mode="json") for s in serving], "html": out})
+        return
+    if not usable:
+        raise _no_runs(task, path)
+    if intensity_series:
         runs = _timed(_recarbon(runs, region, intensity, pue), intensity_series, region)
         data = build_report(runs)
-    else:  # columns: no document parsed, the same figures
-        cols, timed, path = _load_columns(db, task, origin)
-        if not len(cols):
-            raise _no_runs(task, path)
+    else:
         factor = _factor(region, intensity, pue)
-        data = build_report_columns(cols if factor is None else cols.with_factor(factor), timed_runs=timed)
+        data = build_report_columns(cols if factor is None else cols.with_factor(factor), timed_runs=timed,
+                                    quality_runs=quality)
         del cols
     out = None
     if html:
@@ -109,6 +157,8 @@ def report_cmd(
     if as_json:
         doc = data.to_dict()
         doc["db"] = str(path)
+        doc["serving"] = [s.model_dump(mode="json") for s in serving]
+        doc["serving_html"] = _report_serving(serving, html, False, True) if serving else None
         doc["html"] = str(out) if out else None
         if intensity_series:
             doc["time_resolved"] = [
@@ -124,7 +174,9 @@ def report_cmd(
 
         print_timed([r for r in runs if r.status == "ok"], console)
     if out:
-        console.print(f"HTML report: [bold]{out}[/]")
+        console.print(f"HTML report: [bold]{markup_safe(out)}[/]")
+    if serving:
+        _report_serving(serving, html, False, False)
 
 
 def _side(store, ref: str, task: str | None, dataset: str | None):
@@ -152,9 +204,19 @@ def compare_cmd(
 ) -> None:
     """Two runs or two models side by side, and whether the difference exceeds the noise (Welch, p < 0.05)."""
     from wattprint.analysis.compare import compare_runs
+    from wattprint.results.serving import ServingStore
     from wattprint.results.store import ResultStore
 
-    with ResultStore(db) as store:
+    with ResultStore.existing(db) as store:
+        sa, sb = ServingStore(store).find(a), ServingStore(store).find(b)
+        if sa is not None or sb is not None:
+            if sa is None or sb is None:
+                raise WattprintError("compare a serving run with a serving run",
+                                     "list them: wattprint results list")
+            from wattprint.cli.serve_render import print_serving_comparison
+
+            print_serving_comparison(sa, sb, as_json)
+            return
         a_runs, a_label = _side(store, a, task, dataset)
         b_runs, b_label = _side(store, b, task, dataset)
     try:

@@ -12,6 +12,7 @@ from rich.table import Table
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.cli.run_render import fmt
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, markup_safe, plain
 
 #: rows the terminal table shows by default (a store may hold a million runs)
 TABLE_LIMIT = 200
@@ -22,7 +23,16 @@ results_app = typer.Typer(help="List, show, export and validate stored results."
 def _store(db: str | None):
     from wattprint.results.store import ResultStore
 
-    return ResultStore(db)
+    return ResultStore.existing(db)  # these commands only read: a mistyped --db creates nothing
+
+
+def _serving_runs(store, task: str | None, model: str | None, status: str | None, origin: str | None) -> list:
+    """Serving runs (their own table) unless a filter excludes them (--task other than serving, --origin)."""
+    if (task is not None and task != "serving") or (origin is not None and origin != "wattprint"):
+        return []
+    from wattprint.results.serving import ServingStore
+
+    return ServingStore(store).list(model=model, status=status)
 
 
 @results_app.command("list")
@@ -45,12 +55,19 @@ def list_cmd(
         runs = store.list(task=task, model=model, status=status, origin=origin, limit=limit)
         matching = store.count_where(task=task, model=model, status=status, origin=origin) if limit else len(runs)
         path = store.path
+        serving = _serving_runs(store, task, model, status, origin)
     rows = [flatten(r) for r in runs]
     if as_json:
-        print_json(rows)
+        print_json(rows + [s.model_dump(mode="json", exclude={"levels"}) | {"levels": len(s.levels)}
+                           for s in serving])
         return
+    if serving:
+        from wattprint.cli.serve_render import serving_list_table
+
+        console.print(serving_list_table(serving, path))
     if not rows:
-        console.print(f"no runs in {path}")
+        if not serving:
+            console.print(plain(f"no runs in {path}"))
         return
     cells = []
     for row in rows:
@@ -66,27 +83,43 @@ def list_cmd(
             "±": fmt(half, 2) if ok else "-",
             "g/1k": fmt(row["g_co2e_per_1k"], 3),
             "provenance": row["provenance"] if ok else None,
+            "measured": f"{100 * row['measured_share']:.0f}%" if ok else None,
         })
-    caption = ["Wh/1k: energy per 1,000 inferences, ±: 95% interval half-width, g/1k: g CO2e per 1,000"]
-    columns = ["run", "task", "model", "dataset", "status", "Wh/1k", "±", "g/1k", "provenance"]
-    for col in ("dataset", "provenance"):  # the same on every row: say it once, below the table
+    from wattprint.report.terminal import WIDE
+
+    narrow = console.width < WIDE  # status goes into Wh/1k, g/1k is left out, provenance becomes a share
+    caption = ["Wh/1k: energy per 1,000 inferences, ±: 95% interval half-width"
+               + ("; measured: share of the energy read from hardware sensors, the rest estimated" if narrow
+                  else ", g/1k: g CO2e per 1,000")]
+    columns = ["run", "task", "model", "dataset", "Wh/1k", "±", "measured"] if narrow else \
+        ["run", "task", "model", "dataset", "status", "Wh/1k", "±", "g/1k", "provenance"]
+    if narrow:
+        for c in cells:
+            if c["Wh/1k"] == "-":
+                c["Wh/1k"] = c["status"]
+        caption.append(f"narrow terminal ({console.width} columns): g CO2e per 1,000 left out; widen to {WIDE}+ "
+                       "columns or use --json")
+    for col in ("dataset", "provenance", "measured"):  # the same on every row: say it once, below the table
         values = {c[col] for c in cells if c[col] is not None}
-        if len(values) == 1:
+        if col in columns and len(values) == 1:
             columns.remove(col)
             caption.append(f"{col}: {values.pop()} for every run")
     if matching > len(rows):
         caption.append(f"the latest {len(rows)} of {matching} matching runs: --limit N or filters for others")
-    t = Table(title=f"{len(rows)} run(s) in {path}", title_justify="left", box=box.SIMPLE_HEAD,
-              pad_edge=False, collapse_padding=True, caption="; ".join(caption), caption_justify="left")
+    names = ("task", "model", "dataset")  # one line each, shortened in the middle when the terminal is narrow
+    t = Table(title=plain(f"{len(rows)} run(s) in {path}"), title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True, caption=plain("; ".join(caption)), caption_justify="left")
     for col in columns:
-        t.add_column(col, overflow="fold", no_wrap=col in ("run", "task", "status"),
+        t.add_column(col, no_wrap=col not in (*names, "provenance"),
                      justify="right" if col in ("Wh/1k", "±", "g/1k") else "left")
     for c in cells:
-        t.add_row(*[c[col] or "-" for col in columns])
+        t.add_row(*[OneLine(c[col] or "-") if col in names
+                    else c[col] if col in ("status", "Wh/1k") else plain(c[col] or "-") for col in columns])
     console.print(t)
     for row in rows:
         if row["status"] != "ok":
-            console.print(f"[red]failed[/] {row['run_id'][:8]}: {row['error'] or 'no reason recorded'}")
+            console.print(f"[red]failed[/] {markup_safe(row['run_id'][:8])}: "
+                          f"{markup_safe(row['error'] or 'no reason recorded')}")
 
 
 @results_app.command("show")
@@ -96,8 +129,19 @@ def show_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Everything stored about one run, each energy figure with its provenance."""
+    from wattprint.results.serving import ServingStore
+
     with _store(db) as store:
-        r = store.get(run_id)
+        serving = ServingStore(store).find(run_id)
+        r = store.get(run_id) if serving is None else None
+    if serving is not None:
+        if as_json:
+            print_json(serving)
+            return
+        from wattprint.cli.serve_render import print_serving
+
+        print_serving(serving, full=True)
+        return
     if as_json:
         print_json(r)
         return
@@ -116,15 +160,28 @@ def export_cmd(
     model: str = typer.Option(None, "--model", help="Only this model."),
     status: str = typer.Option(None, "--status", help="ok or failed."),
     origin: str = typer.Option(None, "--origin", help="wattprint or codecarbon."),
+    serving: bool = typer.Option(False, "--serving", help="Serving runs instead: one row per run and level."),
     db: str = DB_OPTION,
 ) -> None:
-    """One row per run (summaries flattened) as CSV, Parquet or JSON."""
+    """One row per run (summaries flattened) as CSV, Parquet or JSON; --serving: one row per serving level."""
     from wattprint.results import export as ex
 
     chosen = [f for f, on in (("csv", csv_fmt), ("parquet", parquet_fmt), ("json", json_fmt)) if on]
     if len(chosen) > 1:
         raise WattprintError("choose one of --csv, --parquet, --json", "e.g. wattprint results export runs.csv --csv")
     fmt = chosen[0] if chosen else None
+    if serving:
+        from wattprint.results.serving import ServingStore, export_levels
+
+        with _store(db) as store:
+            sruns = ServingStore(store).list(model=model, status=status)
+        text, n = export_levels(sruns, fmt or ("json" if str(path).endswith(".json") else "csv"))
+        if path == "-":
+            sys.stdout.write(text)
+            return
+        Path(path).write_text(text, encoding="utf-8")
+        console.print(plain(f"wrote {n} level row(s) of {len(sruns)} serving run(s) to {path}"))
+        return
     with _store(db) as store:
         runs = store.list(task=task, model=model, status=status, origin=origin)
     if path == "-":
@@ -138,7 +195,7 @@ def export_cmd(
             sys.stdout.write(out.read_text(encoding="utf-8"))
         return
     out = ex.export(runs, path, fmt)
-    console.print(f"wrote {len(runs)} run(s) to {out}")
+    console.print(plain(f"wrote {len(runs)} run(s) to {out}"))
 
 
 @results_app.command("validate")
@@ -166,7 +223,8 @@ def validate_cmd(
     else:
         for c in checks:
             mark = "[green]ok[/]" if c.ok else "[red]INVALID[/]"
-            console.print(f"{mark} {c.path.name}" + ("" if c.ok else ": " + "; ".join(c.problems)))
+            console.print(f"{mark} {markup_safe(c.path.name)}"
+                          + ("" if c.ok else ": " + markup_safe("; ".join(c.problems))))
         console.print(f"{len(checks)} file(s), {len(bad)} invalid")
     if not checks:
         raise WattprintError(f"no result files (*.json) in {folder}", "pass the folder given to --out")

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import OneLine, markup_safe, plain
 
 err_console = Console(stderr=True, highlight=False)
 
@@ -59,7 +60,7 @@ class RunProgress:
                 transient=True,
             )
             self._progress.start()
-            self._phase_task = self._progress.add_task(f"{self.label}: starting", total=None)
+            self._phase_task = self._progress.add_task(f"{markup_safe(self.label)}: starting", total=None)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -76,9 +77,9 @@ class RunProgress:
             if phase in ("repeat", "prefill"):
                 text = f"{text} {ev.get('repeat', 0) + 1}/{ev.get('repeats', '?')}"
             if not self.live:
-                err_console.print(f"[dim]{self.label}: {text}[/]")
+                err_console.print(f"[dim]{markup_safe(self.label)}: {markup_safe(text)}[/]")
                 return
-            self._progress.update(self._phase_task, description=f"{self.label}: {text}")
+            self._progress.update(self._phase_task, description=f"{markup_safe(self.label)}: {markup_safe(text)}")
             if phase in ("repeat", "prefill"):
                 total = ev.get("total") or 1
                 if self._bar is None:
@@ -122,6 +123,18 @@ def _checked_series(series_file: str | None, carbon_source: str | None, region: 
     return str(Path(read_series_file(series_file).identity.origin).resolve())
 
 
+def parse_label_map(text: str | None) -> dict[str, str]:
+    """``MODEL=DATASET,...`` pairs of ``--label-map``."""
+    out: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (text or "").split(","))):
+        if "=" not in pair:
+            raise WattprintError(f"--label-map entry {pair!r} is not MODEL_LABEL=DATASET_LABEL",
+                                 "e.g. --label-map POSITIVE=1,NEGATIVE=0")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
 def _build_config(**kw: Any):
     from pydantic import ValidationError
 
@@ -147,42 +160,56 @@ _OPTION_OF = {
 }
 
 
-def _save(result: Any, db: str | None, out: Path | None) -> Path:
-    from wattprint.results.store import ResultStore
+def _save(result: Any, db: str | None, out: Path | None) -> Any:
+    """Store ``result`` (and write ``--out``); if the store fails, it goes to a fallback file, said
+    on stderr at once. Returns the :class:`~wattprint.results.unsaved.SaveOutcome`."""
+    from wattprint.results.unsaved import save_result
 
-    with ResultStore(db) as store:
-        store.put(result)
-        path = store.path
+    saved = save_result(result, db)
+    if not saved.stored:
+        err_console.print(f"warning: the result is NOT in the store: {saved.error}; it is saved in {saved.fallback} "
+                          f"(bring it back: {saved.import_command})", markup=False, highlight=False, soft_wrap=True)
     if out is not None:
         from wattprint.results.files import write_result_json
 
         write_result_json(result, out)
-    return path
+    return saved
 
 
-def _interrupted(config: Any, db: str | None, out: Path | None) -> None:
+def _unsaved_error(saved: Any) -> WattprintError:
+    return WattprintError(f"the result is not in the store ({saved.error}); it is saved in {saved.fallback}",
+                          f"{saved.hint + '; then ' if saved.hint else ''}{saved.import_command}")
+
+
+def _interrupted(config: Any, db: str | None, out: Path | None, exc: KeyboardInterrupt) -> None:
+    from wattprint.bench.runner import interrupt_reason
     from wattprint.results.schema import RunResult, utcnow
 
-    r = RunResult(config=config, status="failed", error="interrupted by the user (Ctrl-C)", finished_at=utcnow())
+    r = RunResult(config=config, status="failed", error=interrupt_reason(exc), finished_at=utcnow())
     _save(r, db, out)
 
 
 def run_one(config: Any, *, db: str | None, out: Path | None, timeout_s: float | None, show_progress: bool,
-            label: str | None = None, in_process: bool = False) -> Any:
-    """Run ``config`` in a worker subprocess (or here) with progress, then store it. Returns the RunResult."""
+            label: str | None = None, in_process: bool = False) -> tuple[Any, Any]:
+    """Run ``config`` in a worker subprocess (or here) with progress, then store it.
+
+    Returns the RunResult and the :class:`~wattprint.results.unsaved.SaveOutcome` (a store that
+    failed after the run leaves the result in a fallback file). Check the store first with
+    :func:`~wattprint.results.unsaved.check_store_writable`.
+    """
     from wattprint.bench.runner import execute, run_in_subprocess
 
     with RunProgress(label or f"{config.task} / {config.model}", enabled=show_progress) as progress:
-        try:
-            if in_process:
+        if in_process:
+            try:
                 result = execute(config, on_event=progress, isolation="in-process")
-            else:
-                result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress)
-        except KeyboardInterrupt:
-            _interrupted(config, db, out)
-            raise
-    _save(result, db, out)
-    return result
+            except KeyboardInterrupt as exc:
+                _interrupted(config, db, out, exc)
+                raise
+        else:  # on Ctrl-C / SIGTERM the failed run, with the phases finished so far, is stored
+            result = run_in_subprocess(config, timeout_s=timeout_s, isolation="process", on_event=progress,
+                                       on_interrupt=lambda r: _save(r, db, out))
+    return result, _save(result, db, out)
 
 
 def run(
@@ -211,6 +238,10 @@ def run(
     meter: list[str] = typer.Option(None, "--meter", help="Meter(s) to use (repeatable; default auto-detect)."),
     seed: int = typer.Option(0, "--seed", help="Seed for synthetic data and random weights."),
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow Hub code (off by default)."),
+    label_column: str = typer.Option(None, "--label-column", help="Dataset column of gold labels (quality)."),
+    reference_column: str = typer.Option(None, "--reference-column",
+                                         help="Dataset column of reference texts/answers/scores (quality)."),
+    label_map: str = typer.Option(None, "--label-map", help="Model label -> dataset label: POSITIVE=1,NEGATIVE=0."),
     timeout: float = typer.Option(None, "--timeout", help="Stop the run after this many seconds."),
     out: Path = typer.Option(None, "--out", help="Also write <run_id>.json into this folder."),
     in_process: bool = typer.Option(
@@ -220,6 +251,14 @@ def run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Measure one model on one task: Wh and g CO2e per 1,000 inferences, with provenance and 95% interval."""
+    import math
+
+    from wattprint.energy.idle import check_idle_seconds
+
+    check_idle_seconds(idle_seconds, "--idle-seconds")
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        raise WattprintError(f"--timeout must be a positive number of seconds, got {timeout!r}",
+                             "e.g. --timeout 600, or leave it out for no limit")
     if model is None:
         from wattprint.workloads.base import task_class
 
@@ -251,23 +290,53 @@ def run(
         pue=pue,
         intensity_series=_checked_series(intensity_series, carbon_source, region),
         carbon_source=carbon_source,
+        label_column=label_column,
+        reference_column=reference_column,
+        label_map=parse_label_map(label_map),
     )
+    _check_task_options(config)
     if region is not None or intensity is not None or pue != 1.0:
         from wattprint.carbon import resolve_factor
 
         resolve_factor(region, intensity, pue)  # bad carbon input fails here, before any work
     if in_process and timeout is not None:
         raise WattprintError("--timeout needs a worker process", "drop --in-process to use --timeout")
-    result = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json, in_process=in_process)
+    if out is not None:  # a bad --out fails now, not after the measurement
+        from wattprint.results.atomic import prepare_output_dir
+
+        prepare_output_dir(out)
+    from wattprint.results.unsaved import check_store_writable
+
+    check_store_writable(db)  # a store that cannot take the result fails now, before any measuring
+    result, saved = run_one(config, db=db, out=out, timeout_s=timeout, show_progress=not as_json,
+                            in_process=in_process)
     if as_json:
         print_json(result)
     else:
         from wattprint.cli.run_render import print_run
 
         print_run(result)
-        console.print(f"  stored as run {result.run_id[:12]} (wattprint results show {result.run_id[:12]})")
+        if saved.stored:
+            console.print(f"  stored as run {result.run_id[:12]} (wattprint results show {result.run_id[:12]})")
+    if not saved.stored:
+        raise _unsaved_error(saved)
     if result.status != "ok":
         raise WattprintError(f"run failed: {result.error}", result.extra.get("hint", ""))
+
+
+def _check_task_options(config: Any) -> None:
+    """Bad task options (-o max_length=abc) fail here, before a worker starts or a model loads.
+
+    An unknown task is left to the worker, which records it as a failed run.
+    """
+    from wattprint.bench.runner import task_options_of
+    from wattprint.workloads.base import get_task, task_class
+
+    try:
+        task_class(config.task)
+    except WattprintError:
+        return
+    get_task(config.task, options=task_options_of(config))
 
 
 def _fmt(x: float | None) -> str:
@@ -291,27 +360,34 @@ def demo(
     import time
 
     from wattprint.bench import demo as d
+    from wattprint.results.atomic import prepare_output_dir
 
     names = d.parse_tasks(tasks)
+    prepare_output_dir(out)  # a bad --out fails now, not after the runs
     configs = d.demo_configs(names, quick, region=region, intensity=intensity, pue=pue,
                              meters=list(meter) if meter else None)
     timeout = d.QUICK_TIMEOUT_S if quick else d.DEMO_TIMEOUT_S
+    from wattprint.results.unsaved import check_store_writable
+
+    check_store_writable(db)  # before any measuring
     if not as_json:
         kind = "tiny models (--quick)" if quick else "full-size reference architectures"
         console.print(f"wattprint demo: {len(configs)} task(s), {kind}, random weights, synthetic data; "
                       "each task in its own subprocess")
     t0 = time.perf_counter()
     results = []
+    unsaved: list[Any] = []
     for i, cfg in enumerate(configs):
         label = f"[{i + 1}/{len(configs)}] {cfg.task} ({cfg.model})"
-        r = run_one(cfg, db=db, out=out / "runs", timeout_s=timeout, show_progress=not as_json, label=label)
+        r, saved = run_one(cfg, db=db, out=out / "runs", timeout_s=timeout, show_progress=not as_json, label=label)
         results.append(r)
+        unsaved += [] if saved.stored else [saved]
         if not as_json:
             if r.status == "ok":
-                console.print(f"{label}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
+                console.print(f"{markup_safe(label)}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
                               f"({cfg.n} x {cfg.repeats} repeats)")
             else:
-                console.print(f"{label}: [red]failed[/]: {r.error}")
+                console.print(f"{markup_safe(label)}: [red]failed[/]: {markup_safe(r.error)}")
     wall = time.perf_counter() - t0
     rows = d.ranked(results)
     rho = d.spearman_vs_study(rows)
@@ -328,11 +404,17 @@ def demo(
     else:
         _print_demo_table(rows, rho, wall)
         for line in d.caveats(results):
-            console.print(f"- {line}")
+            console.print(plain(f"- {line}"))
         if report_path:
-            console.print(f"HTML report: {report_path}")
+            console.print(plain(f"HTML report: {report_path}"))
         else:
-            console.print(f"HTML report skipped: {report_note}")
+            console.print(plain(f"HTML report skipped: {report_note}"))
+    if unsaved:
+        files = " ".join(str(s.fallback) for s in unsaved)
+        raise WattprintError(
+            f"{len(unsaved)} demo result(s) are not in the store ({unsaved[0].error}); they are saved in {files}",
+            f"bring them back: wattprint import results {files} --db {unsaved[0].db}",
+        )
     failed = [r for r in results if r.status != "ok"]
     if failed:
         raise WattprintError(
@@ -390,36 +472,36 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
     if all_arch:
         caption.append("models: arch: reference architectures, random weights")
     t = Table(title=f"Energy per 1,000 inferences on this machine, ranked (demo took {wall_s:.0f} s)",
-              title_justify="left", caption="; ".join(caption), caption_justify="left",
+              title_justify="left", caption=plain("; ".join(caption)), caption_justify="left",
               box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     cols = ["#", "task", "model", "Wh/1k", "±", "g/1k", "study", "s/inf"]
     if not uniform:
         cols.append("energy")
     for col in cols:
-        t.add_column(col, no_wrap=col in ("task", "model"), overflow="fold",
-                     justify="left" if col in ("task", "model") else "right")
+        t.add_column(col, no_wrap=col not in ("task", "model", "energy"),
+                     justify="left" if col in ("task", "model", "energy") else "right")
     for row in rows:
         r = row.result
         model = r.config.model.removeprefix("arch:") if all_arch else r.config.model
         study = _fmt(row.study.wh_per_1k_mean) if row.study else "-"
         if r.summary is None:
-            cells = ["-", r.config.task, model, "[red]failed[/]", "-", "-", study, "-"]
-            t.add_row(*cells, *([] if uniform else [_one_line_error(r.error)]))
+            cells = ["-", OneLine(r.config.task), OneLine(model), "[red]failed[/]", "-", "-", study, "-"]
+            t.add_row(*cells, *([] if uniform else [OneLine(_one_line_error(r.error))]))
             continue
         s = r.summary
         half = (s.wh_per_1k_ci95.high - s.wh_per_1k_ci95.low) / 2
-        cells = [str(row.rank), r.config.task, model, _fmt(s.wh_per_1k_mean), fmt(half, 2),
+        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), _fmt(s.wh_per_1k_mean), fmt(half, 2),
                  _fmt(r.g_co2e_per_1k), study, _fmt(s.seconds_per_inference)]
-        t.add_row(*cells, *([] if uniform else [provenance_label(r)]))
+        t.add_row(*cells, *([] if uniform else [OneLine(provenance_label(r))]))
     console.print(t)
     for row in rows:
         if row.result.summary is None:
-            console.print(f"[red]{row.result.config.task} failed[/]: {row.result.error}")
+            console.print(f"[red]{markup_safe(row.result.config.task)} failed[/]: {markup_safe(row.result.error)}")
     for row in rows:
         cfg = row.result.config
         settings = {**({"dtype": cfg.dtype} if cfg.dtype != "float32" else {}), **cfg.task_options}
         if settings:
-            console.print(f"{cfg.task} ran with " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+            console.print(plain(f"{cfg.task} ran with " + ", ".join(f"{k}={v}" for k, v in settings.items())))
     console.print(f"study column: {STUDY_SOURCE}.")
     if rho is not None:
         console.print(f"rank agreement with the study (Spearman): {rho:+.2f}")
@@ -451,13 +533,26 @@ def tasks_cmd(as_json: bool = JSON_OPTION) -> None:
     if not rows:
         console.print("no tasks registered")
         return
-    t = Table(title=f"{len(rows)} tasks", title_justify="left")
-    for col in ("task", "aliases", "modality", "generative", "default model", "tiny model"):
-        t.add_column(col, overflow="fold")
+    from wattprint.report.terminal import WIDE
+
+    narrow = console.width < WIDE  # aliases and modality move below the table: no name is ever cut
+    t = Table(title=f"{len(rows)} tasks", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+              collapse_padding=True)
+    cols = ["task", "generative", "default model", "tiny model"] if narrow else \
+        ["task", "aliases", "modality", "generative", "default model", "tiny model"]
+    for col in cols:
+        t.add_column(col, no_wrap=col not in ("aliases", "default model"))
     for r in rows:
-        t.add_row(r["name"], ", ".join(r["aliases"]), r["modality"], "yes" if r["generative"] else "no",
-                  r["default_model"], r["tiny_model"])
+        cells = {"task": plain(r["name"]), "aliases": plain(", ".join(r["aliases"])), "modality": plain(r["modality"]),
+                 "generative": "yes" if r["generative"] else "no", "default model": OneLine(r["default_model"]),
+                 "tiny model": plain(r["tiny_model"])}
+        t.add_row(*[cells[c] for c in cols])
     console.print(t)
+    if narrow:
+        console.print(f"[dim]narrow terminal ({console.width} columns): aliases and modality listed below; "
+                      f"widen to {WIDE}+ columns or use --json for one table[/]")
+        for r in rows:
+            console.print(plain(f"  {r['name']} ({r['modality']}): {', '.join(r['aliases']) or '-'}"))
     console.print("run one: wattprint run --task TASK [--model MODEL] -n 1000 --repeats 3")
 
 
@@ -483,12 +578,21 @@ def models_cmd(as_json: bool = JSON_OPTION) -> None:
         for k in a:
             if k not in keys:
                 keys.append(k)
-    t = Table(title=f"{len(archs)} built-in architectures (use as --model arch:NAME)", title_justify="left")
-    for k in keys:
-        t.add_column(k.replace("_", " "), overflow="fold")
+    from wattprint.report.terminal import WIDE
+
+    narrow = console.width < WIDE
+    shown = [k for k in keys if not (narrow and k in ("description", "reference"))]
+    t = Table(title=f"{len(archs)} built-in architectures (use as --model arch:NAME)", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for k in shown:  # lists and sentences wrap between words; names and numbers stay whole
+        t.add_column(k.replace("_", " "), no_wrap=k not in ("tasks", "description"))
     for a in archs:
-        t.add_row(*[_cell(a.get(k)) for k in keys])
+        t.add_row(*[plain(_cell(a.get(k))) for k in shown])
     console.print(t)
+    if len(shown) < len(keys):
+        console.print(f"[dim]narrow terminal ({console.width} columns): "
+                      f"{', '.join(k for k in keys if k not in shown)} left out; "
+                      f"widen to {WIDE}+ columns or use --json[/]")
     console.print(MODELS_HELP)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from wattprint.cli.common import console
+from wattprint.report.termtext import OneLine, clean, markup_safe, plain
 from wattprint.results.schema import J_PER_WH, RunResult
 
 
@@ -50,22 +51,26 @@ def _component_provenance(r: RunResult) -> dict[str, Any]:
     return out
 
 
+def _say(line: str) -> None:
+    """Print a line that holds stored text (names, reasons, machine details) as text, never markup."""
+    console.print(clean(line), markup=False)
+
+
 def print_run(r: RunResult, full: bool = False) -> None:
     """Print ``r``: headline figures; with ``full``, every window, repeat and the environment."""
     c = r.config
     mi = r.model_info
     model = c.model + (" (random weights)" if mi and mi.random_weights else "")
-    console.print(f"[bold]{c.task}[/] / {model} / {c.dataset}   run {r.run_id[:12]}  ({r.status})")
-    console.print(
-        f"  {c.n} inferences x {c.repeats} repeats, batch size {c.batch_size}, {c.device} {c.dtype}, "
-        f"warm-up {c.warmup}, idle baseline {c.idle_s:g} s"
-    )
+    console.print(f"[bold]{markup_safe(c.task)}[/] / {markup_safe(model)} / {markup_safe(c.dataset)}   "
+                  f"run {markup_safe(r.run_id[:12])}  ({markup_safe(r.status)})")
+    _say(f"  {c.n} inferences x {c.repeats} repeats, batch size {c.batch_size}, {c.device} {c.dtype}, "
+         f"warm-up {c.warmup}, idle baseline {c.idle_s:g} s")
     if r.status != "ok":
-        console.print(f"  [bold red]failed[/]: {r.error}")
+        console.print(f"  [bold red]failed[/]: {markup_safe(r.error)}")
         if r.extra.get("hint"):
-            console.print(f"  hint: {r.extra['hint']}")
+            _say(f"  hint: {r.extra['hint']}")
         if r.extra.get("phase"):
-            console.print(f"  in phase: {r.extra['phase']}")
+            _say(f"  in phase: {r.extra['phase']}")
     s = r.summary
     if s is not None:
         console.print(
@@ -85,7 +90,7 @@ def print_run(r: RunResult, full: bool = False) -> None:
             src = ", ".join(x for x in (ci.source, str(ci.year) if ci.year else "") if x)
             console.print(
                 f"  [bold]{fmt(g)} g CO2e per 1,000 inferences[/] at {fmt(ci.intensity_g_per_kwh)} g/kWh "
-                f"({ci.region}{'; ' + src if src else ''}), PUE {ci.pue:g}"
+                f"({markup_safe(ci.region)}{'; ' + markup_safe(src) if src else ''}), PUE {ci.pue:g}"
             )
         print_timed_carbon(r)
         console.print(f"  {fmt(s.seconds_per_inference)} s per inference")
@@ -95,10 +100,11 @@ def print_run(r: RunResult, full: bool = False) -> None:
             console.print(
                 f"  prefill {fmt(s.prefill_wh_per_1k)} Wh per 1,000, decode {fmt(s.decode_wh_per_1k)} Wh per 1,000"
             )
-        console.print(f"  {provenance_sentence(r)}")
+        _say(f"  {provenance_sentence(r)}")
         if mi and mi.random_weights:
             console.print("  Model weights are random (architecture only): energy is realistic, outputs are not.")
         _print_equivalents(r, full)
+        print_quality(r)
     if full:
         _print_full(r)
 
@@ -117,6 +123,29 @@ def print_timed_carbon(r: RunResult) -> None:
         console.print(f"  [dim]series:[/] {escape(t.series.label())} {escape(t.series.origin)}")
     elif r.carbon_fallback:
         console.print(f"  [yellow]note:[/] {escape(r.carbon_fallback)}")
+
+
+def quality_line(q: Any) -> str:
+    """``accuracy 0.912 (95% 0.89-0.93, n=1000)`` for one QualityScore (plain text, no markup)."""
+    ci = f"95% {fmt(q.ci95_low, 3)}-{fmt(q.ci95_high, 3)}, " if q.ci95_low is not None else ""
+    n = f"n={q.n}" if q.n is not None else "n unknown"
+    src = "" if q.source == "measured-outputs" else f", {q.source}"
+    return f"{q.metric} {fmt(q.value, 4)} ({ci}{n}{src})"
+
+
+def print_quality(r: RunResult) -> None:
+    """Quality lines of a run, or the one note saying why it has none (text from files printed as text)."""
+    from wattprint.report.termtext import plain
+
+    if r.quality:
+        console.print(plain("  quality: " + "; ".join(quality_line(q) for q in r.quality)))
+        if r.quality_compute is not None:
+            console.print(plain(f"  scoring pass (apart, not in the figures above): "
+                               f"{fmt(r.quality_compute.total_joules / 3600)} Wh"))
+    elif r.extra.get("quality_error"):
+        console.print(plain(f"  quality not scored: {r.extra['quality_error']}"))
+    elif r.extra.get("quality_note"):
+        console.print(plain(f"  quality: {r.extra['quality_note']}"))
 
 
 def _print_equivalents(r: RunResult, full: bool = False) -> None:
@@ -141,7 +170,7 @@ def _print_equivalents(r: RunResult, full: bool = False) -> None:
         line = f"    {fmt(e.value, 3)} {e.name} ({basis})"
         if full:
             line += f"; source: {e.source}"
-        console.print(line)
+        _say(line)
 
 
 def _wh(report: Any) -> str:
@@ -151,28 +180,28 @@ def _wh(report: Any) -> str:
 def _print_full(r: RunResult) -> None:
     s = r.summary
     if r.idle_power_w is not None:
-        console.print("  idle power: " + ", ".join(f"{k} {fmt(v)} W" for k, v in r.idle_power_w.items()))
+        _say("  idle power: " + ", ".join(f"{k} {fmt(v)} W" for k, v in r.idle_power_w.items()))
     console.print(f"  model load (apart): {_wh(r.load)}")
     console.print(f"  pre-processing (apart): {_wh(r.preprocess)}")
     if s is not None and s.components_wh_per_1k:
         prov = _component_provenance(r)
         t = Table(title="per component, Wh per 1,000 inferences", title_justify="left")
         for col in ("component", "Wh/1k", "provenance", "uncertainty", "note"):
-            t.add_column(col, overflow="fold")
+            t.add_column(col, no_wrap=col in ("Wh/1k", "uncertainty"))
         for comp, wh in s.components_wh_per_1k.items():
             p = prov.get(comp)
             t.add_row(
-                comp,
+                OneLine(comp),
                 fmt(wh),
-                p.label if p else "-",
+                plain(p.label if p else "-"),
                 f"{p.uncertainty_low:+.0%} / {p.uncertainty_high:+.0%}" if p else "-",
-                p.note if p else "",
+                plain(p.note if p else ""),
             )
         console.print(t)
     if r.repeats:
         t = Table(title="repeats", title_justify="left")
         for col in ("#", "inferences", "J", "s", "W mean", "Wh/1k", "prefill J", "counts"):
-            t.add_column(col, overflow="fold")
+            t.add_column(col, no_wrap=col != "counts")
         for rep in r.repeats:
             e = rep.energy
             t.add_row(
@@ -183,20 +212,18 @@ def _print_full(r: RunResult) -> None:
                 fmt(e.mean_power_w),
                 fmt(e.total_joules / J_PER_WH / max(rep.inferences, 1) * 1000),
                 fmt(rep.prefill.total_joules) if rep.prefill else "-",
-                ", ".join(f"{k}={v}" for k, v in rep.counts.items()),
+                plain(", ".join(f"{k}={v}" for k, v in rep.counts.items())),
             )
         console.print(t)
     env = r.environment
-    console.print(
-        f"  machine: {env.cpu_model} x{env.cpu_count}, {fmt(env.ram_gb)} GB RAM, {env.os}, Python {env.python}"
-    )
+    _say(f"  machine: {env.cpu_model} x{env.cpu_count}, {fmt(env.ram_gb)} GB RAM, {env.os}, Python {env.python}")
     if env.gpus:
-        console.print("  GPUs: " + "; ".join(str(g.get("name")) for g in env.gpus) + f" (driver {env.gpu_driver})")
+        _say("  GPUs: " + "; ".join(str(g.get("name")) for g in env.gpus) + f" (driver {env.gpu_driver})")
     for m in env.meters:
         kind = "measured" if m.measured else "ESTIMATED"
-        console.print(f"  meter {m.name} [{kind}]: {', '.join(m.components)}{' - ' + m.note if m.note else ''}")
+        _say(f"  meter {m.name} [{kind}]: {', '.join(m.components)}{' - ' + m.note if m.note else ''}")
     libs = ", ".join(f"{k} {v}" for k, v in env.libraries.items())
-    console.print(f"  isolation: {env.isolation}; libraries: {libs}")
-    console.print(f"  config hash {r.config_hash}; started {r.started_at.isoformat()}")
+    _say(f"  isolation: {env.isolation}; libraries: {libs}")
+    _say(f"  config hash {r.config_hash}; started {r.started_at.isoformat()}")
     if r.extra.get("sample_outputs"):
-        console.print(f"  sample outputs: {r.extra['sample_outputs']}")
+        _say(f"  sample outputs: {r.extra['sample_outputs']}")

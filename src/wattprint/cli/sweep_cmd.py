@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
-from wattprint.errors import WattprintError
+from wattprint.errors import WattprintError, stop_signals_raise
+from wattprint.report.termtext import OneLine, markup_safe
 
 err_console = Console(stderr=True, highlight=False)
 
@@ -22,14 +21,14 @@ LOCKS = ("auto", "resource", "driver")
 
 def _print_problems(exc) -> None:  # SweepFileError
     for p in exc.problems:
-        err_console.print(f"[bold red]error:[/] {p}", soft_wrap=True, markup=True, highlight=False)
-    err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {markup_safe(p)}", soft_wrap=True, markup=True, highlight=False)
+    err_console.print(f"[dim]hint:[/] {markup_safe(exc.hint)}", soft_wrap=True)
 
 
 def _plan_table(plan, show_runs: bool) -> None:
     c = plan.counts()
     console.print(
-        f"[bold]sweep {plan.name}[/]: {c['runs']} runs ({c['models']} models, {len(c['tasks'])} tasks, "
+        f"[bold]sweep {markup_safe(plan.name)}[/]: {c['runs']} runs ({c['models']} models, {len(c['tasks'])} tasks, "
         f"{c['datasets']} datasets); [green]{c['done']} already done[/], [bold]{c['todo']} to run[/]"
         + (f" ({c['retry_failed']} failed before)" if c["retry_failed"] else "")
     )
@@ -39,7 +38,7 @@ def _plan_table(plan, show_runs: bool) -> None:
         t.add_column(col, justify="left" if col == "task" else "right")
     for task in sorted({task for task, _ in by_task}):
         done, todo = by_task.get((task, True), 0), by_task.get((task, False), 0)
-        t.add_row(task, str(done + todo), str(done), str(todo))
+        t.add_row(OneLine(task), str(done + todo), str(done), str(todo))
     console.print(t)
     if show_runs:
         for r in plan.runs:
@@ -47,18 +46,23 @@ def _plan_table(plan, show_runs: bool) -> None:
             state = "done " if r.done else ("retry" if r.failed_before else "todo ")
             ds = cfg.dataset + (f"/{cfg.dataset_config}" if cfg.dataset_config else "") + (
                 f":{cfg.split}" if cfg.split else "")
-            console.print(f"  #{r.job.index:<4} {state} {cfg.task} {cfg.model} {ds} {cfg.device} "
+            what = markup_safe(f"{cfg.task} {cfg.model} {ds} {cfg.device}")
+            console.print(f"  #{r.job.index:<4} {state} {what} "
                           f"[dim]{r.job.config_hash}[/]", soft_wrap=True, highlight=False)
 
 
-def _make_executor(executor: str, address: str, allow_shared: bool, cpus_per_run: float, lock: str):
+def _make_executor(executor: str, address: str, allow_shared: bool, cpus_per_run: float, lock: str,
+                   connect_timeout: float | None = None):
     from wattprint.sweep import LocalExecutor, RayExecutor
 
     if executor == "local":
         if allow_shared:
             raise WattprintError("--allow-shared needs --executor ray", "the local executor runs one run at a time")
         return LocalExecutor()
-    return RayExecutor(address=address, allow_shared=allow_shared, cpus_per_run=cpus_per_run, lock=lock)
+    ex = RayExecutor(address=address, allow_shared=allow_shared, cpus_per_run=cpus_per_run, lock=lock)
+    if connect_timeout is not None:
+        ex.connect_timeout_s = connect_timeout
+    return ex
 
 
 def register(app: typer.Typer) -> None:
@@ -81,11 +85,16 @@ def register(app: typer.Typer) -> None:
         ),
         cpus_per_run: float = typer.Option(1.0, "--cpus-per-run", min=0.01, help="Ray: CPUs reserved per run."),
         lock: str = typer.Option("auto", "--lock", help="Ray node lock: auto, resource or driver (docs/sweeps.md)."),
+        connect_timeout: float | None = typer.Option(
+            None, "--connect-timeout", min=0.1, max=3600, help="Ray: seconds the address has to answer (default 15)."
+        ),
+        force: bool = typer.Option(False, "--force", help="Expand a sweep beyond the 10,000-run limit anyway."),
         json_out: bool = JSON_OPTION,
     ) -> None:
         """Run every model x task x dataset x setting of a sweep file; skip runs already stored as ok."""
         from wattprint.results.store import ResultStore, resolve_db_path
         from wattprint.sweep import SweepFileError, build_plan, expand, load_sweep
+        from wattprint.sweep.spec import MAX_RUNS
 
         if executor not in EXECUTORS:
             raise WattprintError(f"unknown executor {executor!r}", f"use one of: {', '.join(EXECUTORS)}")
@@ -93,11 +102,11 @@ def register(app: typer.Typer) -> None:
             raise WattprintError(f"unknown lock {lock!r}", f"use one of: {', '.join(LOCKS)}")
         try:
             spec, _ = load_sweep(file)
-            configs = expand(spec)
+            configs = expand(spec, max_runs=None if force else MAX_RUNS)
         except SweepFileError as exc:
             _print_problems(exc)
             raise typer.Exit(2) from None
-        ex = _make_executor(executor, address, allow_shared, cpus_per_run, lock)
+        ex = _make_executor(executor, address, allow_shared, cpus_per_run, lock, connect_timeout)
 
         db_path = resolve_db_path(db)
         if dry_run and not db_path.exists():  # a dry run creates no store
@@ -115,6 +124,8 @@ def register(app: typer.Typer) -> None:
                 else:
                     _plan_table(plan, show_runs=True)
                 return
+            if plan.todo:
+                store.check_writable()  # a store that cannot take results fails now, before measuring
             if not json_out:
                 _plan_table(plan, show_runs=False)
             if not plan.todo:
@@ -123,34 +134,21 @@ def register(app: typer.Typer) -> None:
                 else:
                     console.print("[green]nothing to do[/]: every run is stored as ok")
                 return
-            with _sigterm_as_interrupt():
+            with stop_signals_raise():  # a kill stops the sweep like Ctrl-C
                 outcome = _run_with_progress(plan, store, ex, timeout_per_run, quiet=json_out)
 
         if json_out:
             print_json({"db": str(store.path), **outcome.to_dict()})
         else:
             _print_outcome(outcome, str(store.path))
+        if outcome.unsaved:
+            files = " ".join(str(p) for p in outcome.unsaved)
+            raise WattprintError(f"{len(outcome.unsaved)} result(s) are not in the store {db_path}; they are saved in "
+                                 f"{files}", f"bring them back: wattprint import results {files} --db {db_path}")
         if outcome.interrupted:
             raise typer.Exit(130)
         if outcome.failed:
             raise typer.Exit(1)
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """A ``kill`` (SIGTERM) stops the sweep like Ctrl-C: the run in flight is stopped, stored results stay."""
-    def _raise(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, _raise)
-    except ValueError:  # not the main thread (embedded use): leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
@@ -174,11 +172,15 @@ def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
         r = rec.result
         if r.status == "ok":
             figure = f"{r.summary.wh_per_1k_mean:.4g} Wh/1k" if r.summary else "ok"
-            progress.console.print(f"[green]ok[/]     #{rec.job.index} {rec.job.label}  {figure}  ({rec.wall_s:.1f} s)",
+            progress.console.print(f"[green]ok[/]     #{rec.job.index} {markup_safe(rec.job.label)}  {figure}  "
+                                   f"({rec.wall_s:.1f} s)",
                                    soft_wrap=True, highlight=False)
         else:
-            progress.console.print(f"[red]failed[/] #{rec.job.index} {rec.job.label}: {r.error}", soft_wrap=True,
-                                   highlight=False)
+            progress.console.print(f"[red]failed[/] #{rec.job.index} {markup_safe(rec.job.label)}: "
+                                   f"{markup_safe(r.error)}", soft_wrap=True, highlight=False)
+        if rec.unsaved is not None:
+            progress.console.print(f"warning: #{rec.job.index} NOT in the store (it could not be written); "
+                                   f"saved in {rec.unsaved}", soft_wrap=True, highlight=False, markup=False)
         progress.update(bar, advance=1, description=_running_text(running))
 
     with progress:
@@ -189,7 +191,7 @@ def _run_with_progress(plan, store, ex, timeout_s, quiet: bool):
 def _running_text(running: dict[int, str]) -> str:
     if not running:
         return "waiting"
-    first = next(iter(running.values()))
+    first = markup_safe(next(iter(running.values())))
     return first if len(running) == 1 else f"{first} (+{len(running) - 1} more)"
 
 
@@ -202,8 +204,9 @@ def _print_outcome(outcome, db: str) -> None:
     console.print(line)
     for rec in outcome.records:
         if rec.result.status != "ok":
-            console.print(f"  [red]failed[/] {rec.result.run_id[:12]} {rec.job.label}: {rec.result.error}",
+            console.print(f"  [red]failed[/] {rec.result.run_id[:12]} {markup_safe(rec.job.label)}: "
+                          f"{markup_safe(rec.result.error)}",
                           soft_wrap=True, highlight=False)
     if outcome.interrupted:
         console.print("[yellow]interrupted[/]: the finished runs are stored; run the same command again to resume")
-    console.print(f"results in {db}: wattprint results list --db {db}", highlight=False)
+    console.print(f"results in {markup_safe(db)}: wattprint results list --db {markup_safe(db)}", highlight=False)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import typer
-from rich.markup import escape
 
 from wattprint.cli.common import JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
+from wattprint.report.termtext import markup_safe
 
 
 def when_cmd(
@@ -52,7 +52,7 @@ def when_cmd(
         return
     fmt_t = "%Y-%m-%d %H:%M UTC"
     console.print(f"job: {wh / 1000:.4g} kWh over {dur / 3600:.3g} h, within {horizon / 3600:.3g} h; "
-                  f"series: {escape(plan.series.label())}")
+                  f"series: {markup_safe(plan.series.label())}")
     console.print(f"  start now ({plan.now.start:{fmt_t}}): {format_mass(plan.now.g_co2e)} CO2e "
                   f"(mean {plan.now.mean_intensity_g_per_kwh:.4g} g/kWh)")
     console.print(f"  [bold]best start {plan.best.start:{fmt_t}}[/]: {format_mass(plan.best.g_co2e)} CO2e "
@@ -65,7 +65,7 @@ def when_cmd(
     if plan.series.kind == "profile":
         console.print("  [dim]from a typical day, not a forecast: the saving is what a usual day would give[/]")
     if plan.note:
-        console.print(f"  [yellow]note:[/] {escape(plan.note)}")
+        console.print(f"  [yellow]note:[/] {markup_safe(plan.note)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
+from wattprint.energy.meter import vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.nvml import GpuSelection, NvmlUnavailable, select_indices
 from wattprint.energy.types import Method
@@ -25,7 +26,12 @@ class AmdSmiUnavailable(NvmlUnavailable):
     """AMD SMI cannot be used here (same fields as :class:`NvmlUnavailable`)."""
 
 
+#: What to do when amdsmi is installed but broken (e.g. ``KeyError: 'libamd_smi.so'`` without ROCm).
+AMDSMI_FIX = "install ROCm (it provides libamd_smi.so), or uninstall the amdsmi package on a machine without AMD GPUs"
+
+
 def _import_amdsmi() -> Any:
+    """The amdsmi module; any exception while importing it makes AMD SMI unavailable, never a crash."""
     mod = sys.modules.get("amdsmi")
     if mod is not None:
         return mod
@@ -35,6 +41,8 @@ def _import_amdsmi() -> Any:
         raise AmdSmiUnavailable(
             "amdsmi is not installed (no ROCm)", hint="install ROCm's amdsmi Python package", reason="absent"
         ) from exc
+    except Exception as exc:  # amdsmi without ROCm raises KeyError('libamd_smi.so') at import
+        raise vendor_failure("amdsmi", "importing", exc, AMDSMI_FIX, AmdSmiUnavailable) from exc
     return amdsmi
 
 
@@ -98,6 +106,12 @@ class AmdSmiMeter(GpuMeter):
                     reason="absent" if not handles else "unusable",
                 )
             super().__init__(devices, power_period_s, start_poller)
+        except WattprintError:
+            self._shutdown()
+            raise
+        except Exception as exc:  # any vendor exception while listing devices: unavailable, not a crash
+            self._shutdown()
+            raise vendor_failure("amdsmi", "listing GPUs", exc, AMDSMI_FIX, AmdSmiUnavailable) from exc
         except BaseException:
             self._shutdown()
             raise

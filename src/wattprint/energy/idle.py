@@ -8,9 +8,23 @@ import time
 from wattprint.energy.meter import Meter
 from wattprint.errors import WattprintError
 
+#: the longest idle baseline accepted, in seconds (an hour; baselines are seconds to minutes)
+MAX_IDLE_S = 3600.0
+
 #: Clock and sleep, module attributes so tests can script them.
 _clock = time.perf_counter
 _sleep = time.sleep
+
+
+def check_idle_seconds(seconds: float, option: str = "idle", allow_zero: bool = True) -> float:
+    """``seconds`` if it is a usable idle-baseline length (s): finite, >= 0 (> 0 without ``allow_zero``),
+    at most :data:`MAX_IDLE_S`; else a one-line :class:`WattprintError` naming ``option``."""
+    ok = isinstance(seconds, (int, float)) and math.isfinite(seconds) and (seconds >= 0 if allow_zero else seconds > 0)
+    if not ok or seconds > MAX_IDLE_S:
+        span = f"0 to {MAX_IDLE_S:g}" if allow_zero else f"positive, at most {MAX_IDLE_S:g}"
+        raise WattprintError(f"{option} must be {span} seconds, got {seconds!r}",
+                             hint="e.g. 10 (seconds)" + (" or 0 to skip the baseline" if allow_zero else ""))
+    return float(seconds)
 
 
 def measure_idle(meterset: Meter, seconds: float) -> dict[str, float]:
@@ -20,8 +34,7 @@ def measure_idle(meterset: Meter, seconds: float) -> dict[str, float]:
     ``idle_power_w`` to a :class:`~wattprint.energy.window.Window` (or to
     ``EnergyReport``) to get energy net of idle and the idle share.
     """
-    if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
-        raise WattprintError(f"idle measurement needs a positive duration, got {seconds!r}", hint="e.g. 10 (seconds)")
+    check_idle_seconds(seconds, "idle measurement", allow_zero=False)
     meterset.sync()
     t0 = _clock()
     r0 = meterset.read()

@@ -13,10 +13,37 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from wattprint.energy.types import Provenance
+from wattprint.errors import WattprintError
 
 
 class MeterError(RuntimeError):
     """A meter cannot be used; the message is one line and carries a hint."""
+
+
+class MeterUnavailable(WattprintError):
+    """A meter cannot be used here: ``reason`` is absent | denied | unusable, ``fix`` says what to do.
+
+    Auto-detection (:func:`wattprint.energy.open_meters`) turns it into a note and falls
+    back to estimation; an explicitly requested meter fails with it.
+    """
+
+    def __init__(self, message: str, hint: str, reason: str = "unusable") -> None:
+        super().__init__(message, hint)
+        self.reason = reason
+        self.fix = hint
+
+
+def vendor_failure(
+    library: str, phase: str, exc: BaseException, fix: str, cls: type[MeterUnavailable] = MeterUnavailable
+) -> MeterUnavailable:
+    """The ``cls`` (a :class:`MeterUnavailable`) for any exception a vendor library raised while
+    ``phase`` (importing, initialising, listing devices): the exception, named, is the reason."""
+    detail = " ".join(str(exc).split())[:200]
+    return cls(
+        f"{library} failed while {phase} ({type(exc).__name__}{': ' + detail if detail else ''})",
+        hint=fix,
+        reason="unusable",
+    )
 
 
 class Meter(ABC):

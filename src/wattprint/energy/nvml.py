@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
+from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.types import Method
 from wattprint.energy.visible import match_devices, visible_entries
@@ -21,16 +22,16 @@ from wattprint.errors import WattprintError
 GpuSelection = Sequence[int | str] | str | None
 
 
-class NvmlUnavailable(WattprintError):
+class NvmlUnavailable(MeterUnavailable):
     """NVML cannot be used here; ``reason`` is absent | unusable, ``fix`` says what to do."""
 
-    def __init__(self, message: str, hint: str, reason: str) -> None:
-        super().__init__(message, hint)
-        self.reason = reason
-        self.fix = hint
+
+#: What to do when pynvml itself misbehaves (raises something other than an NVML error).
+PYNVML_FIX = "reinstall it (pip install --force-reinstall nvidia-ml-py) or use --meter estimate/rapl"
 
 
 def _import_pynvml() -> Any:
+    """The pynvml module; any exception while importing it makes NVML unavailable, never a crash."""
     mod = sys.modules.get("pynvml")
     if mod is not None:
         return mod
@@ -38,6 +39,8 @@ def _import_pynvml() -> Any:
         import pynvml
     except ImportError as exc:
         raise NvmlUnavailable("pynvml is not installed", hint="pip install nvidia-ml-py", reason="absent") from exc
+    except Exception as exc:  # a broken install raises anything (KeyError, OSError...) at import
+        raise vendor_failure("pynvml", "importing", exc, PYNVML_FIX, NvmlUnavailable) from exc
     return pynvml
 
 
@@ -134,6 +137,12 @@ class NvmlMeter(GpuMeter):
                     reason="absent" if count == 0 else "unusable",
                 )
             super().__init__(devices, power_period_s, start_poller)
+        except WattprintError:
+            self._shutdown()
+            raise
+        except Exception as exc:  # any vendor exception while listing devices: unavailable, not a crash
+            self._shutdown()
+            raise vendor_failure("pynvml", "listing GPUs", exc, PYNVML_FIX, NvmlUnavailable) from exc
         except BaseException:
             self._shutdown()
             raise

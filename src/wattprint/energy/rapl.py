@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wattprint.energy.meter import Meter
+from wattprint.energy.meter import Meter, MeterUnavailable
 from wattprint.energy.notices import warn
 from wattprint.energy.poller import Poller
 from wattprint.energy.types import Method, Provenance
@@ -67,25 +68,35 @@ def permission_fix(root: Path | None = None) -> str:
     )
 
 
-class RaplUnavailable(WattprintError):
+class RaplUnavailable(MeterUnavailable):
     """RAPL cannot be used here; ``reason`` is absent | denied | unusable, ``fix`` says what to do."""
 
-    def __init__(self, message: str, hint: str, reason: str) -> None:
-        super().__init__(message, hint)
-        self.reason = reason
-        self.fix = hint
+
+#: A sysfs attribute is a few bytes; more than this is not a counter (B).
+MAX_ATTR_BYTES = 4096
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
 
 
 def _read_text(path: Path) -> str:
-    with open(path) as f:  # noqa: PTH123 - plain open: cheapest read, and patchable in tests
-        return f.read()
+    """Read a small sysfs attribute without ever blocking: a FIFO, a device or a directory in its
+    place is an error (OSError), not a hang; the content is ASCII (UnicodeDecodeError otherwise)."""
+    with open(path, "rb", opener=_nonblocking) as f:  # noqa: PTH123 - plain open: patchable in tests
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError("not a regular file (a FIFO, device or socket)")
+        data = f.read(MAX_ATTR_BYTES + 1)
+    if len(data) > MAX_ATTR_BYTES:
+        raise ValueError(f"more than {MAX_ATTR_BYTES} bytes, not a counter")
+    return data.decode("ascii")
 
 
 def _read_int(path: Path) -> int:
-    """Read one non-negative integer from a sysfs file (OSError / ValueError on failure)."""
+    """Read one non-negative integer from a sysfs file (OSError / ValueError / UnicodeDecodeError on failure)."""
     text = _read_text(path).strip()
-    if not text.isdigit():
-        raise ValueError(f"{path}: expected a non-negative integer, found {text[:40]!r}")
+    if not re.fullmatch(r"[0-9]{1,30}", text):
+        raise ValueError(f"expected a non-negative integer, found {text[:40]!r}")
     return int(text)
 
 
@@ -136,7 +147,7 @@ def _zones(root: Path, problems: list[str]) -> list[_Zone]:
                 continue
             try:
                 name = _read_text(e / "name").strip()
-            except (OSError, UnicodeDecodeError) as exc:
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
                 problems.append(f"{e / 'name'}: unreadable ({exc.__class__.__name__})")
                 continue
             if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", name):
@@ -147,10 +158,24 @@ def _zones(root: Path, problems: list[str]) -> list[_Zone]:
     return sorted(found.values(), key=lambda z: (z.mmio, [int(x) for x in z.zone.split(":")[1:]]))
 
 
-def discover(root: Path, policy: str = "auto") -> tuple[list[RaplDomain], list[str]]:
-    """Choose the domains to meter under ``root``; returns (domains, problems skipped).
+@dataclass
+class Discovery:
+    """What :func:`discover` found: the domains to meter, the components that cannot be
+    measured (component -> reason), and the problems met on the way (one line each)."""
 
-    Raises :class:`RaplUnavailable` when there is no usable RAPL domain.
+    domains: list[RaplDomain]
+    unavailable: dict[str, str]
+    problems: list[str]
+
+
+def discover(root: Path, policy: str = "auto") -> Discovery:
+    """Choose the domains to meter under ``root``.
+
+    A chosen domain whose ``energy_uj`` cannot be read as a counter (garbage, negative, empty,
+    binary, a directory, a FIFO) makes its kind unavailable: every package (CPU) domain when one
+    package is unreadable, every DRAM domain when one DRAM is (a partial sum over sockets would
+    silently undercount). Those components go to ``unavailable`` with the reason, and the caller
+    estimates them. Raises :class:`RaplUnavailable` when no domain at all is usable.
     """
     if policy not in POLICIES:
         raise WattprintError(f"unknown RAPL domain policy {policy!r}", hint=f"one of {list(POLICIES)}")
@@ -198,6 +223,7 @@ def discover(root: Path, policy: str = "auto") -> tuple[list[RaplDomain], list[s
         )
     domains: list[RaplDomain] = []
     denied: list[str] = []
+    broken: dict[str, str] = {}
     for comp, kind, z in chosen:
         try:
             raw = _read_int(z.path / "energy_uj")
@@ -205,7 +231,10 @@ def discover(root: Path, policy: str = "auto") -> tuple[list[RaplDomain], list[s
             denied.append(str(z.path / "energy_uj"))
             continue
         except (OSError, ValueError, UnicodeDecodeError) as exc:
-            problems.append(f"{z.path / 'energy_uj'}: {exc}".splitlines()[0])
+            detail = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+            reason = _one_line(f"{z.path / 'energy_uj'} unreadable: {detail}")
+            problems.append(reason)
+            broken[comp] = reason
             continue
         try:
             max_uj: int | None = _read_int(z.path / "max_energy_range_uj")
@@ -224,13 +253,28 @@ def discover(root: Path, policy: str = "auto") -> tuple[list[RaplDomain], list[s
             hint=permission_fix(root),
             reason="denied",
         )
+    unavailable: dict[str, str] = {}
+    for kind in ("package", "dram", "psys"):
+        bad = [c for c, k, _ in chosen if k == kind and c in broken]
+        if not bad:
+            continue
+        for d in [d for d in domains if d.kind == kind]:
+            unavailable[d.component] = f"not used: {bad[0]} is unreadable and a partial sum would undercount"
+            domains.remove(d)
+        for c in bad:
+            unavailable[c] = broken[c]
     if not domains:
         raise RaplUnavailable(
             f"no readable RAPL counter under {root}: {problems[0] if problems else 'unknown'}",
             hint="check the powercap tree or use --meter estimate",
             reason="unusable",
         )
-    return domains, problems
+    return Discovery(domains, dict(sorted(unavailable.items())), problems)
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _cpu_vendor_is_amd() -> bool:
@@ -265,7 +309,10 @@ class RaplMeter(Meter):
         self.root = Path(root) if root is not None else powercap_root()
         self.policy = policy
         self.max_plausible_w = float(max_plausible_w)
-        self.domains, self.problems = discover(self.root, policy)
+        found = discover(self.root, policy)
+        self.domains, self.problems = found.domains, found.problems
+        #: components RAPL has but cannot measure here (component -> reason); estimated by the caller
+        self.unavailable: dict[str, str] = found.unavailable
         for p in self.problems:
             warn(f"rapl: {p}")
         if poll_period_s is None:
@@ -357,5 +404,7 @@ class RaplMeter(Meter):
             "method": Method.COUNTER.value,
             "scope": "machine-wide",
             "detail": f"{self.root}: {', '.join(kinds)} (policy {self.policy}; psys never added to package); "
-            f"wrap guard every {self.poll_period_s:.3g} s",
+            f"wrap guard every {self.poll_period_s:.3g} s"
+            + "".join(f"; {c} NOT MEASURED ({why})" for c, why in self.unavailable.items()),
+            "unavailable": dict(self.unavailable),
         }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from wattprint.energy.meter import Meter
+from wattprint.energy.meter import Meter, MeterUnavailable, vendor_failure
 from wattprint.energy.meterset import MeterSet
 from wattprint.energy.notices import warn
 from wattprint.errors import WattprintError
@@ -16,16 +16,21 @@ METER_NAMES = ("rapl", "nvml", "amdsmi", "estimate")
 GpuSelection = Sequence[int | str] | str | None
 
 
-def _unavailable_types() -> tuple[type[BaseException], ...]:
-    from wattprint.energy.amd import AmdSmiUnavailable
-    from wattprint.energy.nvml import NvmlUnavailable
-    from wattprint.energy.rapl import RaplUnavailable
-
-    return (RaplUnavailable, NvmlUnavailable, AmdSmiUnavailable)
-
-
 def open_meter(name: str, *, gpus: GpuSelection = None) -> Meter:
-    """Open one meter by name; raises :class:`WattprintError` (with the fix) if it is unusable here."""
+    """Open one meter by name; raises :class:`MeterUnavailable` (with the reason and the fix) if it is
+    unusable here. Any exception a vendor library raises while opening (not only ImportError) is
+    turned into :class:`MeterUnavailable` naming it, never a crash."""
+    if name not in METER_NAMES:
+        raise WattprintError(f"unknown meter {name!r}", hint=f"valid meters: {', '.join(METER_NAMES)}")
+    try:
+        return _open(name, gpus)
+    except WattprintError:
+        raise
+    except Exception as exc:
+        raise vendor_failure(name, "opening", exc, f"use another meter (--meter estimate) or fix {name}") from exc
+
+
+def _open(name: str, gpus: GpuSelection) -> Meter:
     if name == "rapl":
         from wattprint.energy.rapl import RaplMeter
 
@@ -68,6 +73,7 @@ def open_meters(names: list[str] | None = None, *, gpus: GpuSelection = None) ->
         try:
             for n in names:
                 opened.append(open_meter(n, gpus=gpus))
+                _require_complete(opened[-1])
             return MeterSet(opened)
         except BaseException:
             for m in opened:
@@ -76,16 +82,29 @@ def open_meters(names: list[str] | None = None, *, gpus: GpuSelection = None) ->
     return _auto(gpus)
 
 
+def _require_complete(meter: Meter) -> None:
+    """An explicitly chosen meter must measure everything it covers: a RAPL domain it cannot
+    read fails the run (auto-detection estimates it instead)."""
+    unavailable: dict[str, str] = getattr(meter, "unavailable", {}) or {}
+    if unavailable:
+        comp, why = next(iter(unavailable.items()))
+        raise MeterUnavailable(
+            f"{meter.name}: {comp} cannot be measured ({why})",
+            hint="fix the counter, or drop --meter so that what cannot be read is estimated (and labelled so)",
+            reason="unusable",
+        )
+
+
 def _auto(gpus: GpuSelection) -> MeterSet:
     from wattprint.energy.estimate import EstimateMeter
-    from wattprint.energy.rapl import RaplMeter, RaplUnavailable
+    from wattprint.energy.rapl import RaplMeter
 
-    unavailable = _unavailable_types()
     meters: list[Meter] = []
     notes: list[str] = []
+    rapl: RaplMeter | None
     try:
-        rapl: RaplMeter | None = RaplMeter()
-    except RaplUnavailable as exc:
+        rapl = cast(RaplMeter, open_meter("rapl"))
+    except MeterUnavailable as exc:
         rapl = None
         msg = f"CPU and RAM energy are ESTIMATED (model), not measured: RAPL unavailable: {exc.message}"
         notes.append(f"{msg}; fix: {exc.fix}")
@@ -94,9 +113,20 @@ def _auto(gpus: GpuSelection) -> MeterSet:
     if rapl is not None:
         meters.append(rapl)
         kinds = {d.kind for d in rapl.domains}
+        estimated: list[str] = []
+        for comp, why in rapl.unavailable.items():
+            msg = f"RAPL {comp} is NOT MEASURED: {why}"
+            notes.append(msg)
+            warn(msg)
+        if not kinds & {"package", "psys"}:
+            estimated.append("cpu")
+            notes.append("CPU energy is ESTIMATED (model): no readable RAPL package or psys counter")
         if not kinds & {"dram", "psys"}:
-            meters.append(EstimateMeter(components=("ram",)))
-            notes.append("RAM energy is ESTIMATED (model): RAPL exposes no DRAM or psys domain on this machine")
+            estimated.append("ram")
+            why = "unreadable" if any(c.startswith("dram") for c in rapl.unavailable) else "exposes no"
+            notes.append(f"RAM energy is ESTIMATED (model): RAPL {why} DRAM or psys domain on this machine")
+        if estimated:
+            meters.append(EstimateMeter(components=tuple(estimated)))
     else:
         meters.append(EstimateMeter())
     gpu_found = False
@@ -107,7 +137,7 @@ def _auto(gpus: GpuSelection) -> MeterSet:
         try:
             meters.append(open_meter(name, gpus=gpus))
             gpu_found = True
-        except unavailable as exc:
+        except MeterUnavailable as exc:
             notes.append(f"{name}: {exc.message}")
             if getattr(exc, "reason", "") == "unusable":
                 warn(f"{name}: {exc.message}. Fix: {exc.hint}")

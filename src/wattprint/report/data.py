@@ -23,6 +23,7 @@ from wattprint.analysis.audit import audit_summary
 from wattprint.analysis.fits import Fit, Point
 from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import Ratio
+from wattprint.analysis.quality import QualityPoint, quality_overview
 from wattprint.analysis.stats import GroupStats, usable
 from wattprint.results.columns import RunColumns
 from wattprint.results.schema import RunResult
@@ -51,6 +52,8 @@ class ReportData:
     equivalents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     equivalents_note: str = ""
     timed: list[dict[str, Any]] = field(default_factory=list)
+    #: energy vs quality per (task, dataset, model), Pareto flags set (see analysis.quality)
+    quality: list[QualityPoint] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class ReportData:
             "equivalents": self.equivalents,
             "equivalents_note": self.equivalents_note,
             "time_resolved_carbon": self.timed,
+            "quality": [p.to_dict() for p in self.quality],
         }
 
 
@@ -168,6 +172,7 @@ def build_report(results: Sequence[RunResult], families: Sequence[str] = DEFAULT
         equivalents=eqs,
         equivalents_note=note,
         timed=_timed(ok),
+        quality=quality_overview(ok, families),
     )
 
 
@@ -192,11 +197,13 @@ def _timed(runs: Sequence[RunResult]) -> list[dict[str, Any]]:
 
 
 def build_report_columns(
-    c: RunColumns, families: Sequence[str] = DEFAULT_FAMILIES, timed_runs: Sequence[RunResult] = ()
+    c: RunColumns, families: Sequence[str] = DEFAULT_FAMILIES, timed_runs: Sequence[RunResult] = (),
+    quality_runs: Sequence[RunResult] = (),
 ) -> ReportData:
     """:func:`build_report` from columns (``ResultStore.columns``): the same figures without a
-    :class:`RunResult` per run. ``timed_runs`` are the usable runs that carry time-resolved carbon
-    (``ResultStore.list_timed``), the only ones whose documents the report needs."""
+    :class:`RunResult` per run. The only documents the report needs: ``timed_runs``, the usable runs
+    that carry time-resolved carbon (``ResultStore.list_timed``), and ``quality_runs``, the usable runs
+    of every task (and its zero-shot twin) where some run carries quality scores."""
     from wattprint.analysis import columnar as col
 
     tasks = col.by_task_columns(c)
@@ -228,4 +235,5 @@ def build_report_columns(
         equivalents=eqs,
         equivalents_note=note,
         timed=_timed(timed_runs),
+        quality=quality_overview(quality_runs, families),
     )

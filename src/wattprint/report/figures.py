@@ -16,7 +16,7 @@ from wattprint.report.data import ReportData
 from wattprint.report.fmt import params, sig
 
 __all__ = ["PALETTE", "task_colors", "energy_per_task", "energy_vs_parameters", "energy_vs_length",
-           "multi_purpose"]
+           "multi_purpose", "pareto_plots"]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#e7969c", "#6b6ecf", "#bd9e39"]
@@ -196,3 +196,59 @@ def intensity_over_runs(d: ReportData) -> dict[str, Any] | None:
     return {"data": traces, "layout": _layout(
         yaxis=_axis("grid intensity (g CO2e/kWh)"), xaxis=_axis("time (UTC)"),
     )}
+
+
+def _ci(pair: tuple[float, float] | None, value: float | None) -> tuple[float, float]:
+    """(minus, plus) error-bar lengths around ``value`` (0 when there is no interval)."""
+    if pair is None or value is None:
+        return 0.0, 0.0
+    return max(0.0, value - pair[0]), max(0.0, pair[1] - value)
+
+
+def pareto_plots(d: ReportData) -> list[tuple[str, dict[str, Any]]]:
+    """One figure per (task, dataset) with quality: log energy (x) vs quality (y), both 95% intervals as error
+    bars, task-specific and multi-purpose models apart, the Pareto front drawn as a step line."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for p in d.quality:
+        if p.quality is not None:
+            groups.setdefault((p.task, p.dataset), []).append(p)
+    out = []
+    for (task, dataset), pts in sorted(groups.items()):
+        metric = pts[0].metric
+        traces = []
+        for multi, name, color in ((False, "task-specific", "#1a9850"), (True, "multi-purpose", "#d73027")):
+            sel = [p for p in pts if p.multi_purpose == multi]
+            if not sel:
+                continue
+            ex = [_ci(p.wh_per_1k_ci95, p.wh_per_1k) for p in sel]
+            ey = [_ci(p.quality_ci95, p.quality) for p in sel]
+            text = []
+            for p in sel:
+                qci = f" (95% {sig(p.quality_ci95[0])}\u2013{sig(p.quality_ci95[1])})" if p.quality_ci95 else ""
+                per = f"<br>{sig(p.wh_per_1k_correct)} Wh / 1,000 correct" if p.wh_per_1k_correct else ""
+                src = f", {escape(p.quality_source or '')}" if p.quality_source != "measured-outputs" else ""
+                text.append(f"<b>{escape(p.model)}</b><br>{escape(metric)} {sig(p.quality)}{qci}{src}<br>"
+                            f"{sig(p.wh_per_1k)} Wh / 1,000 (95% {sig(p.wh_per_1k_ci95[0])}\u2013"
+                            f"{sig(p.wh_per_1k_ci95[1])}){per}{'<br>on the Pareto front' if p.on_front else ''}")
+            traces.append({
+                "type": "scatter", "mode": "markers", "name": name,
+                "x": [p.wh_per_1k for p in sel], "y": [p.quality for p in sel], "text": text,
+                "error_x": {"type": "data", "symmetric": False, "array": [e[1] for e in ex],
+                            "arrayminus": [e[0] for e in ex], "thickness": 1, "color": "#8a94a6"},
+                "error_y": {"type": "data", "symmetric": False, "array": [e[1] for e in ey],
+                            "arrayminus": [e[0] for e in ey], "thickness": 1, "color": "#8a94a6"},
+                "marker": {"color": color, "size": 10, "line": {"color": "#fff", "width": 1},
+                           "symbol": ["diamond" if p.on_front else "circle" for p in sel]},
+                "hovertemplate": "%{text}<extra></extra>",
+            })
+        front = sorted((p for p in pts if p.on_front), key=lambda p: p.wh_per_1k)
+        if len(front) > 1:
+            traces.append({"type": "scatter", "mode": "lines", "name": "Pareto front", "hoverinfo": "skip",
+                           "x": [p.wh_per_1k for p in front], "y": [p.quality for p in front],
+                           "line": {"color": "#1d2433", "dash": "dot", "width": 1.5, "shape": "hv"}})
+        title = f"{task} on {dataset}"
+        out.append((title, {"data": traces, "layout": _layout(
+            xaxis=_axis("Wh per 1,000 inferences (log)", log=True), yaxis=_axis(escape(metric)),
+            margin={"l": 70, "r": 20, "t": 20, "b": 60},
+        )}))
+    return out

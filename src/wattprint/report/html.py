@@ -24,6 +24,7 @@ from wattprint.report import figures
 from wattprint.report.data import ReportData, build_report
 from wattprint.report.fmt import params, pct, sig
 from wattprint.report.labels import energy_label_svg
+from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
 from wattprint.results.schema import RunResult
 
 __all__ = ["write_html_report", "render_html"]
@@ -104,9 +105,31 @@ def _task_select(tasks: Sequence[str]) -> str:
     return f'<select data-filter="task" aria-label="task"><option value="">all tasks</option>{opts}</select>'
 
 
-def _leaderboard(entries: list[Entry]) -> str:
+def _quality_cells(d: ReportData) -> dict[tuple[str, str], tuple[float | None, str]]:
+    """(task, model) -> (sort value, cell text) of the leaderboard's quality column: metric and value per dataset,
+    and energy per 1,000 correct answers where the metric counts correct answers."""
+    from wattprint.analysis.multipurpose import base_task
+
+    cells: dict[tuple[str, str], list[Any]] = {}
+    for p in d.quality:
+        if p.quality is not None:
+            cells.setdefault((p.task, p.model), []).append(p)
+    out = {}
+    for e in d.leaderboard:
+        pts = cells.get((base_task(e.task), e.model), [])
+        if pts:
+            text = "; ".join(f"{p.metric} {sig(p.quality)} ({p.dataset})"
+                             + (f", {sig(p.wh_per_1k_correct)} Wh/1k correct" if p.wh_per_1k_correct else "")
+                             for p in pts)
+            out[(e.task, e.model)] = (pts[0].quality, text)
+    return out
+
+
+def _leaderboard(entries: list[Entry], quality: dict[tuple[str, str], tuple[float | None, str]] | None = None) -> str:
+    quality = quality or {}
     rows = []
     for e in entries:
+        qv, qtext = quality.get((e.task, e.model), (None, "-"))
         search = escape(f"{e.model} {e.task} {e.hardware}", quote=True)
         prov = escape("; ".join(e.provenance), quote=True)
         bounds = ""
@@ -119,6 +142,7 @@ def _leaderboard(entries: list[Entry]) -> str:
             f'<td class="num" data-v="{e.parameters or 0}">{escape(params(e.parameters))}</td>'
             + _num(e.wh_per_1k, e.wh_per_1k_ci95, bounds)
             + _num(e.g_co2e_per_1k)
+            + f'<td class="small" data-v="{qv if qv is not None else -1e300!r}">{escape(qtext)}</td>'
             + f'<td data-v="{e.measured_share!r}" title="{prov}">{_measured_badge(e.measured_share)}</td>'
             f"<td class='small'>{escape(e.hardware)}</td>"
             f"<td class='num' data-v='{e.runs}'>{e.runs}</td><td class='small'>{escape(e.date)}</td></tr>"
@@ -130,7 +154,8 @@ def _leaderboard(entries: list[Entry]) -> str:
         '<table class="sortable" id="leaderboard"><thead><tr>'
         '<th data-sort>stars</th><th data-sort>model</th><th data-sort>task (group)</th>'
         '<th class="num" data-sort>params</th><th class="num" data-sort>Wh / 1k</th>'
-        '<th class="num" data-sort>g CO2e / 1k</th><th data-sort>provenance</th><th data-sort>hardware</th>'
+        '<th class="num" data-sort>g CO2e / 1k</th><th data-sort>quality</th>'
+        '<th data-sort>provenance</th><th data-sort>hardware</th>'
         '<th class="num" data-sort>runs</th><th data-sort>date</th></tr></thead><tbody>'
         + "".join(rows) + '</tbody></table><button class="more" type="button">show more</button></div>'
     )
@@ -259,6 +284,16 @@ def _timed_section(d: ReportData, plot: str) -> str:
             + rows + "</tbody></table>")
 
 
+def _quality_section(d: ReportData, plots: list[str]) -> str:
+    """Energy vs quality: one Pareto plot per task and dataset, or a note saying how to get quality."""
+    if not plots:
+        return ('<p class="muted">No run carries a quality figure: run with a labelled dataset '
+                "(--label-column) or attach figures with wattprint import quality FILE.</p>")
+    missing = sorted({p.model for p in d.quality if p.quality is None})
+    note = (f'<p class="note">No quality figure for: {escape(", ".join(missing))}.</p>' if missing else "")
+    return "".join(plots) + note
+
+
 def render_html(d: ReportData, title: str = "wattprint report") -> str:
     """The whole page as one string."""
     plotly_js = _plotly_js()
@@ -275,6 +310,12 @@ def render_html(d: ReportData, title: str = "wattprint report") -> str:
         blocks[div_id] = html_block
         if f is not None:
             figs[div_id] = f
+    pareto_blocks = []
+    for i, (name, fig) in enumerate(figures.pareto_plots(d)):
+        div_id = f"plot-pareto-{i}"
+        pareto_blocks.append(f"<h3>{escape(name)}</h3>" + _plot(div_id, fig, "")[0])
+        figs[div_id] = fig
+        blocks[div_id] = pareto_blocks[-1]
     if plotly_js is None and figs:
         for k in figs:
             blocks[k] = '<p class="note">Charts need plotly: pip install "wattprint[report]".</p>'
@@ -318,7 +359,8 @@ def render_html(d: ReportData, title: str = "wattprint report") -> str:
         "audit_kpi": audit_kpi,
         "plot_task": blocks["plot-task"],
         "task_table": _task_table(d),
-        "leaderboard": _leaderboard(d.leaderboard),
+        "leaderboard": _leaderboard(d.leaderboard, _quality_cells(d)),
+        "quality_section": _quality_section(d, [blocks[k] for k in blocks if k.startswith("plot-pareto-")]),
         "fit_text": fit_text or "Needs runs with a known parameter count.",
         "plot_params": blocks["plot-params"],
         "per_task_fits": per_task_fits,
@@ -352,10 +394,8 @@ def write_html(data: ReportData, path: str | os.PathLike[str], title: str = "wat
     if not data.runs:
         raise WattprintError("no successful runs to report", "run a benchmark first: wattprint run ...")
     out = Path(path)
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.exists():  # a new folder for the report is made; a bad path fails before the work
+        prepare_output_dir(out.parent, option="--html folder")
+    check_output_file(out)
     html_text = render_html(data, title=title)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(html_text, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text_atomic(out, html_text)

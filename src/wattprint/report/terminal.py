@@ -9,6 +9,7 @@ from rich.table import Table
 from wattprint.analysis.compare import Comparison
 from wattprint.report.data import ReportData
 from wattprint.report.fmt import interval, params, pct, sig
+from wattprint.report.termtext import OneLine, clean, markup_safe, plain
 
 __all__ = ["print_report", "print_comparison"]
 
@@ -26,7 +27,7 @@ def _stars(n: int | None) -> str:
 
 def print_report(d: ReportData, console: Console, top: int = 5) -> None:
     """Print the report; ``top`` leaderboard rows per task group (0 = all)."""
-    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({f['region']}, {f['runs']} runs)"
+    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({markup_safe(f['region'])}, {f['runs']} runs)"
                         for f in d.carbon_factors[:3])
     console.print(f"[bold]{d.runs}[/] runs, {len({e.model for e in d.leaderboard})} models, {len(d.tasks)} tasks"
                   f"{f'; {d.failed} failed runs left out' if d.failed else ''}. "
@@ -39,12 +40,12 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
     if not narrow:
         cols += [("std", "right"), ("median", "right"), ("min-max", "right")]
     cols += [("g/1k", "right"), ("measured", "right")]
-    for col, just in cols:  # numbers are never cut or folded
-        t.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
+    for col, just in cols:  # numbers are never cut or folded; the task name shrinks in the middle if it must
+        t.add_column(col, justify=just, no_wrap=col != "task")  # type: ignore[arg-type]
     for task, st in d.tasks.items():
         e, g = st.energy_wh_per_1k, st.emissions_g_per_1k
         wide = [] if narrow else [sig(e.std), sig(e.median), f"{sig(e.min)}-{sig(e.max)}"]
-        t.add_row(task, str(st.runs), str(st.models), sig(e.mean), interval(e.ci95_low, e.ci95_high), *wide,
+        t.add_row(OneLine(task), str(st.runs), str(st.models), sig(e.mean), interval(e.ci95_low, e.ci95_high), *wide,
                   sig(g.mean) if g else "-", pct(st.measured_share))
     console.print(t)
 
@@ -53,14 +54,15 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
     lb_cols = ["stars", "task (group)", "model", "params", "Wh/1k", "95% CI", "g/1k", "measured", "runs"]
     if narrow:
         lb_cols = [c for c in lb_cols if c not in ("params", "g/1k", "runs")]
-    for col in lb_cols:  # only the model name may fold
-        lb.add_column(col, overflow="fold", no_wrap=col != "model")
+    for col in lb_cols:  # only names may shrink, on one line with an ellipsis in the middle
+        lb.add_column(col, no_wrap=col not in ("model", "task (group)"))
     shown: dict[str, int] = {}
     for e in d.leaderboard:
         shown[e.group] = shown.get(e.group, 0) + 1
         if top and shown[e.group] > top:
             continue
-        cells = {"stars": _stars(e.stars), "task (group)": e.group, "model": e.model, "params": params(e.parameters),
+        cells = {"stars": _stars(e.stars), "task (group)": OneLine(e.group), "model": OneLine(e.model),
+                 "params": params(e.parameters),
                  "Wh/1k": sig(e.wh_per_1k), "95% CI": interval(*e.wh_per_1k_ci95), "g/1k": sig(e.g_co2e_per_1k),
                  "measured": pct(e.measured_share), "runs": str(e.runs)}
         lb.add_row(*[cells[c] for c in lb_cols])
@@ -81,34 +83,67 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
         console.print(f"Energy vs output tokens ({f.n} generation runs): {sig(f.slope)} Wh/1k per token, "
                       f"r\u00b2 {f.r2:.2f}")
     if d.multi:
-        mt = Table(title="Multi-purpose vs task-specific (same task and dataset)", title_justify="left")
-        for col in ("task", "dataset", "task-specific Wh/1k", "multi-purpose Wh/1k", "ratio", "per-model ratios"):
-            mt.add_column(col)
+        mt = Table(title="Multi-purpose vs task-specific (same task and dataset)", title_justify="left",
+                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        for col in ("task", "dataset", "task-specific\nWh/1k", "multi-purpose\nWh/1k", "ratio", "per-model\nratios"):
+            mt.add_column(col, no_wrap=col not in ("task", "dataset"), justify="left" if col in ("task", "dataset")
+                          else "right")
         for r in d.multi:
-            mt.add_row(r.task, r.dataset, sig(r.specific_wh_per_1k), sig(r.multi_wh_per_1k), f"x{r.ratio:.1f}",
-                       f"x{r.ratio_min:.1f}-x{r.ratio_max:.1f}")
+            mt.add_row(OneLine(r.task), OneLine(r.dataset), sig(r.specific_wh_per_1k), sig(r.multi_wh_per_1k),
+                       f"x{r.ratio:.1f}", f"x{r.ratio_min:.1f}-x{r.ratio_max:.1f}")
         console.print(mt)
+    _print_quality(d, console)
     a = d.audit
     if a["flagged"]:
-        parts = ", ".join(f"{c} {pct(v['mean_share'])} ({v['runs']} runs)" for c, v in a["components"].items())
+        parts = ", ".join(f"{markup_safe(c)} {pct(v['mean_share'])} ({v['runs']} runs)"
+                          for c, v in a["components"].items())
         console.print(f"[yellow]audit:[/] {a['flagged']} of {a['runs']} runs have guessed components; mean guessed "
                       f"share {pct(a['mean_guessed_share'])}; by component: {parts}")
 
 
 def print_comparison(c: Comparison, console: Console) -> None:
     """Two sides and the verdict."""
-    t = Table(title="Comparison: Wh per 1,000 inferences (per-repeat values)", title_justify="left")
-    for col in ("", "runs", "repeats", "mean", "95% CI", "std", "provenance bounds", "g CO2e/1k", "measured"):
-        t.add_column(col, overflow="fold")
+    narrow = console.width < WIDE
+    t = Table(title="Comparison: Wh per 1,000 inferences (per-repeat values)", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    cols = ["", "runs", "repeats", "mean", "95% CI", "std", "provenance\nbounds", "g CO2e\n/1k", "measured"]
+    if narrow:
+        cols = [col for col in cols if col not in ("runs", "std", "g CO2e\n/1k")]
+    for col in cols:  # numbers are never cut; the label shrinks in the middle if it must
+        t.add_column(col, no_wrap=bool(col), justify="right" if col else "left")
     for s in (c.a, c.b):
         b = interval(*s.bounds_wh_per_1k) if s.bounds_wh_per_1k else "-"
-        t.add_row(s.label, str(s.runs), str(s.energy.n), sig(s.energy.mean),
-                  interval(s.energy.ci95_low, s.energy.ci95_high), sig(s.energy.std), b, sig(s.g_co2e_per_1k),
-                  pct(s.measured_share))
+        cells = {"": OneLine(s.label), "runs": str(s.runs), "repeats": str(s.energy.n), "mean": sig(s.energy.mean),
+                 "95% CI": interval(s.energy.ci95_low, s.energy.ci95_high), "std": sig(s.energy.std),
+                 "provenance\nbounds": b, "g CO2e\n/1k": sig(s.g_co2e_per_1k), "measured": pct(s.measured_share)}
+        t.add_row(*[cells[col] for col in cols])
     console.print(t)
+    if narrow:
+        console.print(f"[dim]narrow terminal ({console.width} columns): runs, std and g CO2e are left out; "
+                      f"widen to {WIDE}+ columns or use --json[/]")
     color = "green" if c.significant else ("yellow" if c.significant is None else "dim")
     console.print(f"B / A = [bold]x{c.ratio_b_over_a:.3g}[/] ({sig(c.difference_wh_per_1k)} Wh/1k); "
-                  f"[{color}]{c.verdict}[/]")
-    console.print(f"[dim]rule: {c.rule}[/]")
+                  f"[{color}]{markup_safe(c.verdict)}[/]")
+    console.print(f"[dim]rule: {markup_safe(c.rule)}[/]")
     for w in c.warnings or []:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {markup_safe(w)}")
+
+
+def _print_quality(d: ReportData, console: Console) -> None:
+    """Per task and dataset: the Pareto front of energy vs quality, cheapest first (names printed as text)."""
+    groups: dict[tuple[str, str], list] = {}
+    for p in d.quality:
+        if p.quality is not None and p.on_front:
+            groups.setdefault((p.task, p.dataset), []).append(p)
+    if not groups:
+        return
+    qt = Table(title="Energy vs quality: Pareto front per task and dataset (cheapest first; Wh per 1,000)",
+               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in ("task", "dataset", "metric", "front: model quality @ Wh/1k"):
+        qt.add_column(col, no_wrap=col == "metric")  # names shorten in the middle, the front wraps between models
+    for (task, dataset), pts in sorted(groups.items()):
+        front = "; ".join(f"{clean(p.model)} {sig(p.quality)} @ {sig(p.wh_per_1k)}"
+                          for p in sorted(pts, key=lambda p: p.wh_per_1k))
+        qt.add_row(OneLine(task), OneLine(dataset), pts[0].metric, plain(front))
+    console.print(qt)
+    console.print("[dim]which model meets a bar for the least energy: wattprint recommend --task T --min-quality Q[/]")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 
+from wattprint.report.termtext import OneLine, markup_safe, plain
 from wattprint.results.schema import RunResult
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -31,7 +31,7 @@ def print_timed(runs: list[RunResult], console: Any) -> None:
     t = Table(title="Carbon with the intensity each run met (g CO2e per 1,000 inferences)", title_justify="left")
     for col, just in (("run", "left"), ("task / model", "left"), ("flat", "right"), ("timed", "right"),
                       ("diff", "right"), ("g/kWh met", "right"), ("intensity met", "left")):
-        t.add_column(col, justify=just, overflow="fold")
+        t.add_column(col, justify=just, no_wrap=col not in ("task / model", "intensity met"))
     notes = []
     series = None
     for r in runs:
@@ -46,12 +46,12 @@ def print_timed(runs: list[RunResult], console: Any) -> None:
             diff = tc.g_co2e_per_1k / tc.average_g_co2e_per_1k - 1.0
         trace = [p.g_per_kwh for p in tc.trace]
         spark = sparkline(trace) + f" {min(trace):.0f}-{max(trace):.0f}" if len(trace) > 1 else "one value"
-        t.add_row(r.run_id[:6], escape(f"{r.config.task} / {r.config.model}"), _num(tc.average_g_co2e_per_1k),
+        t.add_row(r.run_id[:6], OneLine(f"{r.config.task} / {r.config.model}"), _num(tc.average_g_co2e_per_1k),
                   _num(tc.g_co2e_per_1k), "-" if diff is None else f"{diff:+.0%}", _num(tc.mean_intensity_g_per_kwh),
                   spark)
     if series is not None:
-        t.caption = escape(f"flat: the yearly/average factor; timed: the series' hours. Series: {series.label()} "
-                           f"{series.origin}")
+        t.caption = plain(f"flat: the yearly/average factor; timed: the series' hours. Series: {series.label()} "
+                          f"{series.origin}")
         console.print(t)
     for n in notes:
-        console.print(f"[yellow]note:[/] {escape(n)}")
+        console.print(f"[yellow]note:[/] {markup_safe(n)}")

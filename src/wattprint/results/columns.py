@@ -113,6 +113,7 @@ class RunColumns:
     factor: array = field(default_factory=lambda: array("l"))  # index into ``factors``, -1 = none
     factors: list[CarbonInfo] = field(default_factory=list)  # intensity 0: see ``intensity``
     intensity: array = field(default_factory=lambda: array("d"))  # g CO2e/kWh, 0 without a factor
+    quality: array = field(default_factory=lambda: array("b"))  # 1 when the run carries quality scores
     shape: array = field(default_factory=lambda: array("l"))  # index into ``shapes``
     shapes: list[RunShape] = field(default_factory=list)
     values: array = field(default_factory=lambda: array("d"))  # every run's shape values, end to end

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wattprint.errors import WattprintError
+from wattprint.results.atomic import atomic_output, check_output_file, write_text_atomic
 from wattprint.results.schema import RunResult
 
 #: column order of every export
@@ -60,6 +61,7 @@ COLUMNS = (
     "isolation",
     "started_at",
     "config_hash",
+    "quality",
 )
 
 _J_PER_WH = 3600.0
@@ -142,7 +144,19 @@ def flatten(result: RunResult) -> dict[str, Any]:
             prefill_wh_per_1k=s.prefill_wh_per_1k,
             decode_wh_per_1k=s.decode_wh_per_1k,
         )
+    if result.quality:
+        row["quality"] = quality_text(result)
     return row
+
+
+def quality_text(result: RunResult) -> str:
+    """``metric=value [low, high] n=N source dataset`` per quality score, ``; ``-separated (dimensionless)."""
+    parts = []
+    for q in result.quality:
+        ci = f" [{q.ci95_low:.6g}, {q.ci95_high:.6g}]" if q.ci95_low is not None and q.ci95_high is not None else ""
+        n = f" n={q.n}" if q.n is not None else ""
+        parts.append(f"{q.metric}={q.value:.6g}{ci}{n} {q.source} {q.dataset}".rstrip())
+    return "; ".join(parts)
 
 
 def rows(results: Iterable[RunResult]) -> list[dict[str, Any]]:
@@ -152,7 +166,7 @@ def rows(results: Iterable[RunResult]) -> list[dict[str, Any]]:
 def write_csv(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Path:
     """CSV with a header of :data:`COLUMNS`; empty cells for missing figures."""
     p = Path(path)
-    with open(p, "w", newline="", encoding="utf-8") as fh:
+    with atomic_output(p) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(COLUMNS))
         w.writeheader()
         for row in rows(results):
@@ -162,9 +176,7 @@ def write_csv(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Pat
 
 def write_json(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Path:
     """A JSON array of flat rows (not the full documents; see ``results show --json``)."""
-    p = Path(path)
-    p.write_text(json.dumps(rows(results), indent=2, default=str) + "\n", encoding="utf-8")
-    return p
+    return write_text_atomic(path, json.dumps(rows(results), indent=2, default=str) + "\n")
 
 
 def write_parquet(results: Iterable[RunResult], path: str | os.PathLike[str]) -> Path:
@@ -179,7 +191,8 @@ def write_parquet(results: Iterable[RunResult], path: str | os.PathLike[str]) ->
     types = {k: _arrow_type(pa, k) for k in COLUMNS}
     table = pa.table({k: pa.array(v, type=types[k]) for k, v in columns.items()})
     p = Path(path)
-    pq.write_table(table, p)
+    with atomic_output(p) as tmp:
+        pq.write_table(table, tmp)
     return p
 
 
@@ -208,4 +221,5 @@ def export(results: list[RunResult], path: str | os.PathLike[str], fmt: str | No
     writers = {"csv": write_csv, "parquet": write_parquet, "pq": write_parquet, "json": write_json}
     if fmt not in writers:
         raise WattprintError(f"unknown export format {fmt!r}", "use --csv, --parquet or --json")
+    check_output_file(path)
     return writers[fmt](results, path)

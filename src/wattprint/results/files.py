@@ -15,18 +15,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from wattprint.errors import WattprintError
+from wattprint.results.atomic import prepare_output_dir, write_text_atomic
 from wattprint.results.schema import RunResult, Summary
 
 
 def write_result_json(result: RunResult, folder: str | os.PathLike[str]) -> Path:
-    """Write ``folder/<run_id>.json`` atomically (temp file then rename); returns the path."""
-    d = Path(folder)
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"{result.run_id}.json"
-    tmp = d / f".{result.run_id}.json.tmp"
-    tmp.write_text(result.model_dump_json(indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write ``folder/<run_id>.json`` atomically (temp file, fsync, rename); returns the path."""
+    d = prepare_output_dir(folder)
+    return write_text_atomic(d / f"{result.run_id}.json", result.model_dump_json(indent=2))
 
 
 def read_result_json(path: str | os.PathLike[str]) -> RunResult:
@@ -36,6 +32,8 @@ def read_result_json(path: str | os.PathLike[str]) -> RunResult:
         return RunResult.model_validate_json(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise WattprintError(f"cannot read {p}: {exc.strerror}", "check the path") from exc
+    except UnicodeDecodeError as exc:
+        raise WattprintError(f"{p.name}: not UTF-8 text (byte {exc.start})", "a result document is UTF-8 JSON") from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err.get("loc", ())) or "document"

@@ -24,8 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.timed import TimedCarbon
 from wattprint.energy.types import EnergyReport
+from wattprint.results.quality import QualityScore
 
-__all__ = ["CarbonInfo", "RunConfig", "RunResult", "Summary", "RepeatResult"]
+__all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "RepeatResult"]
 
 SCHEMA_VERSION = 1
 J_PER_WH = 3600.0
@@ -49,6 +50,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: Upper bounds of a run's sizes: beyond them a run would take days or exhaust memory before
+#: measuring anything (the study ran 1,000 inferences x 10 repeats).
+MAX_N = 1_000_000
+MAX_REPEATS = 1_000
+MAX_WARMUP = 100_000
+MAX_BATCH_SIZE = 65_536
+
+
 class RunConfig(BaseModel):
     """Everything that defines a run. Its hash identifies the run for resume."""
 
@@ -61,10 +70,10 @@ class RunConfig(BaseModel):
     dataset_config: str | None = None
     split: str | None = None
     column: str | None = None
-    n: int = Field(default=1000, ge=1, description="Inferences per repeat")
-    batch_size: int = Field(default=1, ge=1)
-    repeats: int = Field(default=3, ge=1)
-    warmup: int = Field(default=5, ge=0, description="Warm-up inferences before measuring")
+    n: int = Field(default=1000, ge=1, le=MAX_N, description="Inferences per repeat")
+    batch_size: int = Field(default=1, ge=1, le=MAX_BATCH_SIZE)
+    repeats: int = Field(default=3, ge=1, le=MAX_REPEATS)
+    warmup: int = Field(default=5, ge=0, le=MAX_WARMUP, description="Warm-up inferences before measuring")
     idle_s: float = Field(default=5.0, ge=0, description="Idle-baseline seconds (0 = skip)")
     device: str = "cpu"
     dtype: str = "float32"
@@ -79,9 +88,14 @@ class RunConfig(BaseModel):
     pue: float = Field(default=1.0, ge=1.0)
     intensity_series: str | None = Field(default=None, description="CSV/JSON intensity series for timed carbon")
     carbon_source: str | None = Field(default=None, description="live provider[:zone] for timed carbon")
+    # Quality settings say how outputs are scored, not what is measured: left out of the hash too.
+    label_column: str | None = Field(default=None, description="Dataset column of gold labels (quality)")
+    reference_column: str | None = Field(default=None, description="Dataset column of reference texts/scores")
+    label_map: dict[str, str] = Field(default_factory=dict, description="Model label -> dataset label")
 
     _NOT_HASHED: ClassVar[frozenset[str]] = frozenset(  # not a field: no per-instance copy
-        {"region", "intensity_g_per_kwh", "pue", "intensity_series", "carbon_source"})
+        {"region", "intensity_g_per_kwh", "pue", "intensity_series", "carbon_source", "label_column",
+         "reference_column", "label_map"})
 
     def config_hash(self) -> str:
         """Stable sha256 (16 hex chars) of the energy-defining fields."""
@@ -265,6 +279,9 @@ class RunResult(BaseModel):
                                              "of their hours, next to the flat factor's")
     carbon_fallback: str | None = Field(default=None, description="why a requested series was not used")
     audit: list[AuditFlag] = Field(default_factory=list)
+    quality: list[QualityScore] = Field(default_factory=list, description="Task quality (see results.quality)")
+    quality_compute: EnergyReport | None = Field(
+        default=None, description="Energy of extra model passes needed only for scoring (perplexity), measured apart")
     extra: dict[str, Any] = Field(default_factory=dict)
 
     def model_post_init(self, __context: Any) -> None:

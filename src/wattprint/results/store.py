@@ -22,8 +22,10 @@ signal, a full disk) leaves either all of its results or none. The path is
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -31,7 +33,7 @@ from contextlib import contextmanager
 from itertools import islice
 from math import nan
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -41,6 +43,10 @@ from wattprint.results.columns import RunColumns, RunShape, hardware_of, shape_o
 from wattprint.results.schema import RunResult
 
 DEFAULT_DB = "wattprint.db"
+#: How long a write waits for another process's lock on the store before it fails (s).
+LOCK_TIMEOUT_S = 30.0
+#: Free space the store's disk must have before a measurement starts (bytes): a result is ~10-100 kB.
+MIN_FREE_BYTES = 1 << 20
 
 #: the store layout written by this code (PRAGMA user_version); the document schema is versioned apart
 LAYOUT_VERSION = 1
@@ -81,6 +87,7 @@ CREATE TABLE runs (
     factor_id        INTEGER,
     audited_share    REAL NOT NULL,
     timed            INTEGER NOT NULL,
+    quality          INTEGER NOT NULL,
     shape_id         INTEGER NOT NULL,
     shape_values     BLOB NOT NULL,
     codec_id         INTEGER NOT NULL,
@@ -92,7 +99,7 @@ CREATE TABLE codecs (id INTEGER PRIMARY KEY, zdict BLOB NOT NULL);
 CREATE INDEX runs_hash ON runs(config_hash, status);
 CREATE INDEX runs_task ON runs(task, model);
 """
-_COLS = 32
+_COLS = 33
 _INSERT = f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * _COLS)})"
 
 
@@ -117,25 +124,35 @@ class ResultStore:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = resolve_db_path(path)
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._factor_ids: dict[str, int] = {}
         self._shape_ids: dict[str, int] = {}
         self._codecs: dict[int, bytes] = {}
         self._compressors: dict[int, Any] = {}
         try:
-            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
             self._conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only takes effect on a new file
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._open_layout()
-        except WattprintError:
+        except WattprintError:  # a newer layout, or a migration that could not read a row
             self._conn.close()
             raise
-        except sqlite3.DatabaseError as exc:
-            raise WattprintError(
-                f"cannot open result store {self.path}: {exc}",
-                "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path",
-            ) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(self.path, exc) from exc
+
+    @classmethod
+    def existing(cls, path: str | os.PathLike[str] | None = None) -> ResultStore:
+        """Open a store that must exist already (commands that only read): nothing is created.
+
+        A missing path is a :class:`WattprintError` (a mistyped ``--db`` never makes folders or an empty store).
+        """
+        p = resolve_db_path(path)
+        if not p.is_file():
+            what = "is a folder, not a result store" if p.is_dir() else "does not exist"
+            raise WattprintError(f"result store {p} {what}",
+                                 "check --db / WATTPRINT_DB; runs are stored by wattprint run, sweep or import")
+        return cls(p)
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -195,6 +212,12 @@ class ResultStore:
     def close(self) -> None:
         self._conn.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (autocommit), for result kinds with their own table
+        (e.g. :class:`wattprint.results.serving.ServingStore`)."""
+        return self._conn
+
     def __enter__(self) -> ResultStore:
         return self
 
@@ -206,16 +229,13 @@ class ResultStore:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
-        except BaseException as exc:
+        except BaseException:
             if self._conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
                 self._conn.execute("ROLLBACK")
             self._factor_ids.clear()
             self._shape_ids.clear()
             self._codecs.clear()
             self._compressors.clear()
-            if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
-                raise WattprintError(f"result store {self.path}: {exc}; nothing was written",
-                                     "free disk space (or use --db on another disk) and run it again") from exc
             raise
         else:
             self._conn.execute("COMMIT")
@@ -283,6 +303,7 @@ class ResultStore:
             factor_id,
             min(1.0, sum(f.share for f in r.audit)),
             int(r.carbon_timed is not None),
+            int(bool(r.quality)),
             shape_id, values.tobytes(), codec_id,
             self._encode(codec_id, r.model_dump_json().encode("utf-8")),
         )
@@ -316,16 +337,24 @@ class ResultStore:
 
         ``results`` may be a generator: it is consumed in batches of :data:`BATCH`, so
         memory stays flat however many runs it yields; an exception it raises (a bad
-        row, Ctrl-C) or a full disk rolls everything back.
+        row, Ctrl-C), a lock held too long, a read-only file or a full disk rolls everything back.
         """
-        if not isinstance(results, (list, tuple)):
+        try:
+            if not isinstance(results, (list, tuple)):
+                with self._tx() as c:
+                    return self._write(c, results, new_codec=True)
             with self._tx() as c:
-                return self._write(c, results, new_codec=True)
-        with self._tx() as c:
-            return self._write(c, results, new_codec=len(results) >= NEW_CODEC_AT)
+                return self._write(c, results, new_codec=len(results) >= NEW_CODEC_AT)
+        except (sqlite3.Error, OSError) as exc:  # locked beyond LOCK_TIMEOUT_S, read-only, disk full
+            if self._conn.in_transaction:  # a failed COMMIT leaves it open
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise store_error(self.path, exc) from exc
 
     def get(self, run_id: str) -> RunResult:
-        """One run by id or unique id prefix."""
+        """One run by id or unique id prefix (a plain prefix: no wildcards; the run_id index serves it)."""
         rows = self._conn.execute(
             "SELECT codec_id, doc FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 2",
             (run_id, run_id + "\U0010ffff"),
@@ -338,6 +367,11 @@ class ResultStore:
 
     @staticmethod
     def _where(**filters: str | None) -> tuple[str, list[str]]:
+        for option in ("status", "origin"):  # a value that cannot exist is an error, not "no runs"
+            val = filters.get(option)
+            allowed = get_args(RunResult.model_fields[option].annotation)
+            if val is not None and val not in allowed:
+                raise WattprintError(f"unknown --{option} {val!r}", f"use one of: {', '.join(allowed)}")
         where, args = [], []
         for col, val in filters.items():
             if val is not None:
@@ -355,7 +389,8 @@ class ResultStore:
     ) -> list[RunResult]:
         """Runs matching all given filters, oldest first; with ``limit``, only the latest ``limit`` of them.
 
-        Whole documents are parsed: for figures over many runs use :meth:`columns`."""
+        Whole documents are parsed: for figures over many runs use :meth:`columns`.
+        A status or origin that cannot exist is an error."""
         where, args = self._where(task=task, model=model, status=status, origin=origin)
         if limit is not None:
             sql = f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at DESC, run_id DESC LIMIT ?"
@@ -408,13 +443,13 @@ class ResultStore:
         sql = (
             "SELECT run_id, started_at, task, model, dataset, dataset_config, hardware, origin, wh_per_1k, "
             "wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, parameters, output_tokens_pi, "
-            f"audited_share, factor_id, intensity_g_per_kwh, shape_id, shape_values FROM runs{where}"
+            f"audited_share, factor_id, intensity_g_per_kwh, quality, shape_id, shape_values FROM runs{where}"
             f"{' AND' if where else ' WHERE'} {cond} ORDER BY started_at, run_id"
         )
         cur = self._conn.execute(sql, args)
         while batch := cur.fetchmany(20_000):  # column by column, a batch at a time
             (run_id, started, task_, model_, dataset, dconf, hw, origin_, wh, lo, hi, blo, bhi, measured,
-             params, tokens, audited, fid, intensity, sid, blobs) = zip(*batch, strict=True)
+             params, tokens, audited, fid, intensity, quality, sid, blobs) = zip(*batch, strict=True)
             del batch
             cols.run_id.extend(run_id)
             cols.started_at.extend(started)
@@ -434,6 +469,7 @@ class ResultStore:
             cols.audited_share.extend(audited)
             cols.factor.extend(-1 if f is None else factor_ids[f] for f in fid)
             cols.intensity.extend(0.0 if x is None else x for x in intensity)
+            cols.quality.extend(quality)
             cols.shape.extend(shape_ids[x] for x in sid)
             values, offsets = cols.values, cols.offsets
             for blob in blobs:
@@ -450,12 +486,46 @@ class ResultStore:
                "AND status = 'ok' AND wh_per_1k IS NOT NULL ORDER BY started_at, run_id")
         return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, args)]
 
+    def list_usable(self, tasks: Iterable[str], origin: str | None = None) -> list[RunResult]:
+        """The usable runs (status ok, with a summary) of ``tasks``, oldest first (whole documents)."""
+        tasks = list(tasks)
+        if not tasks:
+            return []
+        where, args = self._where(origin=origin)
+        sql = (f"SELECT codec_id, doc FROM runs{where}{' AND' if where else ' WHERE'} "
+               f"task IN ({','.join('?' * len(tasks))}) AND status = 'ok' AND wh_per_1k IS NOT NULL "
+               "ORDER BY started_at, run_id")
+        return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, [*args, *tasks])]
+
     def has_ok(self, config_hash: str) -> bool:
         """True when a successful run with this config hash is stored (for resume)."""
         row = self._conn.execute(
             "SELECT 1 FROM runs WHERE config_hash = ? AND status = 'ok' LIMIT 1", (config_hash,)
         ).fetchone()
         return row is not None
+
+    def has_run(self, run_id: str) -> bool:
+        """True when a run with exactly this id is stored."""
+        return self._conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is not None
+
+    def check_writable(self) -> None:
+        """Raise :class:`WattprintError` (the cause in one line) unless a result can be written now.
+
+        A write transaction that is rolled back (a read-only file or mount fails it; another
+        process's lock makes it wait up to :data:`LOCK_TIMEOUT_S` s, then fail) and at least
+        :data:`MIN_FREE_BYTES` free on the store's disk. Call it before measuring.
+        """
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM runs WHERE run_id = ?", ("\x00wattprint-write-probe",))
+            finally:
+                self._conn.execute("ROLLBACK")
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(self.path, exc) from exc
+        free = _free_bytes(self.path.resolve().parent)
+        if free < MIN_FREE_BYTES:
+            raise store_error(self.path, OSError(errno.ENOSPC, f"{free} bytes free"))
 
     def count(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
@@ -473,3 +543,41 @@ class ResultStore:
                 f"{exc.errors()[0]['msg']}",
                 "re-run it, or open the store with the wattprint version that wrote it",
             ) from exc
+
+
+def store_error(path: Path, exc: BaseException) -> WattprintError:
+    """The one-line error, with the right hint, for a store that cannot be opened or written."""
+    text = str(exc)
+    low = text.lower()
+    err = getattr(exc, "errno", None)
+    if "locked" in low or "busy" in low:
+        return WattprintError(
+            f"result store {path} is locked by another process (waited {LOCK_TIMEOUT_S:g} s)",
+            "wait for the other process writing it to finish, or use another --db",
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    no_space = WattprintError(f"no space left on the disk of the result store {path} ({text})",
+                              "free some space, or point --db / WATTPRINT_DB at another disk")
+    if "full" in low or err == errno.ENOSPC:
+        return no_space
+    if path.is_dir():
+        return WattprintError(f"result store {path} is a directory", f"give a file path, e.g. --db {path / DEFAULT_DB}")
+    if "readonly" in low or "read-only" in low or err in (errno.EROFS, errno.EACCES, errno.EPERM) or (
+        folder.exists() and not os.access(folder, os.W_OK)) or (path.exists() and not os.access(path, os.W_OK)):
+        return WattprintError(f"result store {path} is read-only (a read-only file, folder or mount)",
+                              "make it writable, or point --db / WATTPRINT_DB at a writable path")
+    if "not a database" in low or "malformed" in low or "encrypted" in low:
+        return WattprintError(f"{path} is not a wattprint SQLite file ({text})",
+                              "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path")
+    if _free_bytes(folder) < MIN_FREE_BYTES:  # a full disk can also show as "disk I/O error"
+        return no_space
+    return WattprintError(f"cannot use result store {path}: {text}",
+                          "check the path, its folder's permissions and free space, or use another --db")
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk holding ``folder`` (a large number when that cannot be told)."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 1 << 62

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from wattprint.results.schema import RunResult
 from wattprint.results.store import ResultStore
+from wattprint.results.unsaved import store_or_fallback
 from wattprint.sweep.jobs import Job
 from wattprint.sweep.plan import Plan
 
@@ -29,6 +31,8 @@ class RunRecord:
     job: Job
     result: RunResult
     wall_s: float
+    #: the fallback file holding the result when the store could not take it (None: stored)
+    unsaved: Path | None = None
 
     @property
     def run_s(self) -> float | None:
@@ -58,6 +62,11 @@ class SweepOutcome:
     def failed(self) -> int:
         return sum(1 for r in self.records if r.result.status != "ok")
 
+    @property
+    def unsaved(self) -> list[Path]:
+        """Fallback files of the results the store could not take (bring back: wattprint import results)."""
+        return [r.unsaved for r in self.records if r.unsaved is not None]
+
     def overhead_s_per_run(self) -> float | None:
         """(wall time - sum of the runs' own durations) / runs, in seconds: what orchestration adds."""
         durs = [r.run_s for r in self.records]
@@ -73,6 +82,7 @@ class SweepOutcome:
             "ok": self.ok,
             "failed": self.failed,
             "interrupted": self.interrupted,
+            "unsaved": [str(p) for p in self.unsaved],
             "wall_s": round(self.wall_s, 3),
             "executor": self.executor,
             "runs": [
@@ -87,6 +97,7 @@ class SweepOutcome:
                     "isolation": r.result.environment.isolation,
                     "wh_per_1k": r.result.summary.wh_per_1k_mean if r.result.summary else None,
                     "wall_s": round(r.wall_s, 3),
+                    "unsaved": str(r.unsaved) if r.unsaved else None,
                 }
                 for r in self.records
             ],
@@ -103,7 +114,9 @@ def run_sweep(
 ) -> SweepOutcome:
     """Run every job of ``plan`` not yet done; store each result as soon as it returns.
 
-    A failed run is stored with its reason and the sweep goes on. On Ctrl-C the
+    A failed run is stored with its reason and the sweep goes on; a result the store cannot take
+    (locked beyond ``LOCK_TIMEOUT_S``, full, read-only) goes to a fallback file
+    (``RunRecord.unsaved``) and the sweep goes on too. On Ctrl-C the
     results already stored stay (each is its own transaction), the executor
     cancels what is in flight, and the outcome comes back with ``interrupted``.
     """
@@ -118,8 +131,10 @@ def run_sweep(
         if result.config_hash != job.config_hash:
             # the runner must echo the config; resume relies on the hash
             result.config_hash = job.config_hash
-        store.put(result)
-        rec = RunRecord(job, result, wall_s)
+        # a store locked beyond LOCK_TIMEOUT_S (or failing otherwise) leaves the result in a fallback
+        # file, and the sweep goes on with its remaining runs
+        saved = store_or_fallback(store, result)
+        rec = RunRecord(job, result, wall_s, unsaved=saved.fallback)
         outcome.records.append(rec)
         if on_result:
             on_result(rec)

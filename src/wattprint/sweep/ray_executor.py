@@ -27,7 +27,9 @@ The driver alone writes the store. Ray is imported lazily (``wattprint[ray]``).
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,21 +65,68 @@ def _import_ray() -> Any:
     return ray
 
 
-def connect(address: str | None = "auto", **init_kwargs: Any) -> bool:
+#: Seconds a Ray address has to answer (a gRPC handshake) before the sweep fails, naming it.
+CONNECT_TIMEOUT_S = 15.0
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of ``host:port``, ``[v6]:port`` or ``ray://host:port``; None for anything else."""
+    if address.startswith("ray://"):
+        address = address[len("ray://"):]
+    elif "://" in address:
+        return None
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return None
+    return host.strip("[]"), int(port)
+
+
+def probe(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail within ``timeout_s`` seconds, naming ``address``, unless a gRPC server (a Ray GCS or Ray
+    Client server) answers there. ``ray.init`` itself waits long on an unreachable or silent address
+    and cannot be stopped meanwhile; this wait can (Ctrl-C, SIGTERM). Addresses that are not
+    ``host:port`` (``auto`` without ``$RAY_ADDRESS``, ``local``) are not probed."""
+    hp = _host_port(address)
+    if hp is None:
+        return
+    import grpc  # installed with ray
+
+    target = f"[{hp[0]}]:{hp[1]}" if ":" in hp[0] else f"{hp[0]}:{hp[1]}"
+    channel = grpc.insecure_channel(target)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout_s)
+    except grpc.FutureTimeoutError:
+        raise WattprintError(
+            f"no Ray cluster answered at {address!r} within {timeout_s:g} s (unreachable, or not a Ray address)",
+            "check the address (ray status on the head node shows it) and the firewall, raise --connect-timeout, "
+            "or pass --address local to start a one-machine Ray",
+        ) from None
+    finally:
+        channel.close()
+
+
+def connect(address: str | None = "auto", *, timeout_s: float = CONNECT_TIMEOUT_S, **init_kwargs: Any) -> bool:
     """Connect to Ray (``auto``, ``ray://host:port``, ``host:port``, or ``local`` to start one here).
 
     Returns True when this call started the connection (the caller shuts it down).
-    An already-initialised Ray (a test fixture, a notebook) is used as is.
+    An already-initialised Ray (a test fixture, a notebook) is used as is. A ``host:port``
+    address (or ``$RAY_ADDRESS`` with ``auto``) must answer within ``timeout_s`` seconds
+    (:func:`probe`). The SIGTERM handler in place before ``ray.init`` (which replaces it) is put
+    back, so a stop signal still stops the sweep cleanly.
     """
     ray = _import_ray()
     if ray.is_initialized():
         return False
+    target = os.environ.get("RAY_ADDRESS") if address in (None, "auto") else address
+    if target:
+        probe(target, timeout_s)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     init_kwargs.setdefault("log_to_driver", False)
     if address in (None, "", "local"):  # a one-machine Ray: no dashboard, loopback only
         init_kwargs.setdefault("include_dashboard", False)
         init_kwargs.setdefault("_node_ip_address", "127.0.0.1")
         init_kwargs.setdefault("resources", {NODE_LOCK: 1})
+    previous = signal.getsignal(signal.SIGTERM)
     try:
         ray.init(address=address or "local", **init_kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -87,6 +136,9 @@ def connect(address: str | None = "auto", **init_kwargs: Any) -> bool:
             "start one: ray start --head --resources='{\"wattprint_node_lock\": 1}', "
             "or pass --address local to start a one-machine Ray",
         ) from exc
+    finally:
+        if previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
     return True
 
 
@@ -208,6 +260,7 @@ class RayExecutor:
     lock: str = "auto"
     runner: Runner | None = None
     init_kwargs: dict[str, Any] = field(default_factory=dict)
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
     name: str = "ray"
     _mode: str = ""
     _nodes: int = 0
@@ -241,7 +294,7 @@ class RayExecutor:
         if not jobs:
             return
         ray = _import_ray()
-        started_here = connect(self.address, **self.init_kwargs)
+        started_here = connect(self.address, timeout_s=self.connect_timeout_s, **self.init_kwargs)
         try:
             self._run(ray, jobs, timeout_s, on_start, on_result)
         finally:

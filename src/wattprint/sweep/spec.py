@@ -30,12 +30,14 @@ from __future__ import annotations
 import difflib
 import functools
 import itertools
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from wattprint.errors import WattprintError
 from wattprint.results.schema import RunConfig
 from wattprint.sweep.yamlmarks import LineMap, Problem, SweepFileError, load_yaml_with_lines, read_sweep_text
 
@@ -317,7 +319,7 @@ def _cross_check(spec: SweepSpec, lm: LineMap) -> list[Problem]:
                                            f"tasks.{t}.datasets or models[{i}].datasets (synthetic is one)"))
     problems += _check_archs(spec, lm)
     problems += _check_task_options(spec, lm)
-    if problems:
+    if problems or count_runs(spec) > MAX_RUNS:  # too large to check here: expand() refuses it (or checks it)
         return problems
     # every expanded config must be a valid RunConfig (e.g. a setting combination)
     for i, entry in enumerate(spec.models):
@@ -439,12 +441,44 @@ def _expand_entry(spec: SweepSpec, entry: ModelEntry) -> list[RunConfig]:
     return out
 
 
-def expand(spec: SweepSpec) -> list[RunConfig]:
-    """Every run of the sweep, in file order, duplicates (same config hash) dropped."""
+#: Most runs a sweep file may expand to unless forced (``wattprint sweep --force``).
+MAX_RUNS = 10_000
+
+
+def count_runs(spec: SweepSpec) -> int:
+    """How many runs the sweep expands to (duplicates counted), computed without expanding it."""
+    total = 0
+    for entry in spec.models:
+        for task in entry.task:
+            block = spec.task_block(task)
+            matrix = {**spec.matrix, **block.matrix, **entry.matrix}
+            combos = math.prod(len(v) for v in matrix.values())
+            total += len(entry.model_ids) * len(_datasets_for(spec, entry, task) or []) * combos
+    return total
+
+
+def expand(spec: SweepSpec, max_runs: int | None = MAX_RUNS) -> list[RunConfig]:
+    """Every run of the sweep, in file order, duplicates (same config hash) dropped.
+
+    A sweep of more than ``max_runs`` runs (None: no limit) is refused before anything is built.
+    """
+    if max_runs is not None:
+        count = count_runs(spec)
+        if count > max_runs:
+            raise WattprintError(
+                f"sweep {spec.name!r} expands to {count:,} runs, more than the limit of {max_runs:,}",
+                "shrink its matrix or split the file; --force runs it anyway",
+            )
     seen: set[str] = set()
     out: list[RunConfig] = []
-    for entry in spec.models:
-        for cfg in _expand_entry(spec, entry):
+    for i, entry in enumerate(spec.models):
+        try:
+            configs = _expand_entry(spec, entry)
+        except ValidationError as exc:  # only reachable beyond MAX_RUNS, where parse_sweep does not expand
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise WattprintError(f"models[{i}]: {where}: {err['msg']}", "fix the sweep file") from None
+        for cfg in configs:
             h = cfg.config_hash()
             if h not in seen:
                 seen.add(h)

@@ -19,6 +19,11 @@ from wattprint.errors import WattprintError
 
 Path_ = tuple[str | int, ...]
 
+#: Largest sweep file read (bytes): a sweep of thousands of runs is a few hundred kB.
+MAX_SWEEP_BYTES = 1 << 20
+#: Most YAML nodes a sweep file may expand to, aliases expanded (an alias bomb stops here).
+MAX_YAML_NODES = 100_000
+
 
 @dataclass
 class Problem:
@@ -93,14 +98,21 @@ def format_path(path: Sequence[str | int]) -> str:
     return out
 
 
-def _walk(node: yaml.Node, path: Path_, lm: LineMap, problems: list[Problem]) -> None:
+def _walk(node: yaml.Node, path: Path_, lm: LineMap, problems: list[Problem], budget: list[int]) -> None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise SweepFileError(
+            [Problem(lm.file, None, "", f"the file expands to more than {MAX_YAML_NODES:,} YAML values "
+                                        "with its aliases (*name) followed: refused (a YAML alias bomb?)")],
+            f"write the sweep with fewer aliases; the limit is {MAX_YAML_NODES:,} values",
+        )
     lm.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *anchor": keys come from elsewhere
                 if isinstance(value_node, yaml.MappingNode):
-                    _walk(value_node, path, lm, problems)
+                    _walk(value_node, path, lm, problems, budget)
                 continue
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             line = key_node.start_mark.line + 1
@@ -111,10 +123,10 @@ def _walk(node: yaml.Node, path: Path_, lm: LineMap, problems: list[Problem]) ->
             seen[key] = line
             child = (*path, key)
             lm.lines[child] = line
-            _walk(value_node, child, lm, problems)
+            _walk(value_node, child, lm, problems, budget)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lm, problems)
+            _walk(item, (*path, i), lm, problems, budget)
     else:
         lm.scalars.add(path)
 
@@ -125,8 +137,13 @@ def load_yaml_with_lines(text: str, file: str) -> tuple[Any, LineMap]:
     Raises :class:`SweepFileError` for YAML syntax errors and duplicate keys.
     """
     lm = LineMap(file)
+    if len(text) > MAX_SWEEP_BYTES:
+        raise SweepFileError([Problem(file, None, "", f"the file is larger than the limit of {MAX_SWEEP_BYTES:,} "
+                                                      "characters")], "split it into several sweep files")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError as exc:
+        raise SweepFileError([Problem(file, None, "", "YAML nested too deeply")]) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -137,7 +154,10 @@ def load_yaml_with_lines(text: str, file: str) -> tuple[Any, LineMap]:
     if node is None:
         raise SweepFileError([Problem(file, 1, "", "the file is empty")], "see docs/sweeps.md for the format")
     problems: list[Problem] = []
-    _walk(node, (), lm, problems)
+    try:
+        _walk(node, (), lm, problems, [MAX_YAML_NODES])
+    except RecursionError as exc:
+        raise SweepFileError([Problem(file, None, "", "YAML nested too deeply")]) from exc
     if problems:
         raise SweepFileError(problems)
     loader = yaml.SafeLoader("")
@@ -157,6 +177,10 @@ def read_sweep_text(path: str | Path) -> str:
     if not p.is_file():
         raise WattprintError(f"sweep file {p} not found", "give the path of a YAML sweep file, e.g. configs/smoke.yaml")
     try:
+        size = p.stat().st_size
+        if size > MAX_SWEEP_BYTES:
+            raise WattprintError(f"sweep file {p} is {size:,} bytes, more than the limit of {MAX_SWEEP_BYTES:,}",
+                                 "split it into several sweep files")
         return p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WattprintError(f"cannot read sweep file {p}: {exc}", "check the file's permissions and encoding") from exc

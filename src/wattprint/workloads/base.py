@@ -13,6 +13,8 @@ not:
 * :meth:`Task.count` - what matters for energy (tokens, images, pixels, steps).
 * :meth:`Task.infer_prefill` - generative tasks only: the prompt pass alone, so
   the bench can split prefill and decode energy.
+* :meth:`Task.reference_nll` - language models only: log-likelihood of reference
+  continuations (perplexity), run outside the query window.
 
 Adding a task = one small module under ``wattprint/workloads/tasks/`` with a
 ``@register_task`` class.
@@ -113,6 +115,12 @@ class Task(ABC):
     def infer_prefill(self, model: LoadedModel, batch: Batch) -> Any:
         """Prompt pass only (generative tasks). Non-generative tasks do not override."""
         raise NotImplementedError
+
+    def reference_nll(self, model: LoadedModel, prompts: list[str], references: list[str]) -> list[tuple[float, int]]:
+        """Per item: (negative log-likelihood in nats summed over the reference's tokens, token count), the
+        reference scored as a continuation of its prompt. Language-model tasks only (for perplexity); never
+        called inside the measured query window."""
+        raise NotImplementedError(f"{self.name} has no reference log-likelihood")
 
 
 _REGISTRY: dict[str, type[Task]] = {}

@@ -275,3 +275,56 @@ def _as_image(value: Any, base: Path, name: str) -> Any:
 def _resolve(path: str, base: Path) -> Path:
     p = Path(path).expanduser()
     return p if p.is_absolute() else base / p
+
+
+# -- reference columns (quality) -------------------------------------------------------------------------------
+
+
+def load_columns(spec: DatasetSpec, n: int) -> tuple[list[str], list[dict[str, Any]], dict[str, list[str]]]:
+    """(column names, the first ``n`` rows cycled to ``n``, class names per ClassLabel column) of a table dataset.
+
+    The rows are the ones :func:`load_items` reads for the same ``spec`` and ``n``, in the same order, so row
+    ``i`` holds the gold reference of item ``i``. Class names come from a Hub dataset's ``ClassLabel`` features
+    (top level or a list of them, e.g. conll2003 ``ner_tags``); local files have none (labels are read as written).
+    An image folder whose images sit in sub-folders (``root/cat/1.png``) has a ``label`` column: the sub-folder name.
+    """
+    if spec.name == "synthetic":
+        raise WattprintError("synthetic data has no labels", "use a dataset with a label column")
+    names: dict[str, list[str]] = {}
+    if _looks_local(spec.name):
+        path = Path(spec.name).expanduser()
+        if path.is_dir():
+            rows = _image_folder(path, "image")
+            parents = [Path(r["image"]).parent for r in rows]
+            if all(p != path for p in parents):  # images at the top level: no label column
+                rows = [{**r, "label": p.name} for r, p in zip(rows, parents, strict=True)]
+        else:
+            rows = _read_table(path, n)
+    else:
+        rows = _read_hub(spec, n)
+        names = _hub_class_names(spec)
+    if not rows:
+        raise WattprintError(f"dataset {spec.name!r} has no rows", "check the file, split or config")
+    return list(rows[0].keys()), [rows[i % len(rows)] for i in range(n)], names
+
+
+def _hub_class_names(spec: DatasetSpec) -> dict[str, list[str]]:
+    try:
+        import datasets
+
+        loaded = datasets.load_dataset(spec.name, spec.config, split=spec.split)
+        if isinstance(loaded, dict):
+            loaded = next(loaded[s] for s in ("test", "validation", "train", *loaded) if s in loaded)
+        out: dict[str, list[str]] = {}
+        for col, feat in loaded.features.items():
+            for f in (feat, getattr(feat, "feature", None)):
+                if getattr(f, "names", None):
+                    out[col] = list(f.names)
+            if isinstance(feat, dict):  # e.g. cppe-5 "objects": {"category": ClassLabel list}
+                for sub, f in feat.items():
+                    inner = getattr(f, "feature", f)
+                    if getattr(inner, "names", None):
+                        out[f"{col}.{sub}"] = list(inner.names)
+        return out
+    except Exception:  # class names are a convenience; labels are then read as written
+        return {}

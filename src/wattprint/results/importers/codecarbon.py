@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -46,6 +47,7 @@ from wattprint.energy.types import ComponentEnergy, EnergyReport, Method, Proven
 from wattprint.errors import WattprintError
 from wattprint.results.importers.names import CANONICAL_TASKS, Labels, infer_labels
 from wattprint.results.schema import (
+    MAX_N,
     AuditFlag,
     DatasetInfo,
     Environment,
@@ -79,11 +81,17 @@ RAM_MODEL_BOUNDS = (-0.8, 0.2)
 COUNTER_BOUNDS = (-0.05, 0.05)
 
 
+#: energy_consumed may differ from cpu + gpu + ram by rounding only (the study's logs: < 0.02%)
+CONSISTENCY_REL = 0.01
+CONSISTENCY_ABS_KWH = 1e-9
+
+
 @dataclass
 class _Row:
     file: Path
     line: int
     values: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
 
     def num(self, col: str) -> float | None:
         return self.values.get(col)
@@ -107,6 +115,8 @@ class ImportOutcome:
     phase: str = "query"
     parse_seconds: float = 0.0
     params_missing: list[str] = field(default_factory=list)
+    #: rows taken with a caveat, each naming its file and line
+    warnings: list[str] = field(default_factory=list)
 
     def by_task(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -166,19 +176,32 @@ def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
                     except ValueError:
                         raise _err(path, line, f"column {col!r} is not a number: {values[col]!r}",
                                    "the file looks partial or edited; nothing was imported") from None
-                    if values[col] < 0 or values[col] != values[col]:
-                        raise _err(path, line, f"column {col!r} is negative or NaN: {values[col]!r}",
-                                   "energy, emissions and duration are never negative in CodeCarbon logs")
+                    if not math.isfinite(values[col]) or values[col] < 0:
+                        raise _err(path, line, f"column {col!r} is negative, infinite or NaN: {values[col]!r}",
+                                   "energy, emissions and duration are finite and never negative in CodeCarbon "
+                                   "logs; nothing was imported")
+                row_warnings = []
                 for col in _OPTIONAL_NUMERIC:
                     raw = values.get(col)
                     try:
                         values[col] = float(raw) if raw not in (None, "") else None
                     except ValueError:
                         values[col] = None
+                    if values[col] is not None and (not math.isfinite(values[col]) or values[col] < 0):
+                        row_warnings.append(
+                            f"{path}:{line}: column {col!r} = {raw!r} ignored (not a finite number >= 0)")
+                        values[col] = None
+                parts = values["cpu_energy"] + values["gpu_energy"] + values["ram_energy"]
+                if abs(parts - values["energy_consumed"]) > max(
+                        CONSISTENCY_ABS_KWH, CONSISTENCY_REL * max(parts, values["energy_consumed"])):
+                    row_warnings.append(
+                        f"{path}:{line}: energy_consumed {values['energy_consumed']:.6g} kWh is not cpu + gpu + "
+                        f"ram energy ({parts:.6g} kWh); the components are used for energy, energy_consumed only "
+                        "for the carbon intensity")
                 if not values["run_id"]:
                     values["run_id"] = "cc-" + hashlib.sha256(f"{path.name}:{line}".encode()).hexdigest()[:32]
                 n += 1
-                yield _Row(path, line, values)
+                yield _Row(path, line, values, row_warnings)
     except csv.Error as exc:
         raise _err(path, None, f"unreadable CSV: {exc}", "the file looks partial; nothing was imported") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -505,6 +528,8 @@ class ImportStream:
     whole_tracker: int = 0
     by_task_counts: dict[str, int] = field(default_factory=dict)
     params_missing: list[str] = field(default_factory=list)
+    #: rows taken with a caveat, each naming its file and line (known once the files are checked)
+    warnings: list[str] = field(default_factory=list)
 
     def by_task(self) -> dict[str, int]:
         return dict(sorted(self.by_task_counts.items()))
@@ -531,8 +556,11 @@ def stream_codecarbon(
         raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(CANONICAL_TASKS))
     if inferences < 1:
         raise WattprintError(f"--inferences must be >= 1, got {inferences}", "the study ran 1,000 per phase")
+    if inferences > MAX_N:
+        raise WattprintError(f"--inferences must be <= {MAX_N:,}, got {inferences:,}", "the study ran 1,000 per phase")
     params = read_params(params_file) if params_file else {}
     want_all = phase.strip().lower() in ("all", "total")
+    warnings: list[str] = []
 
     logs: list[tuple[Path, list[str]]] = []
     emis: list[tuple[Path, list[str]]] = []
@@ -550,6 +578,7 @@ def stream_codecarbon(
         n = 0
         for r in _iter_rows(path, header, explicit):
             aud.add(r)
+            warnings.extend(r.warnings)
             n += 1
             if is_log:
                 last_log[r.values["run_id"]] = k
@@ -626,7 +655,7 @@ def stream_codecarbon(
 
     stream = ImportStream(runs=iter(()), files_read=len(logs) + len(emis), task_logs=len(logs),
                           emissions_files=len(emis), skipped=skipped, phase=phase,
-                          scan_seconds=time.perf_counter() - t0)
+                          scan_seconds=time.perf_counter() - t0, warnings=warnings)
     stream.runs = runs(stream)
     return stream
 
@@ -655,4 +684,5 @@ def import_codecarbon(
     return ImportOutcome(results=results, files_read=stream.files_read, task_logs=stream.task_logs,
                          emissions_files=stream.emissions_files, skipped=stream.skipped,
                          unlabelled=stream.unlabelled, whole_tracker=stream.whole_tracker, phase=phase,
-                         parse_seconds=time.perf_counter() - t0, params_missing=stream.params_missing)
+                         parse_seconds=time.perf_counter() - t0, params_missing=stream.params_missing,
+                         warnings=stream.warnings)

@@ -16,6 +16,8 @@ Every built-in task follows the same split (see :mod:`wattprint.workloads.base`)
 from __future__ import annotations
 
 import inspect
+import json
+import math
 from typing import Any, ClassVar
 
 from wattprint.errors import WattprintError
@@ -31,8 +33,10 @@ class BaseTask(Task):
     auto_class: ClassVar[str] = "AutoModel"
     #: config fields set on ``arch:`` configs for this task's head (e.g. number of labels)
     config_overrides: ClassVar[dict[str, Any]] = {}
-    #: options this task accepts, with their defaults
+    #: options this task accepts, with their defaults (an option's type is its default's type)
     default_options: ClassVar[dict[str, Any]] = {}
+    #: the type of options whose default is None (meaning "the model's own limit")
+    NULLABLE_OPTION_TYPES: ClassVar[dict[str, type]] = {"max_length": int, "height": int, "width": int}
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         given = {k: v for k, v in dict(options or {}).items() if v is not None}
@@ -41,7 +45,30 @@ class BaseTask(Task):
             valid = ", ".join(sorted(self.default_options)) or "none"
             raise WattprintError(f"unknown option(s) for {self.name}: {', '.join(unknown)}",
                                  f"options for {self.name}: {valid}")
+        for key, value in given.items():
+            self._check_option(key, value)
         super().__init__({**self.default_options, **given})
+
+    def _check_option(self, key: str, value: Any) -> None:
+        """A one-line error when ``value`` does not have the option's type (before any model is loaded)."""
+        default = self.default_options.get(key)
+        kind = type(default) if default is not None else self.NULLABLE_OPTION_TYPES.get(key)
+        if kind is None:
+            return
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        elif kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            words = {int: "a whole number >= 0", float: "a finite number", bool: "true or false", list: "a JSON list",
+                     str: "text"}
+            example = default if default is not None else 128
+            raise WattprintError(f"option {key} of {self.name} must be {words.get(kind, kind.__name__)}, got {value!r}",
+                                 f"e.g. -o {key}={json.dumps(example, separators=(',', ':'))}")
 
     # -- sources ------------------------------------------------------------------------------------------------
 

@@ -1,7 +1,10 @@
 """Extractive question answering: the answer is a span of the context (squad, squad_v2, sciq in the study).
 
 Post-processing is the usual span argmax: over context tokens only, the pair (start, end) with
-``start <= end < start + max_answer_tokens`` maximising ``start_logit + end_logit``.
+``start <= end < start + max_answer_tokens`` maximising ``start_logit + end_logit``. With the option
+``null_answer=true`` (SQuAD v2 models) the answer is empty when the first token's score
+``start_logit[0] + end_logit[0]`` beats the best span, as transformers' pipeline does with
+``handle_impossible_answer``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ class QuestionAnswering(BaseTask):
     default_model = "arch:bert-base"
     tiny_model = "arch:bert-tiny"
     auto_class = "AutoModelForQuestionAnswering"
-    default_options: ClassVar[dict[str, Any]] = {"max_length": 384, "max_answer_tokens": 30}
+    default_options: ClassVar[dict[str, Any]] = {"max_length": 384, "max_answer_tokens": 30, "null_answer": False}
     demo_n = 2
 
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
@@ -66,6 +69,10 @@ class QuestionAnswering(BaseTask):
             scores = scores.masked_fill(~band, float("-inf"))
             flat = int(scores.argmax())
             s, e = divmod(flat, n)
+            null = float(start_all[r, 0] + end_all[r, 0])
+            if self.options.get("null_answer") and null > float(scores.flatten()[flat]):
+                answers.append({"answer": "", "score": 0.0, "start": 0, "end": 0})
+                continue
             offsets = aux["offsets"][r]
             c0, c1 = int(offsets[s][0]), int(offsets[e][1])
             probs = (start.softmax(0)[s] * end.softmax(0)[e]).item()

@@ -28,7 +28,8 @@ class TextToImage(BaseTask):
     default_model = "arch:sd-1.5"
     tiny_model = "arch:sd-tiny"
     default_options: ClassVar[dict[str, Any]] = {"num_inference_steps": 50, "height": None, "width": None,
-                                                 "guidance_scale": 7.5, "words": 50, "seed": 0}
+                                                 "guidance_scale": 7.5, "words": 50, "seed": 0, "clip_model": None}
+    NULLABLE_OPTION_TYPES: ClassVar[dict[str, type]] = {**BaseTask.NULLABLE_OPTION_TYPES, "clip_model": str}
     demo_options: ClassVar[dict[str, Any]] = {"num_inference_steps": 2, "height": 128, "width": 128}
     demo_n = 1
     #: SD-1.5 is 4.3 GB in float32 (peak RSS 4.8 GiB): the demo should run it in bfloat16 (2.6 GiB peak)
@@ -89,6 +90,31 @@ class TextToImage(BaseTask):
             return self._embed(model.model, batch.data["input_ids"]), self._embed(model.model,
                                                                                    batch.data["uncond_ids"])
 
+    def clip_scores(self, images: list[Any], prompts: list[str]) -> list[float]:
+        """CLIP score per image: ``100 * max(0, cos(image embedding, prompt embedding))`` (Hessel et al. 2021, the
+        torchmetrics definition), with the CLIP model named by the ``clip_model`` option (Hub id or local directory,
+        no remote code). Quality only: the harness runs it outside the query window."""
+        import torch
+        import transformers
+
+        where = self.options["clip_model"]
+        model = transformers.CLIPModel.from_pretrained(where).eval()
+        tok = transformers.AutoTokenizer.from_pretrained(where)
+        proc = transformers.AutoImageProcessor.from_pretrained(where)
+        limit = int(model.config.text_config.max_position_embeddings)
+        scores = []
+        for image, prompt in zip(images, prompts, strict=True):
+            text = tok([first_words(str(prompt), int(self.options["words"]))], truncation=True, max_length=limit,
+                       return_tensors="pt")
+            pixels = proc(images=[image], return_tensors="pt")["pixel_values"]
+            with inference_mode():
+                img = _features(model.get_image_features(pixel_values=pixels))
+                txt = _features(model.get_text_features(input_ids=text["input_ids"],
+                                                        attention_mask=text.get("attention_mask")))
+            cos = float(torch.nn.functional.cosine_similarity(img.float(), txt.float()).item())
+            scores.append(100.0 * max(cos, 0.0))
+        return scores
+
     def postprocess(self, model: LoadedModel, batch: Batch, output: Any) -> list[Any]:
         from PIL import Image
 
@@ -100,3 +126,10 @@ class TextToImage(BaseTask):
         n, h, w = images.shape[0], images.shape[-2], images.shape[-1]
         return {"inferences": batch.size, "input_tokens": int(batch.meta["input_tokens"]), "images": int(n),
                 "pixels": int(n * h * w), "diffusion_steps": int(n * output["steps"])}
+
+
+def _features(out: Any) -> Any:
+    """Projected embeddings from ``get_*_features`` (a tensor, or an output object on newer transformers)."""
+    if hasattr(out, "pooler_output") and not hasattr(out, "shape"):
+        return out.pooler_output
+    return out

@@ -28,7 +28,8 @@ class TokenClassification(BaseTask):
     demo_n = 3
 
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
-        return encode_texts(self, model, [str(t) for t in items], batch_size, return_special_tokens_mask=True)
+        return encode_texts(self, model, [str(t) for t in items], batch_size, return_special_tokens_mask=True,
+                            return_offsets_mapping=bool(getattr(tokenizer_of(model), "is_fast", False)))
 
     def infer(self, model: LoadedModel, batch: Batch) -> Any:
         with inference_mode():
@@ -40,12 +41,16 @@ class TokenClassification(BaseTask):
         ids = batch.data["input_ids"].cpu()
         mask = batch.data["attention_mask"].cpu()
         special = batch.meta["aux"].get("special_tokens_mask")
+        offsets = batch.meta["aux"].get("offset_mapping")  # character spans (fast tokenizers), for word-level scoring
         results = []
         for r in range(preds.shape[0]):
             tokens = tok.convert_ids_to_tokens(ids[r].tolist())
             row = []
             for j, (t, label) in enumerate(zip(tokens, preds[r].tolist(), strict=False)):
                 if mask[r, j] and (special is None or not special[r, j]):
-                    row.append({"token": t, "label": label_name(model, int(label))})
+                    tag = {"token": t, "label": label_name(model, int(label))}
+                    if offsets is not None:
+                        tag["start"], tag["end"] = int(offsets[r, j][0]), int(offsets[r, j][1])
+                    row.append(tag)
             results.append(row)
         return results

@@ -1,0 +1,67 @@
+"""Serving runs read back: the energy-latency Pareto front, two runs compared level by level.
+
+A level is on the Pareto front when no other level of the run has both less energy per request
+(J, whole) and a lower latency (s, by default the p90 end-to-end latency): those are the operating
+points worth choosing between. Two runs are compared on the levels they share (same label), with
+Welch's t-test on the per-repeat J per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wattprint.analysis.welch import welch_t_test
+from wattprint.results.serving import LevelResult, ServingResult
+
+#: latency used for the front: "<metric>_<stat>", metric ttft|itl|e2e, stat p50|p90|p99|mean
+DEFAULT_LATENCY = "e2e_p90"
+
+
+def latency_of(level: LevelResult, which: str = DEFAULT_LATENCY) -> float | None:
+    """The level's latency named ``which`` (s), e.g. ``e2e_p90``."""
+    metric, _, stat = which.partition("_")
+    return getattr(getattr(level, f"{metric}_s"), stat)
+
+
+def pareto_front(run: ServingResult, which: str = DEFAULT_LATENCY) -> list[LevelResult]:
+    """Levels not dominated in (J per request, latency), by increasing latency."""
+    pts = [(lv, lv.j_per_request.mean, latency_of(lv, which)) for lv in run.ok_levels]
+    pts = [p for p in pts if p[2] is not None]
+    front = []
+    for lv, j, lat in pts:
+        dominated = any(j2 <= j and l2 <= lat and (j2 < j or l2 < lat) for _, j2, l2 in pts)
+        if not dominated:
+            front.append((lat, lv))
+    return [lv for _, lv in sorted(front, key=lambda x: x[0])]
+
+
+@dataclass(frozen=True)
+class LevelComparison:
+    """One level present in both runs: J per request (mean) of each, B/A ratio, Welch p (None: <2 repeats)."""
+
+    label: str
+    a_j: float
+    b_j: float
+    ratio: float
+    p_value: float | None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value is not None and self.p_value < 0.05
+
+
+def compare_serving(a: ServingResult, b: ServingResult) -> list[LevelComparison]:
+    """Levels shared by ``a`` and ``b`` (same label), compared on J per request."""
+    b_by = {lv.label: lv for lv in b.ok_levels}
+    out = []
+    for la in a.ok_levels:
+        lb = b_by.get(la.label)
+        if lb is None:
+            continue
+        va = [r.j_per_request for r in la.repeats if r.j_per_request is not None]
+        vb = [r.j_per_request for r in lb.repeats if r.j_per_request is not None]
+        w = welch_t_test(va, vb) if len(va) > 1 and len(vb) > 1 else None
+        aj, bj = la.j_per_request.mean, lb.j_per_request.mean
+        out.append(LevelComparison(la.label, aj, bj, bj / aj if aj else float("inf"),
+                                   w.p_value if w is not None else None))
+    return out

@@ -1,0 +1,136 @@
+"""Serving runs in reports: energy per request vs latency across load levels, the Pareto front, a table.
+
+Terminal: one table per serving run (levels, J per request with its interval, latencies, whether the
+level is on the energy-latency Pareto front). HTML: a self-contained page (plotly embedded, no
+network) with the energy-vs-latency plot, the front drawn as a line, and the same tables. Every
+string from a run is escaped (``html.escape`` in markup, escaped JSON in scripts, plain text in the
+terminal).
+"""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.table import Table
+
+from wattprint.analysis.serving import DEFAULT_LATENCY, latency_of, pareto_front
+from wattprint.report.figures import PALETTE, _axis, _layout
+from wattprint.report.fmt import sig
+from wattprint.report.termtext import plain
+from wattprint.results.serving import ServingResult
+
+
+def _ms(x: float | None) -> str:
+    return "-" if x is None else sig(x * 1000)
+
+
+def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> dict[str, Any] | None:
+    """Plotly figure: J per request (log) vs latency (ms) per level, one colour per run; front dashed."""
+    data = []
+    for i, r in enumerate(runs):
+        pts = [(latency_of(lv, which), lv.j_per_request.mean, lv.label) for lv in r.ok_levels]
+        pts = [p for p in pts if p[0] is not None]
+        if not pts:
+            continue
+        color = PALETTE[i % len(PALETTE)]
+        name = f"{r.model} ({r.run_id[:8]})"
+        data.append({"type": "scatter", "mode": "markers+text", "name": name, "x": [p[0] * 1000 for p in pts],
+                     "y": [p[1] for p in pts], "text": [p[2] for p in pts], "textposition": "top center",
+                     "marker": {"color": color, "size": 9}})
+        front = pareto_front(r, which)
+        data.append({"type": "scatter", "mode": "lines", "name": f"Pareto front {r.run_id[:8]}",
+                     "x": [latency_of(lv, which) * 1000 for lv in front],
+                     "y": [lv.j_per_request.mean for lv in front],
+                     "line": {"color": color, "dash": "dash"}, "hoverinfo": "skip"})
+    if not data:
+        return None
+    metric, _, stat = which.partition("_")
+    return {"data": data, "layout": _layout(xaxis=_axis(f"{metric.upper()} {stat} latency (ms)"),
+                                            yaxis=_axis("energy per request (J, whole server)", log=True))}
+
+
+def level_table(r: ServingResult, which: str = DEFAULT_LATENCY) -> Table:
+    """Terminal table of one serving run's levels with the Pareto front marked."""
+    front = {lv.label for lv in pareto_front(r, which)}
+    t = Table(title=plain(f"serving {r.model} ({r.run_id[:8]}, {r.engine or 'engine unknown'})"),
+              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for c in ("level", "J/req", "95% CI", "J/tok", "TTFT p90 ms", "E2E p90 ms", "front"):
+        t.add_column(c, justify="left" if c in ("level", "front") else "right", overflow="fold")
+    for lv in r.levels:
+        if lv.status != "ok" or lv.j_per_request is None:
+            t.add_row(plain(lv.label), "failed", "-", "-", "-", "-", "")
+            continue
+        e = lv.j_per_request
+        t.add_row(plain(lv.label), sig(e.mean), f"{sig(e.low)}-{sig(e.high)}" if e.n > 1 else "-",
+                  sig(lv.j_per_output_token.mean) if lv.j_per_output_token else "-", _ms(lv.ttft_s.p90),
+                  _ms(lv.e2e_s.p90), "*" if lv.label in front else "")
+    return t
+
+
+def print_serving_report(runs: list[ServingResult], console: Any) -> None:
+    """Terminal section for serving runs (the successful ones)."""
+    for r in runs:
+        if not r.ok_levels:
+            continue
+        console.print(level_table(r))
+        console.print("  *: on the energy-latency Pareto front (no level has both less J/request and a lower "
+                      "E2E p90)", soft_wrap=True)
+
+
+def render_serving_html(runs: list[ServingResult], title: str = "wattprint serving report") -> str:
+    """A self-contained page: the energy-vs-latency plot and a table per run."""
+    from wattprint.report.html import _asset, _plotly_js, _script_json
+
+    fig = serving_figure(runs)
+    plotly_js = _plotly_js() if fig else None
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>",
+             f"<style>{_asset('report.css')}</style></head><body><main><h1>{escape(title)}</h1>",
+             "<p>Energy per request is the whole server's energy in each level's steady-state window divided by "
+             "the requests completed in it; the dashed line joins the levels on the energy-latency Pareto front."
+             "</p>"]
+    if fig and plotly_js:
+        parts.append("<div class='plot' id='plot-serving'></div>")
+    elif fig:
+        parts.append("<p class='note'>Charts need plotly: pip install \"wattprint[report]\".</p>")
+    for r in runs:
+        front = {lv.label for lv in pareto_front(r)}
+        rows = []
+        for lv in r.levels:
+            if lv.status != "ok" or lv.j_per_request is None:
+                rows.append(f"<tr><td>{escape(lv.label)}</td><td colspan='6'>failed: {escape(lv.error or '')}</td>"
+                            "</tr>")
+                continue
+            e = lv.j_per_request
+            rows.append(f"<tr><td>{escape(lv.label)}</td><td class='num'>{escape(sig(e.mean))}</td>"
+                        f"<td class='num'>{escape(sig(e.low))}&ndash;{escape(sig(e.high))}</td>"
+                        f"<td class='num'>{escape(_ms(lv.ttft_s.p90))}</td><td class='num'>{escape(_ms(lv.itl_s.p90))}"
+                        f"</td><td class='num'>{escape(_ms(lv.e2e_s.p90))}</td>"
+                        f"<td>{'front' if lv.label in front else ''}</td></tr>")
+        prov = "; ".join(sorted({c.provenance.label for lv in r.levels for rep in lv.repeats
+                                 for c in rep.energy.components}))
+        parts.append(f"<h2>{escape(r.model)} <small>{escape(r.run_id[:12])} &middot; {escape(r.engine)} "
+                     f"{escape(r.engine_version)}</small></h2><p class='muted'>{escape(r.server_command)}; energy: "
+                     f"{escape(prov)}</p><table><thead><tr><th>level</th><th class='num'>J/request</th>"
+                     "<th class='num'>95% CI</th><th class='num'>TTFT p90 ms</th><th class='num'>ITL p90 ms</th>"
+                     "<th class='num'>E2E p90 ms</th><th>Pareto</th></tr></thead><tbody>" + "".join(rows)
+                     + "</tbody></table>")
+    if fig and plotly_js:
+        parts.append("<script>" + plotly_js + "</script><script>(function(){var F=" + _script_json(fig)
+                     + ";Plotly.newPlot('plot-serving',F.data,F.layout,{displaylogo:false,responsive:true});})();"
+                     "</script>")
+    parts.append("</main></body></html>")
+    return "".join(parts)
+
+
+def write_serving_html(runs: list[ServingResult], path: str | os.PathLike[str]) -> Path:
+    """Write the serving page to ``path`` (atomically); returns the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(render_serving_html(runs), encoding="utf-8")
+    os.replace(tmp, out)
+    return out

@@ -1,0 +1,141 @@
+"""Output files are written atomically; bad output paths are one-line errors, never tracebacks.
+
+The full disk and the read-only disk are real: a 64 KiB tmpfs mounted for the test (root, or
+passwordless sudo). Where mounting is not permitted the test skips with the reason, which fails
+under CI=true (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from fakes_analysis import make_run, study_like
+from wattprint.cli.main import main
+from wattprint.errors import WattprintError
+from wattprint.results.atomic import atomic_output, prepare_output_dir, write_text_atomic
+from wattprint.results.export import export
+from wattprint.results.store import ResultStore
+
+
+def _cli(argv, capsys) -> tuple[int, str]:
+    rc = main(argv)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "Traceback" not in text, text
+    return rc, text
+
+
+def _leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_atomic_write_replaces_and_keeps_the_mode(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    write_text_atomic(target, "new")
+    assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o640
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_error_while_writing_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "runs.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_text("half a fi")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old" and _leftovers(tmp_path) == []
+
+
+@pytest.fixture()
+def db(tmp_path, monkeypatch):
+    monkeypatch.delenv("WATTPRINT_DB", raising=False)
+    path = tmp_path / "runs.db"
+    with ResultStore(path) as store:
+        store.put_many(study_like())
+    return path
+
+
+@pytest.mark.parametrize("kind", ["missing folder", "directory", "file as folder"])
+def test_export_to_a_bad_path_is_one_line(kind, db, tmp_path, capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    path = {"missing folder": tmp_path / "nope" / "runs.csv", "directory": tmp_path,
+            "file as folder": a_file / "runs.csv"}[kind]
+    rc, text = _cli(["results", "export", str(path), "--db", str(db)], capsys)
+    assert rc == 2 and text.startswith("error:") and len(text.strip().splitlines()) == 2, text
+    assert {"missing folder": "does not exist", "directory": "is a directory",
+            "file as folder": "not a folder"}[kind] in text
+
+
+def test_report_html_to_a_directory_is_one_line(db, tmp_path, capsys):
+    rc, text = _cli(["report", "--db", str(db), "--html", str(tmp_path)], capsys)
+    assert rc == 2 and "is a directory" in text
+
+
+def test_run_and_demo_out_an_existing_file_fail_before_any_work(db, tmp_path, capsys):
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("x")
+    before = ResultStore(db).count()
+    rc, text = _cli(["run", "-t", "text-classification", "-m", "arch:bert-tiny", "--out", str(a_file),
+                     "--db", str(db)], capsys)
+    assert rc == 2 and "is a file, not a folder" in text
+    rc, text = _cli(["demo", "--quick", "--out", str(a_file), "--db", str(db)], capsys)
+    assert rc == 2 and "is a file, not a folder" in text
+    assert ResultStore(db).count() == before  # nothing ran
+
+
+def _mount_small_fs(folder, options: str) -> list[str]:
+    """Mount a 64 KiB tmpfs on ``folder``; returns the command prefix used (for umount), or skips."""
+    prefix = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
+    if prefix is None or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root or passwordless sudo")
+    r = subprocess.run([*prefix, "mount", "-t", "tmpfs", "-o", f"size=64k,mode=1777,{options}", "tmpfs",
+                        str(folder)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip() or r.returncode}")
+    return prefix
+
+
+@pytest.fixture()
+def full_disk(tmp_path):
+    d = tmp_path / "small"
+    d.mkdir()
+    prefix = _mount_small_fs(d, "rw")
+    yield d
+    subprocess.run([*prefix, "umount", str(d)], check=False)
+
+
+@pytest.fixture()
+def read_only_disk(tmp_path):
+    d = tmp_path / "ro"
+    d.mkdir()
+    prefix = _mount_small_fs(d, "ro")
+    yield d
+    subprocess.run([*prefix, "umount", str(d)], check=False)
+
+
+def test_a_full_disk_keeps_the_old_export_and_leaves_no_temporary(full_disk, db, capsys):
+    target = full_disk / "runs.csv"
+    target.write_text("the previous export\n")
+    many = [make_run("text-classification", f"model-{i:04d}-" + "x" * 60, [1.0, 1.1]) for i in range(400)]
+    with ResultStore(db) as store:
+        store.put_many(many)
+    rc, text = _cli(["results", "export", str(target), "--db", str(db)], capsys)
+    assert rc == 2 and "disk is full" in text and len(text.strip().splitlines()) == 2, text
+    assert target.read_text() == "the previous export\n"
+    assert _leftovers(full_disk) == []
+    with pytest.raises(WattprintError, match="disk is full"):  # the result JSON path (run --out) too
+        export(many, full_disk / "runs.json")
+    assert _leftovers(full_disk) == [] and not (full_disk / "runs.json").exists()
+
+
+def test_a_read_only_disk_is_one_line(read_only_disk, db, capsys):
+    rc, text = _cli(["results", "export", str(read_only_disk / "runs.csv"), "--db", str(db)], capsys)
+    assert rc == 2 and "read-only" in text, text
+    with pytest.raises(WattprintError, match="not writable"):
+        prepare_output_dir(read_only_disk)

@@ -1,0 +1,156 @@
+"""``wattprint serve-bench`` end to end against the fake server it launches, and the commands that read serving runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from fakes_serving import fake_server_cmd, free_port
+from wattprint.cli.main import main
+from wattprint.results.serving import ServingStore
+from wattprint.results.store import ResultStore
+
+FAST = ["--min-window", "0.3", "--min-requests", "5", "--idle", "0.3", "--repeats", "2"]
+
+
+def _assert_nothing_listens(port: int) -> None:
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def bench_db(tmp_path_factory):
+    """One serve-bench run (2 mixes x 2 levels x 2 repeats, SLO) in a fresh store."""
+    db = tmp_path_factory.mktemp("serve") / "w.db"
+    port = free_port()
+    launch = " ".join(fake_server_cmd(port, "--itl-ms", "1", "--ttft-ms", "2"))
+    rc = main(["serve-bench", "--launch", launch, "--url", f"http://127.0.0.1:{port}", "-c", "1,4", "--mix", "16:4",
+               "--mix", "4:16", "--slo", "ttft_p90<=1s", "--db", str(db), "--json", *FAST])
+    assert rc == 0
+    return db, port
+
+
+def test_serve_bench_stores_levels_with_provenance_fit_and_slo(bench_db):
+    db, port = bench_db
+    with ResultStore(db) as store:
+        [r] = ServingStore(store).list()
+        assert store.count() == 0  # serving runs live in their own table
+    assert r.status == "ok" and r.engine == "fake" and r.engine_version == "fake-openai 1.0" and r.fixed_output
+    assert r.server_launched and f"--port {port}" in r.server_command
+    assert [lv.label for lv in r.levels] == ["c=1 in=16 out=4", "c=4 in=16 out=4", "c=1 in=4 out=16",
+                                             "c=4 in=4 out=16"]
+    for lv in r.levels:
+        assert lv.status == "ok" and len(lv.repeats) == 2 and lv.error_rate == 0
+        assert lv.j_per_request.n == 2 and lv.j_per_request.low <= lv.j_per_request.mean <= lv.j_per_request.high
+        assert lv.output_tokens_per_request == pytest.approx(int(lv.mix.split("out=")[1]))
+        for rep in lv.repeats:
+            assert rep.energy.idle_power_w is not None
+            assert {c.component for c in rep.energy.components} == {"cpu", "ram"}
+            # no counter here: the server tree's estimate, never called measured
+            assert all(not c.provenance.measured for c in rep.energy.components)
+            assert all("process tree of pid" in c.provenance.note for c in rep.energy.components)
+        assert lv.slo_met is True
+    assert r.slo_best is not None and "meet the SLO" in r.slo_note
+    assert r.fit is not None and r.fit.windows == 8
+    _assert_nothing_listens(port)  # the launched server was stopped
+
+
+def test_results_list_show_export_compare_report_project(bench_db, capsys, tmp_path):
+    db = str(bench_db[0])
+    with ResultStore(db) as store:
+        rid = ServingStore(store).list()[0].run_id
+    rc, out, _ = _run(capsys, "results", "list", "--db", db)
+    assert rc == 0 and "1 serving run(s)" in out and rid[:8] in out
+    rc, out, _ = _run(capsys, "results", "show", rid[:8], "--db", db)
+    assert rc == 0 and "c=4" in out and "estimated" in out
+    rc, out, _ = _run(capsys, "results", "export", "-", "--serving", "--json", "--db", db)
+    rows = json.loads(out)
+    assert rc == 0 and len(rows) == 4 and rows[0]["j_per_request"] > 0 and rows[0]["ttft_p90_s"] > 0
+    rc, out, _ = _run(capsys, "compare", rid[:8], rid[:8], "--db", db)
+    assert rc == 0 and "within the noise" in out
+    html = tmp_path / "r.html"
+    rc, out, _ = _run(capsys, "report", "--db", db, "--html", str(html))
+    assert rc == 0 and "Pareto front" in out and "Plotly.newPlot('plot-serving'" in html.read_text()
+    rc, out, _ = _run(capsys, "project", "--run", rid[:8], "--rate", "1M/day", "--db", db, "--json")
+    doc = json.loads(out)
+    with ResultStore(db) as store:
+        j = ServingStore(store).list()[0].best_j_per_request
+    assert rc == 0 and doc["daily"]["kwh"] == pytest.approx(j * 1e6 / 3.6e6)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--slo", "ttft_p90<=1s,bogus<3"], "cannot parse SLO term 'bogus<3'"),
+    (["-c", "0"], "concurrency 0 out of range"),
+    (["--rate", "fast"], "bad rate 'fast'"),
+    (["--url", "http://192.0.2.10:8000"], "on another machine"),
+    ([], "exactly one of --launch and --server-pid"),
+])
+def test_bad_input_is_one_line_error(capsys, tmp_path, argv, message):
+    base = ["serve-bench", "--db", str(tmp_path / "w.db")]
+    if "-c" not in argv and "--rate" not in argv:
+        base += ["-c", "1"]
+    if argv:
+        base += ["--server-pid", str(os.getpid())]
+    rc, _, err = _run(capsys, *base, *argv)
+    assert rc != 0 and message in err and "Traceback" not in err
+
+
+def test_ctrl_c_stops_the_launched_server_and_keeps_finished_levels(tmp_path):
+    db = tmp_path / "w.db"
+    port = free_port()
+    launch = " ".join(fake_server_cmd(port, "--ttft-ms", "5"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-m", "wattprint.cli", "serve-bench", "--launch", launch, "--url",
+                             f"http://127.0.0.1:{port}", "-c", "1,2,3,4,5,6,7,8", "--db", str(db),
+                             "--min-window", "0.5", "--min-requests", "3", "--idle", "0", "--repeats", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline and done < 2:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as c:
+                    docs = c.execute("SELECT doc FROM serving_runs").fetchall()
+                done = len(json.loads(docs[0][0])["levels"]) if docs else 0
+            except sqlite3.Error:
+                pass
+    assert done >= 2, "two levels should finish within a minute"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    with ResultStore(db) as store:
+        [r] = ServingStore(store).list()
+    assert r.status == "failed" and "interrupted" in r.error and len(r.ok_levels) >= 2
+    _assert_nothing_listens(port)
+
+
+def test_server_text_is_printed_as_text(capsys, tmp_path, bench_db):
+    from wattprint.results.serving import ServingResult
+
+    db = str(tmp_path / "evil.db")
+    with ResultStore(str(bench_db[0])) as store:
+        good = ServingStore(store).list()[0]
+    evil = ServingResult.model_validate(good.model_dump() | {
+        "run_id": "e" * 32, "model": "\x1b[31mred[/bold]", "server_command": "srv [bold]x[/bold] \x1b]0;title\x07"})
+    with ResultStore(db) as store:
+        ServingStore(store).put(evil)
+    for argv in (["results", "show", "eeee"], ["results", "list"], ["report"]):
+        rc, out, _ = _run(capsys, *argv, "--db", db)
+        assert rc == 0 and "\x1b" not in out and "\x07" not in out  # control codes shown, never sent
+    rc, out, _ = _run(capsys, "results", "show", "eeee", "--db", db)
+    assert "\\x1b[31mred[/bold]" in out and "srv [bold]x[/bold]" in out.replace("\n", "")  # markup as text
