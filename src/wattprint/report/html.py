@@ -27,7 +27,7 @@ from wattprint.report.labels import energy_label_svg
 from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
 from wattprint.results.schema import RunResult
 
-__all__ = ["write_html_report", "render_html"]
+__all__ = ["write_html_report", "write_html", "render_html"]
 
 
 def _asset(name: str) -> str:
