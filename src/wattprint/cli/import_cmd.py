@@ -33,9 +33,12 @@ def codecarbon_cmd(
     from wattprint.analysis.audit import audit_summary
     from wattprint.results.importers import import_codecarbon
     from wattprint.results.store import ResultStore
+    from wattprint.workloads.base import TASKS
 
+    if task is not None:
+        task = TASKS.canonical(task)  # aliases accepted; unknown names list close matches
     outcome = import_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
-                                inferences=inferences)
+                                inferences=inferences, tasks=TASKS.names())
     store_s = 0.0
     db_path = None
     if not dry_run:

@@ -36,16 +36,17 @@ import io
 import math
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from wattprint.carbon.factor import CarbonInfo
+from wattprint.contracts.registry import normalize_name
 from wattprint.energy.types import ComponentEnergy, EnergyReport, Method, Provenance
 from wattprint.errors import WattprintError
-from wattprint.results.importers.names import CANONICAL_TASKS, Labels, infer_labels
+from wattprint.results.importers.names import STUDY_TASKS, Labels, infer_labels
 from wattprint.results.schema import (
     MAX_N,
     AuditFlag,
@@ -500,17 +501,21 @@ def import_codecarbon(
     phase: str = "query",
     params_file: str | os.PathLike[str] | None = None,
     inferences: int = 1000,
+    tasks: Collection[str] = STUDY_TASKS,
 ) -> ImportOutcome:
     """Parse CodeCarbon logs under ``paths`` (files, or folders read recursively) into runs.
 
     ``task``/``dataset`` override what file names say; ``phase`` picks the task-log phase
     (``query`` matches "query model"; ``all`` adds every phase); ``inferences`` is how many
-    inferences a phase covered (the study: 1,000). Raises :class:`WattprintError` on the
+    inferences a phase covered (the study: 1,000); ``tasks`` the canonical task names accepted (the
+    CLI passes the task catalogue; default: the study's tasks). Raises :class:`WattprintError` on the
     first bad file, before anything is returned.
     """
     t0 = time.perf_counter()
-    if task is not None and task not in CANONICAL_TASKS:
-        raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(CANONICAL_TASKS))
+    if task is not None:
+        if normalize_name(task) not in tasks:
+            raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(tasks))
+        task = normalize_name(task)
     if inferences < 1:
         raise WattprintError(f"--inferences must be >= 1, got {inferences}", "the study ran 1,000 per phase")
     if inferences > MAX_N:
@@ -535,7 +540,7 @@ def import_codecarbon(
                 task_rows.setdefault(r.values["run_id"], []).append(r)
         else:
             n_emis += 1
-            labels = infer_labels(path.stem)
+            labels = infer_labels(path.stem, tasks)
             for r in rows:
                 emis_rows[r.values["run_id"]] = (r, labels)
     if not task_rows and not emis_rows:
@@ -558,7 +563,7 @@ def import_codecarbon(
     for run_id, rows in task_rows.items():
         rows.sort(key=lambda r: (str(r.values["timestamp"]), r.line))
         linked = emis_rows.get(run_id)
-        inferred = linked[1] if linked else infer_labels(rows[0].file.stem)
+        inferred = linked[1] if linked else infer_labels(rows[0].file.stem, tasks)
         labels = labels_for(inferred)
         if want_all:
             used, name = _sum_rows(rows), "all phases"

@@ -1,0 +1,103 @@
+"""The typed contracts between layers: the registry (task catalogue, meters) and the shapes that cross layers."""
+
+from __future__ import annotations
+
+import pytest
+
+from wattprint.contracts.registry import Registry, normalize_name
+from wattprint.errors import WattprintError
+
+
+def test_normalize_name_is_the_one_spelling_rule():
+    assert normalize_name("  Text_Classification ") == "text-classification"
+    assert normalize_name("text classification") == "text-classification"
+    assert normalize_name("zero-shot_qa") == "zero-shot-qa"
+
+
+def test_registry_names_aliases_and_close_matches():
+    reg: Registry[object] = Registry("widget", hint="see: widgets")
+    a, b = object(), object()
+    reg.register("round-widget", a, aliases=("rw", "Round_Thing"))
+    reg.register("square-widget", b)
+    assert reg.names() == ["round-widget", "square-widget"] == list(reg)
+    assert reg.get("RW") is a and reg.get("round thing") is a and reg.get("square_widget") is b
+    assert "rw" in reg and "nope" not in reg and len(reg) == 2
+    assert reg.canonical_or_none("nope") is None
+    with pytest.raises(WattprintError, match="unknown widget 'round-widgt'") as ei:
+        reg.get("round-widgt")
+    assert "round-widget" in ei.value.hint
+    with pytest.raises(WattprintError) as ei:
+        reg.get("zzzz")
+    assert ei.value.hint == "see: widgets"
+
+
+def test_registry_refuses_a_name_taken_by_another_object():
+    reg: Registry[object] = Registry("widget")
+    a = object()
+    reg.register("w", a, aliases=("x",))
+    reg.register("w", a, aliases=("x",))  # the same object again is fine (a module imported twice)
+    with pytest.raises(ValueError, match="registered twice"):
+        reg.register("w", object())
+    with pytest.raises(ValueError, match="registered twice"):
+        reg.register("other", object(), aliases=("X",))
+
+
+def test_registry_fills_lazily_from_loaders_and_entry_points(monkeypatch):
+    calls: list[str] = []
+
+    class Plugin:
+        name = "plugin-widget"
+        aliases = ("pw",)
+
+    class EP:
+        name, value = "mine", "my_pkg:Plugin"
+
+        def load(self):
+            calls.append("ep")
+            return Plugin
+
+    import importlib.metadata as md
+
+    monkeypatch.setattr(md, "entry_points", lambda group: [EP()] if group == "wattprint.widgets" else [])
+    reg: Registry[object] = Registry("widget", loaders=[lambda: calls.append("loader")],
+                                     entry_point_group="wattprint.widgets")
+    assert calls == []  # nothing runs before the first lookup
+    assert reg.get("pw") is Plugin
+    assert calls == ["loader", "ep"]
+    reg.names()
+    assert calls == ["loader", "ep"]  # once
+
+
+def test_broken_plugin_is_a_one_line_error(monkeypatch):
+    class EP:
+        name, value = "broken", "no_such_module:thing"
+
+        def load(self):
+            raise ModuleNotFoundError("No module named 'no_such_module'")
+
+    import importlib.metadata as md
+
+    monkeypatch.setattr(md, "entry_points", lambda group: [EP()])
+    reg: Registry[object] = Registry("widget", entry_point_group="wattprint.widgets")
+    with pytest.raises(WattprintError, match="cannot load widget plugin 'broken'"):
+        reg.names()
+
+
+def test_task_catalogue_gives_classes_without_instantiating(monkeypatch):
+    from wattprint.workloads.base import TASKS, Task, task_class
+
+    built: list[type] = []
+    monkeypatch.setattr(Task, "__init__", lambda self, options=None: built.append(type(self)))
+    cls = task_class("text_classif")
+    assert cls.name == "text-classification" and issubclass(cls, Task)
+    assert TASKS.get("ner").name == "token-classification"
+    assert built == []
+    assert "fill-mask" in TASKS.names() and TASKS.canonical("Masked_LM") == "fill-mask"
+
+
+def test_study_task_names_come_from_the_study_prefixes():
+    from wattprint.results.importers.names import PREFIXES, STUDY_TASKS
+    from wattprint.workloads.base import task_names
+
+    assert set(STUDY_TASKS) == set(PREFIXES.values())
+    assert set(STUDY_TASKS) <= set(task_names())
