@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from wattprint.energy.meter import Meter
 from wattprint.energy.types import EnergyReport
 from wattprint.results.schema import DatasetInfo, ModelInfo, RepeatResult, RunConfig, RunResult, Summary
 from wattprint.workloads.base import Batch, DatasetSpec, LoadedModel, ModelSpec, Task
@@ -50,7 +51,7 @@ def _noop(_: dict[str, Any]) -> None:
 class _Windows:
     """Opens windows on the run's meter set and stamps the idle baseline on reports."""
 
-    def __init__(self, meterset: Any, idle_power_w: dict[str, float] | None) -> None:
+    def __init__(self, meterset: Meter, idle_power_w: dict[str, float] | None) -> None:
         from wattprint.energy import Window
 
         self._window_cls = Window
@@ -108,7 +109,7 @@ def model_info_from(loaded: LoadedModel, config: RunConfig) -> ModelInfo:
 def run_protocol(
     task: Task,
     config: RunConfig,
-    meterset: Any,
+    meterset: Meter,
     result: RunResult,
     on_event: EventFn | None = None,
     checkpoint: CheckpointFn | None = None,

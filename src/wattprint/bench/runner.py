@@ -22,6 +22,7 @@ from typing import Any
 
 from wattprint.bench.environment import collect_environment
 from wattprint.bench.protocol import CheckpointFn, EventFn, run_protocol
+from wattprint.energy.meter import Meter
 from wattprint.errors import Terminated, WattprintError
 from wattprint.results.schema import RunConfig, RunResult, utcnow
 
@@ -128,7 +129,7 @@ def attribute_timed_carbon(result: RunResult) -> None:
 def execute(
     config: RunConfig,
     *,
-    meterset: Any = None,
+    meterset: Meter | None = None,
     on_event: EventFn | None = None,
     checkpoint: CheckpointFn | None = None,
     isolation: str = "process",

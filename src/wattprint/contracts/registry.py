@@ -1,7 +1,6 @@
 """A named registry: names and aliases, one normalisation, public lookup and iteration, entry points.
 
-One :class:`Registry` holds the tasks (``wattprint.workloads.base.TASKS``) and one the meters
-(``wattprint.energy.registry.METERS``). Nothing outside this module reads its internals: a layer
+One :class:`Registry` holds the tasks (``wattprint.workloads.base.TASKS``). Nothing outside this module reads its internals: a layer
 registers with :meth:`Registry.register`, looks up with :meth:`Registry.get` (the object itself, a
 class is never instantiated to learn its type), lists with :meth:`Registry.names` or iterates.
 

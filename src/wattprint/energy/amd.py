@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
 from wattprint.energy.meter import vendor_failure
 from wattprint.energy.notices import warn
@@ -152,7 +154,6 @@ class AmdSmiMeter(GpuMeter):
             self._shutdown()
             self._smi = None
 
-    def info(self) -> dict[str, object]:
-        out = super().info()
-        out["detail"] = f"{out['detail']}; selection: {self.selection}"
-        return out
+    def describe(self) -> MeterDescription:
+        out = super().describe()
+        return replace(out, detail=f"{out.detail}; selection: {self.selection}")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
 from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
@@ -165,7 +167,6 @@ class NvmlMeter(GpuMeter):
             self._shutdown()
             self._nv = None
 
-    def info(self) -> dict[str, object]:
-        out = super().info()
-        out["detail"] = f"{out['detail']}; selection: {self.selection}"
-        return out
+    def describe(self) -> MeterDescription:
+        out = super().describe()
+        return replace(out, detail=f"{out.detail}; selection: {self.selection}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from dataclasses import replace
+from typing import cast
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.meter import Meter, MeterUnavailable, vendor_failure
 from wattprint.energy.meterset import MeterSet
 from wattprint.energy.notices import warn
@@ -85,7 +87,7 @@ def open_meters(names: list[str] | None = None, *, gpus: GpuSelection = None) ->
 def _require_complete(meter: Meter) -> None:
     """An explicitly chosen meter must measure everything it covers: a RAPL domain it cannot
     read fails the run (auto-detection estimates it instead)."""
-    unavailable: dict[str, str] = getattr(meter, "unavailable", {}) or {}
+    unavailable = dict(meter.describe().unavailable)
     if unavailable:
         comp, why = next(iter(unavailable.items()))
         raise MeterUnavailable(
@@ -146,39 +148,26 @@ def _auto(gpus: GpuSelection) -> MeterSet:
     return MeterSet(meters, notes)
 
 
-def describe() -> list[dict[str, Any]]:
-    """What this machine can measure: one row per meter name, opened then closed (doctor).
+def describe() -> list[MeterDescription]:
+    """What this machine can measure: one description per meter name, opened then closed (doctor).
 
-    Each row: ``name``, ``available`` (bool), ``components``, ``method``,
-    ``scope``, ``detail`` and, when unavailable, ``reason`` and ``fix``.
+    An unusable meter comes back with ``available=False``, its ``reason`` and the ``fix``; warnings
+    raised while opening a usable one are kept in ``warnings``.
     """
     import warnings
 
-    rows: list[dict[str, Any]] = []
+    rows: list[MeterDescription] = []
     for name in METER_NAMES:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 m = open_meter(name)
             except WattprintError as exc:  # the *Unavailable errors carry a reason; others are "unusable"
-                rows.append(
-                    {
-                        "name": name,
-                        "available": False,
-                        "components": [],
-                        "method": "",
-                        "scope": "",
-                        "detail": exc.message,
-                        "reason": getattr(exc, "reason", "unusable"),
-                        "fix": exc.hint,
-                    }
-                )
+                rows.append(MeterDescription(name=name, available=False, detail=exc.message,
+                                             reason=getattr(exc, "reason", "unusable"), fix=exc.hint))
                 continue
         try:
-            info = m.info() if hasattr(m, "info") else {"name": name, "available": True, "components": m.components()}
-            row = dict(info)
-            row["warnings"] = [str(w.message) for w in caught]
-            rows.append(row)
+            rows.append(replace(m.describe(), warnings=tuple(str(w.message) for w in caught)))
         finally:
             m.close()
     return rows
