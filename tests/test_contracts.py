@@ -101,3 +101,39 @@ def test_study_task_names_come_from_the_study_prefixes():
 
     assert set(STUDY_TASKS) == set(PREFIXES.values())
     assert set(STUDY_TASKS) <= set(task_names())
+
+
+def test_inputs_and_model_description_refuse_unknown_sources():
+    from wattprint.contracts.inputs import Inputs
+    from wattprint.contracts.models import ModelDescription
+
+    got = Inputs(items=["a", "b", "a"], distinct=2, source="local")
+    assert got.cycled and not Inputs(items=["a"], distinct=1, source="hub").cycled
+    with pytest.raises(ValueError, match="unknown dataset source 'ftp'"):
+        Inputs(items=["a"], distinct=1, source="ftp")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="distinct rows 3"):
+        Inputs(items=["a"], distinct=3, source="hub")
+    with pytest.raises(ValueError, match="unknown model source 'cloud'"):  # never silently "hub"
+        ModelDescription(name="m", source="cloud", random_weights=False, parameters=1,  # type: ignore[arg-type]
+                         architecture=None, dtype="float32", device="cpu")
+
+
+def test_a_registered_item_kind_reads_synthetic_tables_and_folders(tmp_path):
+    from wattprint.workloads.base import DatasetSpec
+    from wattprint.workloads.datasets import KINDS, ItemKind, load_inputs, register_kind
+
+    kind = ItemKind(name="blob-test", candidates=("blob", "path"), folder_extensions=(".blob",),
+                    convert=lambda v, base, name: (base / v).read_text(),
+                    synthetic=lambda seed, i: f"blob {seed}-{i}")
+    register_kind(kind)
+    try:
+        assert load_inputs(DatasetSpec(seed=2), 2, "blob-test").items == ["blob 2-0", "blob 2-1"]
+        (tmp_path / "b").mkdir()
+        (tmp_path / "b" / "x.blob").write_text("X")
+        (tmp_path / "b" / "skip.txt").write_text("no")
+        got = load_inputs(DatasetSpec(str(tmp_path / "b")), 3, "blob-test")
+        assert got.items == ["X", "X", "X"] and got.distinct == 1 and got.source == "local"
+        with pytest.raises(ValueError, match="registered twice"):
+            register_kind(ItemKind(name="image", candidates=(), convert=str, synthetic=str))  # type: ignore[arg-type]
+    finally:
+        KINDS.pop("blob-test", None)

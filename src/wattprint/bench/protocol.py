@@ -90,19 +90,17 @@ def _sample(x: Any) -> Any:
 
 
 def model_info_from(loaded: LoadedModel, config: RunConfig) -> ModelInfo:
-    info = loaded.info or {}
-    source = info.get("source", "hub")
-    if source not in ("hub", "local", "arch", "imported"):
-        source = "hub"
+    """The result's record of the model: what the loaded model says, with the run's dtype and device."""
+    d = loaded.description
     return ModelInfo(
         name=config.model,
-        source=source,
-        revision=info.get("revision", config.revision),
-        random_weights=bool(info.get("random_weights", False)),
-        parameters=info.get("parameters"),
+        source=d.source,
+        revision=d.revision,
+        random_weights=d.random_weights,
+        parameters=d.parameters,
         dtype=config.dtype,
         device=config.device,
-        architecture=info.get("architecture"),
+        architecture=d.architecture,
     )
 
 
@@ -165,16 +163,16 @@ def run_protocol(
         column=config.column,
         seed=config.seed,
     )
-    _forget_rows(dspec)
-    raw = list(task.load_inputs(dspec, n))
-    if not raw:
+    inputs = task.load_inputs(dspec, n)
+    if not inputs.items:
         from wattprint.errors import WattprintError
 
         raise WattprintError(f"dataset {config.dataset!r} gave no items", "check --split and --column")
-    distinct = _distinct_rows(dspec, len(raw))
+    items = _cycle(inputs.items, n)
+    distinct = min(inputs.distinct, len(items))
     result.dataset_info = DatasetInfo(
         name=config.dataset,
-        source=_dataset_source(config.dataset),
+        source=inputs.source,
         config=config.dataset_config,
         split=config.split,
         column=config.column,
@@ -182,7 +180,6 @@ def run_protocol(
     )
     if distinct < n:
         result.extra["inputs_cycled"] = f"{distinct} distinct items repeated to reach n={n}"
-    items = _cycle(raw, n)
     from wattprint.bench.quality import prepare_quality
 
     qrun, note = prepare_quality(task, config, loaded, dspec, items)
@@ -277,28 +274,3 @@ def run_protocol(
             msg = exc.message if isinstance(exc, WattprintError) else f"{type(exc).__name__}: {exc}"
             result.extra["quality_error"] = " ".join(str(msg).split())[:300]
     return result
-
-
-def _forget_rows(dspec: DatasetSpec) -> None:
-    """Drop a row count left by an earlier run in this process, so a stale one is never reported."""
-    from wattprint.workloads.datasets import forget_source_rows
-
-    forget_source_rows(dspec)
-
-
-def _distinct_rows(dspec: DatasetSpec, got: int) -> int:
-    """Distinct source rows behind the ``got`` items (the dataset layer cycles short sources)."""
-    from wattprint.workloads.datasets import last_source_rows
-
-    rows = last_source_rows(dspec)
-    return min(int(rows), got) if rows else got
-
-
-def _dataset_source(name: str) -> str:
-    import os
-
-    if name == "synthetic" or name.startswith("synthetic"):
-        return "synthetic"
-    if os.path.exists(name):
-        return "local"
-    return "hub"

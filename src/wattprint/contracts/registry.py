@@ -1,8 +1,9 @@
 """A named registry: names and aliases, one normalisation, public lookup and iteration, entry points.
 
-One :class:`Registry` holds the tasks (``wattprint.workloads.base.TASKS``). Nothing outside this module reads its internals: a layer
-registers with :meth:`Registry.register`, looks up with :meth:`Registry.get` (the object itself, a
-class is never instantiated to learn its type), lists with :meth:`Registry.names` or iterates.
+One :class:`Registry` holds the tasks (``wattprint.workloads.base.TASKS``). Nothing outside this
+module reads its internals: a layer registers with :meth:`Registry.register`, looks up with
+:meth:`Registry.get` (the object itself, a class is never instantiated to learn its type), lists
+with :meth:`Registry.names` or iterates.
 
 Filling is lazy: ``loaders`` (callables, e.g. one that imports the built-in task modules) and the
 entry points of ``entry_point_group`` (third-party packages: ``[project.entry-points."wattprint.tasks"]``

@@ -4,7 +4,8 @@ A task splits one inference into what the harness measures and what it does
 not:
 
 * :meth:`Task.load_model` - build or load the model (measured apart as "load").
-* :meth:`Task.load_inputs` - read ``n`` raw items from a dataset (not measured).
+* :meth:`Task.load_inputs` - read ``n`` raw items from a dataset (not measured), as an
+  :class:`~wattprint.contracts.inputs.Inputs` (items, distinct rows, source).
 * :meth:`Task.preprocess` - tokenise / decode images into ready batches
   (measured apart as "preprocess", never inside the query window).
 * :meth:`Task.infer` - the model call on one prepared batch: the ONLY work
@@ -17,7 +18,10 @@ not:
   continuations (perplexity), run outside the query window.
 
 Adding a task = one small module under ``wattprint/workloads/tasks/`` with a
-``@register_task`` class.
+``@register_task`` class (the package imports every module in it); the module may
+also register its reference architectures (``architectures.register_arch``) and a
+new item kind (``datasets.register_kind``). A third-party package declares a
+``wattprint.tasks`` entry point naming its module instead.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from wattprint.contracts.inputs import Inputs
+from wattprint.contracts.models import ModelDescription
 from wattprint.contracts.registry import Registry
 
 
@@ -55,14 +61,16 @@ class DatasetSpec:
 
 @dataclass
 class LoadedModel:
-    """A model ready to run, with what describes it for the result record."""
+    """A model ready to run, with what describes it for the result record.
+
+    ``extra`` holds what the task itself needs at run time (device, dtype, feature extractors...);
+    it never leaves the workloads layer: the bench reads only ``description``.
+    """
 
     model: Any
+    description: ModelDescription
     processor: Any = None  # tokenizer / image processor / pipeline parts
     spec: ModelSpec | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-    # info keys: source (hub|local|arch), revision, random_weights (bool),
-    # parameters (int), architecture (str)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -100,7 +108,8 @@ class Task(ABC):
     def load_model(self, spec: ModelSpec) -> LoadedModel: ...
 
     @abstractmethod
-    def load_inputs(self, dataset: DatasetSpec, n: int) -> list[Any]: ...
+    def load_inputs(self, dataset: DatasetSpec, n: int) -> Inputs:
+        """Exactly ``n`` raw items (a shorter source cycled), with their distinct count and source."""
 
     @abstractmethod
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]: ...
