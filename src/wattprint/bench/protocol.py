@@ -40,7 +40,7 @@ CheckpointFn = Callable[[RunResult], None]
 
 #: at most this many progress events per repeat (each is one short line to a pipe)
 PROGRESS_EVENTS_PER_REPEAT = 40
-#: number of post-processed outputs kept as samples in ``RunResult.extra``
+#: number of post-processed outputs kept in ``RunResult.sample_outputs``
 SAMPLE_OUTPUTS = 3
 
 
@@ -124,7 +124,7 @@ def run_protocol(
     R, n = config.repeats, config.n
 
     def phase(name: str, **kw: Any) -> None:
-        result.extra["phase"] = name
+        result.phase = name
         emit({"event": "phase", "phase": name, **kw})
 
     # 1. idle baseline
@@ -178,8 +178,7 @@ def run_protocol(
         column=config.column,
         n_items=distinct,
     )
-    if distinct < n:
-        result.extra["inputs_cycled"] = f"{distinct} distinct items repeated to reach n={n}"
+    result.dataset_info.cycled = distinct < n
     from wattprint.bench.quality import prepare_quality
 
     qrun, note = prepare_quality(task, config, loaded, dspec, items)
@@ -207,8 +206,6 @@ def run_protocol(
 
     # 6. repeats
     every = max(1, len(batches) // PROGRESS_EVENTS_PER_REPEAT)
-    timing: list[dict[str, float]] = []
-    result.extra["timing"] = timing
     prefill_ok = _has_prefill(task)
     for r in range(R):
         phase("repeat", repeat=r, repeats=R, total=per_repeat)
@@ -238,9 +235,8 @@ def run_protocol(
                 samples.extend(_sample(p) for p in list(post or [])[: SAMPLE_OUTPUTS - len(samples)])
         del outputs
         if r == 0:
-            result.extra["sample_outputs"] = samples
-        timing.append({"repeat": r, "window_s": energy.duration_s, "infer_s": infer_s})
-        rep = RepeatResult(index=r, inferences=per_repeat, energy=energy, counts=counts)
+            result.sample_outputs = samples
+        rep = RepeatResult(index=r, inferences=per_repeat, energy=energy, counts=counts, infer_s=infer_s)
 
         if prefill_ok:
             phase("prefill", repeat=r, repeats=R, total=per_repeat)

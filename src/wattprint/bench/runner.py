@@ -1,9 +1,9 @@
 """Run one benchmark: in this process (:func:`execute`) or in a fresh one (:func:`run_in_subprocess`).
 
 Neither raises for a run that fails: the result comes back with
-``status="failed"`` and a one-line reason in ``error`` (plus ``extra["hint"]``
-and ``extra["phase"]``, the phase it failed in), keeping whatever was measured
-before the failure.
+``status="failed"``, a one-line reason in ``error``, what to do in
+``failure.hint`` and the phase it failed in in ``phase``, keeping whatever was
+measured before the failure.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from wattprint.bench.environment import collect_environment
 from wattprint.bench.protocol import CheckpointFn, EventFn, run_protocol
 from wattprint.energy.meter import Meter
 from wattprint.errors import Terminated, WattprintError
-from wattprint.results.schema import RunConfig, RunResult, utcnow
+from wattprint.results.schema import Failure, RunConfig, RunResult, utcnow
 
 #: seconds between SIGTERM and SIGKILL when a worker must be stopped
 KILL_GRACE_S = 3.0
@@ -146,7 +146,7 @@ def execute(
     result.environment.isolation = isolation
     own_meters = meterset is None
     try:
-        result.extra["phase"] = "setup"
+        result.phase = "setup"
         from wattprint.carbon import resolve_factor
 
         result.carbon = resolve_factor(config.region, config.intensity_g_per_kwh, config.pue)
@@ -167,8 +167,7 @@ def execute(
         reason, hint = describe_failure(exc)
         result.status = "failed"
         result.error = reason
-        result.extra["hint"] = hint
-        result.extra["error_type"] = type(exc).__name__
+        result.failure = Failure(hint=hint, error_type=type(exc).__name__)
         result.summary = None
     finally:
         if own_meters and meterset is not None:
@@ -177,7 +176,7 @@ def execute(
             except Exception:
                 pass
     if result.status == "ok":
-        result.extra.pop("phase", None)
+        result.phase = None
         attribute_timed_carbon(result)
     result.finished_at = utcnow()
     if on_event:
@@ -390,7 +389,7 @@ def _collect(
     else:
         last = _last_meaningful_line(tail)
         reason = f"worker exited with code {rc}" + (f": {last}" if last else "")
-        hint = "the worker's stderr is in the result's extra.stderr_tail"
+        hint = "the worker's stderr is in the result's failure.stderr_tail"
 
     base: RunResult | None = None
     if partial.exists():
@@ -404,8 +403,6 @@ def _collect(
     base.error = reason
     base.summary = None
     base.environment.isolation = isolation
-    base.extra["hint"] = hint
-    if tail:
-        base.extra["stderr_tail"] = tail[-4000:]
+    base.failure = Failure(hint=hint, stderr_tail=tail[-4000:] if tail else None)
     base.finished_at = utcnow()
     return base

@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.timed import TimedCarbon
@@ -28,7 +28,10 @@ from wattprint.results.quality import QualityScore
 
 __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "RepeatResult"]
 
-SCHEMA_VERSION = 1
+#: version 2: typed ``phase``, ``failure``, ``sample_outputs``, ``RepeatResult.infer_s`` and
+#: ``DatasetInfo.cycled`` in place of ``extra`` keys (version-1 documents are upgraded on load,
+#: see :mod:`wattprint.results.versions`)
+SCHEMA_VERSION = 2
 J_PER_WH = 3600.0
 
 # Student t 0.975 quantiles for small samples (df = n - 1), for 95% intervals.
@@ -146,7 +149,8 @@ class DatasetInfo(BaseModel):
     config: str | None = None
     split: str | None = None
     column: str | None = None
-    n_items: int = 0
+    n_items: int = Field(default=0, description="Distinct source rows behind the run's inputs")
+    cycled: bool = Field(default=False, description="Fewer distinct rows than n: rows repeated to reach n")
 
 
 class RepeatResult(BaseModel):
@@ -160,6 +164,9 @@ class RepeatResult(BaseModel):
         description="input_tokens, output_tokens, images, pixels, diffusion_steps, ...",
     )
     prefill: EnergyReport | None = Field(default=None, description="Generation: prompt pass only")
+    infer_s: float | None = Field(
+        default=None, ge=0, description="Seconds inside the model calls, a part of energy.duration_s (s)"
+    )
 
 
 class Interval(BaseModel):
@@ -253,14 +260,37 @@ class AuditFlag(BaseModel):
     share: float = Field(ge=0, le=1, description="Fraction of the run's total energy")
 
 
+class Failure(BaseModel):
+    """Why a run failed, beside its one-line reason in ``RunResult.error``.
+
+    ``hint``: what to do about it; ``error_type``: the exception's class name when an exception
+    ended the run; ``stderr_tail``: the last lines a crashed worker wrote.
+    """
+
+    hint: str = ""
+    error_type: str | None = None
+    stderr_tail: str | None = None
+
+
+#: the phases of a run, in order (``setup`` is before the protocol starts; see docs/protocol.md)
+PHASES = ("setup", "idle", "load", "inputs", "preprocess", "warmup", "repeat", "prefill", "summary")
+
+
 class RunResult(BaseModel):
-    """One run, complete and self-describing. Stored as JSON and in SQLite."""
+    """One run, complete and self-describing. Stored as JSON and in SQLite.
+
+    ``extra`` holds only notes no other layer depends on (executor details, importer provenance).
+    """
 
     schema_version: int = SCHEMA_VERSION
     run_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     origin: Literal["wattprint", "codecarbon"] = "wattprint"
     status: Literal["ok", "failed"] = "ok"
     error: str | None = None
+    failure: Failure | None = Field(default=None, description="Set when status is failed")
+    phase: str | None = Field(
+        default=None, description="The phase entered last: where a failed or partial run stopped; None once done"
+    )
     config: RunConfig
     config_hash: str = ""
     started_at: datetime = Field(default_factory=utcnow)
@@ -281,7 +311,18 @@ class RunResult(BaseModel):
     quality: list[QualityScore] = Field(default_factory=list, description="Task quality (see results.quality)")
     quality_compute: EnergyReport | None = Field(
         default=None, description="Energy of extra model passes needed only for scoring (perplexity), measured apart")
+    sample_outputs: list[Any] = Field(
+        default_factory=list, description="A few post-processed outputs of repeat 0 (truncated), to show what ran"
+    )
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Documents of earlier schema versions load as this one; newer ones are refused."""
+        from wattprint.results.versions import upgrade
+
+        return upgrade(data, SCHEMA_VERSION)
 
     def model_post_init(self, __context: Any) -> None:
         if not self.config_hash:
