@@ -137,3 +137,45 @@ def test_a_registered_item_kind_reads_synthetic_tables_and_folders(tmp_path):
             register_kind(ItemKind(name="image", candidates=(), convert=str, synthetic=str))  # type: ignore[arg-type]
     finally:
         KINDS.pop("blob-test", None)
+
+
+@pytest.mark.parametrize(("text", "kind", "index"),
+                         [("cpu", "cpu", None), (" CUDA:1 ", "cuda", 1), ("cuda", "cuda", None), ("mps", "mps", None)])
+def test_parse_device(text, kind, index):
+    from wattprint.contracts.devices import parse_device
+
+    dev = parse_device(text)
+    assert (dev.type, dev.index) == (kind, index)
+    assert str(dev) == text.strip().lower()
+
+
+@pytest.mark.parametrize("text", ["cuda:x", "gpu", "cpu:1", "cuda:", "", "cuda:0:1"])
+def test_malformed_devices_are_one_line_errors(text):
+    from wattprint.contracts.devices import parse_device
+
+    with pytest.raises(WattprintError, match="unknown device") as ei:
+        parse_device(text)
+    assert ei.value.hint == "use cpu, cuda, cuda:N or mps"
+
+
+def test_bench_reports_a_malformed_device_as_a_failed_run_not_a_crash():
+    from fakes_bench import LedgerMeter
+    from wattprint.bench.runner import execute
+    from wattprint.results.schema import RunConfig
+
+    r = execute(RunConfig(task="fake-task", model="arch:fake-tiny", n=2, repeats=1, warmup=0, idle_s=0.0,
+                          device="cuda:x"), meterset=LedgerMeter())
+    assert r.status == "failed" and r.error == "unknown device 'cuda:x'" and r.phase == "setup"
+    assert r.failure.hint == "use cpu, cuda, cuda:N or mps" and r.failure.error_type == "WattprintError"
+
+
+def test_meter_unavailable_errors_share_one_base_and_amd_is_not_nvml():
+    from wattprint.energy.amd import AmdSmiUnavailable
+    from wattprint.energy.meter import MeterUnavailable
+    from wattprint.energy.nvml import NvmlUnavailable
+    from wattprint.energy.rapl import RaplUnavailable
+
+    assert all(issubclass(c, MeterUnavailable) for c in (AmdSmiUnavailable, NvmlUnavailable, RaplUnavailable))
+    assert not issubclass(AmdSmiUnavailable, NvmlUnavailable)
+    exc = AmdSmiUnavailable("no AMD GPU", "install amdsmi", reason="absent")
+    assert (exc.reason, exc.fix, exc.hint) == ("absent", "install amdsmi", "install amdsmi")

@@ -56,35 +56,6 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
     return f"{type(exc).__name__}: {_one_line(str(exc))}", "re-run with the same options; --json shows the full result"
 
 
-def _check_device(device: str) -> None:
-    dev = device.strip().lower()
-    if dev == "cpu":
-        return
-    if dev.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise WattprintError(
-                f"device {device!r} asked for but no CUDA GPU is available here",
-                "use --device cpu, or install a CUDA build of torch on a machine with an NVIDIA GPU",
-            )
-        if ":" in dev:
-            idx = int(dev.split(":", 1)[1])
-            if idx >= torch.cuda.device_count():
-                raise WattprintError(
-                    f"device {device!r} does not exist ({torch.cuda.device_count()} GPU(s) visible)",
-                    "pick an index below the GPU count, e.g. --device cuda:0",
-                )
-        return
-    if dev == "mps":
-        import torch
-
-        if not torch.backends.mps.is_available():
-            raise WattprintError("device 'mps' asked for but Apple MPS is not available", "use --device cpu")
-        return
-    raise WattprintError(f"unknown device {device!r}", "use cpu, cuda, cuda:N or mps")
-
-
 def _seed(seed: int) -> None:
     import random
 
@@ -151,9 +122,10 @@ def execute(
 
         result.carbon = resolve_factor(config.region, config.intensity_g_per_kwh, config.pue)
         from wattprint.workloads.base import get_task
+        from wattprint.workloads.models import check_device
 
         task = get_task(config.task, options=task_options_of(config))
-        _check_device(config.device)
+        check_device(config.device)
         if own_meters:
             from wattprint.energy import open_meters
 

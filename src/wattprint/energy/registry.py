@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import cast
 
+from wattprint.contracts.devices import GpuSelection
 from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.meter import Meter, MeterUnavailable, vendor_failure
 from wattprint.energy.meterset import MeterSet
@@ -15,7 +15,6 @@ from wattprint.errors import WattprintError
 #: Meter names accepted by :func:`open_meters` and ``--meter``.
 METER_NAMES = ("rapl", "nvml", "amdsmi", "estimate")
 
-GpuSelection = Sequence[int | str] | str | None
 
 
 def open_meter(name: str, *, gpus: GpuSelection = None) -> Meter:
@@ -141,7 +140,7 @@ def _auto(gpus: GpuSelection) -> MeterSet:
             gpu_found = True
         except MeterUnavailable as exc:
             notes.append(f"{name}: {exc.message}")
-            if getattr(exc, "reason", "") == "unusable":
+            if exc.reason == "unusable":
                 warn(f"{name}: {exc.message}. Fix: {exc.hint}")
     if not gpu_found:
         notes.append("no GPU metered")
@@ -162,9 +161,10 @@ def describe() -> list[MeterDescription]:
             warnings.simplefilter("always")
             try:
                 m = open_meter(name)
-            except WattprintError as exc:  # the *Unavailable errors carry a reason; others are "unusable"
-                rows.append(MeterDescription(name=name, available=False, detail=exc.message,
-                                             reason=getattr(exc, "reason", "unusable"), fix=exc.hint))
+            except WattprintError as exc:  # a MeterUnavailable carries its reason; others are "unusable"
+                reason = exc.reason if isinstance(exc, MeterUnavailable) else "unusable"
+                rows.append(MeterDescription(name=name, available=False, detail=exc.message, reason=reason,
+                                             fix=exc.hint))
                 continue
         try:
             rows.append(replace(m.describe(), warnings=tuple(str(w.message) for w in caught)))

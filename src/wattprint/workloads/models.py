@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wattprint.contracts.devices import Device, parse_device
 from wattprint.contracts.models import ModelDescription
 from wattprint.errors import WattprintError
 from wattprint.workloads.architectures import count_parameters, get_arch, list_architectures
@@ -50,26 +51,28 @@ def torch_dtype(name: str) -> Any:
     return getattr(torch, key)
 
 
-def check_device(device: str) -> Any:
-    """A ``torch.device`` for ``device``, or WattprintError when it is not available here."""
-    import torch
+def check_device(device: str) -> Device:
+    """The parsed ``device``, or WattprintError when it is malformed or not available here.
 
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise WattprintError(f"unknown device {device!r}", "use cpu, cuda, cuda:N or mps") from None
+    The one device check: the bench calls it before opening meters, model loading before placing a
+    model. ``cpu`` needs no torch; ``cuda``/``mps`` import torch to ask whether the device exists.
+    """
+    dev = parse_device(device)
     if dev.type == "cuda":
+        import torch
+
         if not torch.cuda.is_available():
-            raise WattprintError(f"device {device!r} asked for but no CUDA GPU is usable here",
-                                 "use --device cpu, or install a CUDA build of torch on a machine with a GPU")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise WattprintError(f"device {device!r} does not exist",
-                                 f"this machine has {torch.cuda.device_count()} CUDA device(s): cuda:0..")
+            raise WattprintError(f"device {device!r} asked for but no CUDA GPU is available here",
+                                 "use --device cpu, or install a CUDA build of torch on a machine with an NVIDIA GPU")
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            raise WattprintError(f"device {device!r} does not exist ({count} GPU(s) visible)",
+                                 "pick an index below the GPU count, e.g. --device cuda:0")
     elif dev.type == "mps":
+        import torch
+
         if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
             raise WattprintError("device 'mps' asked for but Apple MPS is not available", "use --device cpu")
-    elif dev.type != "cpu":
-        raise WattprintError(f"unsupported device {device!r}", "use cpu, cuda, cuda:N or mps")
     return dev
 
 
@@ -96,7 +99,7 @@ def load_model(spec: ModelSpec, task: BaseTask) -> LoadedModel:
     """Load or build ``spec`` for ``task`` and place it on ``spec.device`` / ``spec.dtype``."""
     import torch
 
-    device = check_device(spec.device)
+    device = torch.device(str(check_device(spec.device)))
     dtype = torch_dtype(spec.dtype)
     torch.manual_seed(getattr(spec, "seed", 0))
     about: dict[str, Any]  # ModelDescription fields known once the model is loaded
