@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
-from wattprint.results.schema import RunResult, t975
+from wattprint.results.schema import RunResult, ci95_of_mean
 
 __all__ = [
     "Stats",
@@ -35,15 +35,11 @@ def usable(results: Iterable[RunResult]) -> list[RunResult]:
 
 
 def ci95(values: list[float]) -> tuple[float, float]:
-    """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2."""
-    n = len(values)
-    if n == 0:
-        return (math.nan, math.nan)
-    mean = statistics.fmean(values)
-    if n < 2:
-        return (mean, mean)
-    half = t975(n - 1) * statistics.stdev(values) / math.sqrt(n)
-    return (max(0.0, mean - half), mean + half)
+    """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2.
+
+    The definition is :func:`wattprint.results.schema.ci95_of_mean`, shared with the run summary.
+    """
+    return ci95_of_mean(values)
 
 
 @dataclass(frozen=True)

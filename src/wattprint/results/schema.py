@@ -49,6 +49,23 @@ def t975(df: int) -> float:
     return _T975[keys[-1]] if df <= 30 else 1.96
 
 
+def ci95_of_mean(values: list[float]) -> tuple[float, float]:
+    """95% Student-t interval of the mean of ``values`` (same unit), floored at 0: the one definition.
+
+    ``mean +/- t(0.975, n-1) * s / sqrt(n)`` with ``s`` the sample standard deviation; a point
+    (mean, mean) when n < 2; (nan, nan) when empty. Energy is never negative, so the low end is
+    clipped at 0. The run summary and the analysis layer both use it.
+    """
+    n = len(values)
+    if n == 0:
+        return (math.nan, math.nan)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return (mean, mean)
+    half = t975(n - 1) * statistics.stdev(values) / math.sqrt(n)
+    return (max(0.0, mean - half), mean + half)
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -200,7 +217,7 @@ class Summary(BaseModel):
         per_k = [r.energy.total_joules / J_PER_WH / max(r.inferences, 1) * 1000 for r in repeats]
         mean = statistics.fmean(per_k)
         std = statistics.stdev(per_k) if len(per_k) > 1 else 0.0
-        half = t975(len(per_k) - 1) * std / math.sqrt(len(per_k)) if len(per_k) > 1 else 0.0
+        ci_low, ci_high = ci95_of_mean(per_k)
         total_inf = sum(r.inferences for r in repeats) or 1
         total_j = sum(r.energy.total_joules for r in repeats)
         measured_j = sum(r.energy.measured_joules for r in repeats)
@@ -238,7 +255,7 @@ class Summary(BaseModel):
             wh_per_1k_mean=mean,
             wh_per_1k_std=std,
             wh_per_1k_median=statistics.median(per_k),
-            wh_per_1k_ci95=Interval(low=max(0.0, mean - half), high=mean + half),
+            wh_per_1k_ci95=Interval(low=ci_low, high=ci_high),
             net_wh_per_1k_mean=net_mean,
             idle_share=idle_share,
             measured_share=(measured_j / total_j) if total_j > 0 else 0.0,

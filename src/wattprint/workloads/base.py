@@ -98,6 +98,8 @@ class Task(ABC):
     #: task options and inferences per repeat that ``wattprint demo`` uses with ``default_model`` on a small CPU
     demo_options: ClassVar[dict[str, Any]] = {}
     demo_n: ClassVar[int] = 10
+    #: dtype ``wattprint demo`` uses with ``default_model`` (None: float32), where float32 would not fit a small machine
+    demo_dtype: ClassVar[str | None] = None
     #: the options the task accepts, with their defaults; None = the task takes any options unchecked
     default_options: ClassVar[dict[str, Any] | None] = None
 

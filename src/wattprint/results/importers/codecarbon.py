@@ -388,9 +388,6 @@ def _sum_rows(rows: list[_Row]) -> _Row:
     return _Row(first.file, first.line, values)
 
 
-_HASHES: dict[tuple, str] = {}
-
-
 def _build(
     run_id: str,
     used: _Row,
@@ -401,6 +398,7 @@ def _build(
     aud: _Auditor,
     params: dict[str, int],
     inferences: int,
+    hashes: dict[tuple, str],
 ) -> RunResult:
     v = used.values
     model = v["project_name"] or "unknown"
@@ -416,8 +414,8 @@ def _build(
     cfg = RunConfig(task=task, model=model, dataset=dataset, dataset_config=config, n=inferences, repeats=1,
                     warmup=0, idle_s=0.0, device=device, task_options=options, meters=["codecarbon"])
     hkey = (task, model, dataset, config, device, inferences, tuple(sorted(options.items())))
-    if hkey not in _HASHES:
-        _HASHES[hkey] = cfg.config_hash()
+    if hkey not in hashes:  # one hash per distinct config, within this import (many rows share one)
+        hashes[hkey] = cfg.config_hash()
     end = _timestamp(used)
     start = end - timedelta(seconds=v["duration"])
     load = None
@@ -479,7 +477,7 @@ def _build(
         run_id=run_id,
         origin="codecarbon",
         config=cfg,
-        config_hash=_HASHES[hkey],
+        config_hash=hashes[hkey],
         started_at=start,
         finished_at=end,
         environment=env,
@@ -559,6 +557,7 @@ def import_codecarbon(
                       dataset_config=base.dataset_config if dataset is None else None, options=base.options)
 
     results: list[RunResult] = []
+    hashes: dict[tuple, str] = {}
     unlabelled = whole = 0
     for run_id, rows in task_rows.items():
         rows.sort(key=lambda r: (str(r.values["timestamp"]), r.line))
@@ -577,7 +576,7 @@ def import_codecarbon(
         if labels is None:
             unlabelled += 1
         results.append(_build(run_id, used, name, rows, labels, linked[0].file if linked else None, aud, params,
-                              inferences))
+                              inferences, hashes))
     for run_id, (row, inferred) in emis_rows.items():
         if run_id in task_rows:
             continue
@@ -585,7 +584,7 @@ def import_codecarbon(
         if labels is None:
             unlabelled += 1
         whole += 1
-        results.append(_build(run_id, row, "whole tracker", [row], labels, None, aud, params, inferences))
+        results.append(_build(run_id, row, "whole tracker", [row], labels, None, aud, params, inferences, hashes))
     results.sort(key=lambda r: (r.started_at, r.run_id))
     missing = sorted({r.config.model for r in results if r.model_info and r.model_info.parameters is None}) \
         if params else []
