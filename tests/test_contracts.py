@@ -179,3 +179,25 @@ def test_meter_unavailable_errors_share_one_base_and_amd_is_not_nvml():
     assert not issubclass(AmdSmiUnavailable, NvmlUnavailable)
     exc = AmdSmiUnavailable("no AMD GPU", "install amdsmi", reason="absent")
     assert (exc.reason, exc.fix, exc.hint) == ("absent", "install amdsmi", "install amdsmi")
+
+def test_a_registered_kind_prepares_a_hub_dataset_before_its_rows_are_read(monkeypatch):
+    datasets = pytest.importorskip("datasets")
+    from wattprint.workloads.base import DatasetSpec
+    from wattprint.workloads.datasets import KINDS, ItemKind, load_inputs, register_kind
+
+    seen: list[str] = []
+
+    def prepare(ds):
+        seen.append(type(ds).__name__)
+        return ds.map(lambda row: {"blob": row["blob"].upper()})
+
+    hub = datasets.DatasetDict({"test": datasets.Dataset.from_dict({"blob": ["a", "b"], "other": [1, 2]})})
+    monkeypatch.setattr(datasets, "load_dataset", lambda name, config, split=None: hub)
+    register_kind(ItemKind(name="blob-hub", candidates=("blob",), convert=lambda v, base, name: v,
+                           synthetic=lambda seed, i: "", prepare_hub=prepare))
+    try:
+        got = load_inputs(DatasetSpec("someone/blobs"), 3, "blob-hub")
+        assert got.source == "hub" and got.items == ["A", "B", "A"] and got.distinct == 2
+        assert seen == ["Dataset"]  # the chosen split, prepared once
+    finally:
+        KINDS.pop("blob-hub", None)

@@ -61,7 +61,6 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 
 
-
 @dataclass(frozen=True)
 class ItemKind:
     """A kind of input item beyond the built-in ones, registered by the task module that reads it.
@@ -70,7 +69,8 @@ class ItemKind:
     a local directory of files with these endings is a dataset of this kind (one item per file, its
     path given to ``convert`` as a string); ``convert(value, base_dir, dataset_name)``: a column value
     (a Hub dataset's feature, or a file path relative to ``base_dir``) to an item; ``synthetic(seed,
-    index)``: one generated item.
+    index)``: one generated item; ``prepare_hub(dataset)``: the loaded Hub dataset made ready before its
+    rows are read (e.g. audio columns switched to undecoded bytes and paths, for ``convert`` to decode).
     """
 
     name: str
@@ -78,6 +78,7 @@ class ItemKind:
     convert: Callable[[Any, Path, str], Any]
     synthetic: Callable[[int, int], Any]
     folder_extensions: tuple[str, ...] = ()
+    prepare_hub: Callable[[Any], Any] | None = None
 
 
 #: kinds registered by task modules (:func:`register_kind`), by name
@@ -122,7 +123,7 @@ def load_inputs(spec: DatasetSpec, n: int, kind: str) -> Inputs:
         rows = _folder(path, kind) if path.is_dir() else _read_table(path, n)
         base = path if path.is_dir() else path.parent
     else:
-        rows = _read_hub(spec, n)
+        rows = _read_hub(spec, n, KINDS.get(kind))
         base = Path.cwd()
     if not rows:
         raise WattprintError(f"dataset {spec.name!r} has no rows", "check the file, split or config")
@@ -222,7 +223,7 @@ def _is_jsonl(text: str) -> bool:
     return "\n" in text.strip()
 
 
-def _read_hub(spec: DatasetSpec, n: int) -> list[dict[str, Any]]:
+def _read_hub(spec: DatasetSpec, n: int, kind: ItemKind | None = None) -> list[dict[str, Any]]:
     try:
         import datasets
     except ImportError:
@@ -241,6 +242,8 @@ def _read_hub(spec: DatasetSpec, n: int) -> list[dict[str, Any]]:
                 break
         else:
             loaded = loaded[next(iter(loaded))]
+    if kind is not None and kind.prepare_hub is not None:
+        loaded = kind.prepare_hub(loaded)
     take = min(n, len(loaded))
     return [loaded[i] for i in range(take)]
 
