@@ -180,6 +180,7 @@ def test_meter_unavailable_errors_share_one_base_and_amd_is_not_nvml():
     exc = AmdSmiUnavailable("no AMD GPU", "install amdsmi", reason="absent")
     assert (exc.reason, exc.fix, exc.hint) == ("absent", "install amdsmi", "install amdsmi")
 
+
 def test_a_registered_kind_prepares_a_hub_dataset_before_its_rows_are_read(monkeypatch):
     datasets = pytest.importorskip("datasets")
     from wattprint.workloads.base import DatasetSpec
@@ -201,3 +202,51 @@ def test_a_registered_kind_prepares_a_hub_dataset_before_its_rows_are_read(monke
         assert seen == ["Dataset"]  # the chosen split, prepared once
     finally:
         KINDS.pop("blob-hub", None)
+
+
+def test_meters_registry_opens_builtins_without_scanning_plugins_and_opens_plugins(monkeypatch, tmp_path):
+    import importlib.metadata as md
+
+    from wattprint.energy import registry
+    from wattprint.energy.meter import Meter
+    from wattprint.energy.types import Method, Provenance
+    from wattprint.errors import WattprintError
+
+    def no_scan(group):
+        raise AssertionError("a built-in meter must open without reading entry points")
+
+    fresh = registry.Registry("meter", entry_point_group="wattprint.meters")
+    for name, opener in zip(registry.METER_NAMES, (registry.METERS.get(n) for n in registry.METER_NAMES),
+                            strict=True):
+        fresh.register(name, opener)
+    monkeypatch.setattr(registry, "METERS", fresh)
+    monkeypatch.setattr(md, "entry_points", no_scan)
+    m = registry.open_meter("estimate")
+    assert m.name == "estimate"
+    m.close()
+
+    class PlugMeter(Meter):
+        name = "plug"
+
+        def components(self):
+            return ["widget"]
+
+        def provenance(self, component):
+            return Provenance(source="plug", method=Method.COUNTER, uncertainty_low=-0.01, uncertainty_high=0.01)
+
+        def read(self):
+            return {"widget": 1.0}
+
+    class EP:
+        name, value = "plug", "plug_pkg:PlugMeter"
+
+        def load(self):
+            return PlugMeter
+
+    monkeypatch.setattr(md, "entry_points", lambda group: [EP()] if group == "wattprint.meters" else [])
+    plug = registry.open_meter("plug")
+    assert isinstance(plug, PlugMeter) and plug.describe().measured
+    assert registry.meter_names() == ["rapl", "nvml", "amdsmi", "estimate", "plug"]
+    with pytest.raises(WattprintError, match="unknown meter 'nope'") as ei:
+        registry.open_meters(["nope"])
+    assert ei.value.hint == "valid meters: rapl, nvml, amdsmi, estimate, plug"

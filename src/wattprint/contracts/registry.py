@@ -1,13 +1,15 @@
 """A named registry: names and aliases, one normalisation, public lookup and iteration, entry points.
 
-One :class:`Registry` holds the tasks (``wattprint.workloads.base.TASKS``). Nothing outside this
+One :class:`Registry` holds the tasks (``wattprint.workloads.base.TASKS``), one the meters
+(``wattprint.energy.registry.METERS``). Nothing outside this
 module reads its internals: a layer registers with :meth:`Registry.register`, looks up with
 :meth:`Registry.get` (the object itself, a class is never instantiated to learn its type), lists
 with :meth:`Registry.names` or iterates.
 
 Filling is lazy: ``loaders`` (callables, e.g. one that imports the built-in task modules) and the
 entry points of ``entry_point_group`` (third-party packages: ``[project.entry-points."wattprint.tasks"]``
-naming a module to import or an object to register) run once, on the first lookup.
+naming a module to import or an object to register) run once, on the first listing or the first
+lookup of a name not registered yet.
 """
 
 from __future__ import annotations
@@ -135,9 +137,14 @@ class Registry(Generic[T]):
         return [(n, self._objects[n]) for n in self.names()]
 
     def canonical_or_none(self, name: str) -> str | None:
-        """The canonical name of ``name`` (any alias, case, ``_`` or ``-``), or None when unknown."""
-        self._ensure()
-        return self._canonical.get(normalize_name(name))
+        """The canonical name of ``name`` (any alias, case, ``_`` or ``-``), or None when unknown.
+
+        A name already registered is found without running the loaders or reading entry points
+        (opening a built-in meter costs no scan of the installed packages)."""
+        key = normalize_name(name)
+        if key not in self._canonical:
+            self._ensure()
+        return self._canonical.get(key)
 
     def close_matches(self, name: str, n: int = 3, cutoff: float = 0.5) -> list[str]:
         """Known keys that look like ``name`` (for "did you mean" hints)."""
