@@ -61,6 +61,7 @@ def test_exact_joules_per_window_and_phases_kept_apart():
     assert r.dataset_info.n_items == 10 and r.dataset_info.source == "synthetic"
     assert r.sample_outputs == ["ITEM 0", "ITEM 1", "ITEM 2"]
     assert r.phase is None and r.failure is None and r.extra == {}
+    assert r.quality == [] and "no quality metric" in r.quality_note
     phases = [e["phase"] for e in events if e["event"] == "phase"]
     assert phases == ["load", "inputs", "preprocess", "warmup", "repeat", "repeat", "repeat", "summary"]
     assert events[-1] == {"event": "done", "status": "ok", "error": None}

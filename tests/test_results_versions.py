@@ -85,3 +85,11 @@ def test_results_validate_says_each_files_version(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert {c["file"]: c["schema_version"] for c in report["checks"]} == {
         f"{FAILED}.json": 1, f"{OK}.json": 1, "v2okrun.json": 2}
+
+
+def test_v1_quality_notes_become_typed_fields():
+    doc = json.loads((V1 / f"{OK}.json").read_text())
+    doc["extra"].update(quality_note="synthetic data has no labels", quality_error="ValueError: boom", sweep={"x": 1})
+    r = RunResult.model_validate(doc)
+    assert (r.quality_note, r.quality_error) == ("synthetic data has no labels", "ValueError: boom")
+    assert r.extra == {"sweep": {"x": 1}}  # notes no layer depends on stay in extra

@@ -19,7 +19,7 @@ Phases, in order (see docs/protocol.md), one function each (``idle_phase`` ...
 8. ``quality``: the kept outputs of the first repeat scored against the dataset's
    references (read and label-matched in phase 3, before any measured window;
    see :mod:`wattprint.bench.quality`). A scoring failure is noted in
-   ``extra["quality_error"]`` and never loses the measurement.
+   ``quality_error`` and never loses the measurement.
 
 Units: energy in joules (J) in reports, Wh in the summary, time in seconds (s).
 """
@@ -232,8 +232,7 @@ def inputs_phase(run: ProtocolRun) -> list[Any]:
     from wattprint.bench.quality import prepare_quality
 
     run.quality, note = prepare_quality(run.task, config, run.model(), dspec, items)
-    if note:
-        run.result.extra["quality_note"] = note
+    run.result.quality_note = note or None
     return items
 
 
@@ -317,7 +316,7 @@ def summary_phase(run: ProtocolRun) -> None:
 
 def quality_phase(run: ProtocolRun) -> None:
     """8. Score the kept outputs (after measurement; a perplexity pass in a window of its own). A scoring
-    failure is noted in ``extra["quality_error"]`` and never loses the measurement."""
+    failure is noted in ``quality_error`` and never loses the measurement."""
     if run.quality is None:
         return
     run.enter("quality")
@@ -331,7 +330,7 @@ def quality_phase(run: ProtocolRun) -> None:
         from wattprint.errors import WattprintError
 
         msg = exc.message if isinstance(exc, WattprintError) else f"{type(exc).__name__}: {exc}"
-        run.result.extra["quality_error"] = " ".join(str(msg).split())[:300]
+        run.result.quality_error = " ".join(str(msg).split())[:300]
 
 
 def _no_checkpoint(_: RunResult) -> None:

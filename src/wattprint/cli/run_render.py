@@ -142,10 +142,10 @@ def print_quality(r: RunResult) -> None:
         if r.quality_compute is not None:
             console.print(plain(f"  scoring pass (apart, not in the figures above): "
                                f"{fmt(r.quality_compute.total_joules / 3600)} Wh"))
-    elif r.extra.get("quality_error"):
-        console.print(plain(f"  quality not scored: {r.extra['quality_error']}"))
-    elif r.extra.get("quality_note"):
-        console.print(plain(f"  quality: {r.extra['quality_note']}"))
+    elif r.quality_error:
+        console.print(plain(f"  quality not scored: {r.quality_error}"))
+    elif r.quality_note:
+        console.print(plain(f"  quality: {r.quality_note}"))
 
 
 def _print_equivalents(r: RunResult, full: bool = False) -> None:

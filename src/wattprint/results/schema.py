@@ -28,9 +28,9 @@ from wattprint.results.quality import QualityScore
 
 __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "RepeatResult"]
 
-#: version 2: typed ``phase``, ``failure``, ``sample_outputs``, ``RepeatResult.infer_s`` and
-#: ``DatasetInfo.cycled`` in place of ``extra`` keys (version-1 documents are upgraded on load,
-#: see :mod:`wattprint.results.versions`)
+#: version 2: typed ``phase``, ``failure``, ``sample_outputs``, ``RepeatResult.infer_s``,
+#: ``DatasetInfo.cycled``, ``quality_note`` and ``quality_error`` in place of ``extra`` keys
+#: (version-1 documents are upgraded on load, see :mod:`wattprint.results.versions`)
 SCHEMA_VERSION = 2
 J_PER_WH = 3600.0
 
@@ -328,6 +328,8 @@ class RunResult(BaseModel):
     quality: list[QualityScore] = Field(default_factory=list, description="Task quality (see results.quality)")
     quality_compute: EnergyReport | None = Field(
         default=None, description="Energy of extra model passes needed only for scoring (perplexity), measured apart")
+    quality_note: str | None = Field(default=None, description="Why the outputs were not scored (no labels...)")
+    quality_error: str | None = Field(default=None, description="Why scoring failed (the measurement is kept)")
     sample_outputs: list[Any] = Field(
         default_factory=list, description="A few post-processed outputs of repeat 0 (truncated), to show what ran"
     )

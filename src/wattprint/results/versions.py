@@ -11,6 +11,8 @@ version 1 (``extra`` key)   version 2
 ``timing[i].infer_s``       ``repeats[i].infer_s`` (``window_s`` is ``energy.duration_s``)
 ``sample_outputs``          ``sample_outputs``
 ``inputs_cycled``           ``dataset_info.cycled``
+``quality_note``,           ``quality_note``, ``quality_error``
+``quality_error``
 ==========================  ==========================================
 
 A document without ``schema_version`` is version 1. A version newer than this wattprint reads is
@@ -53,8 +55,9 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     failure = {k: extra.pop(k) for k in ("hint", "error_type", "stderr_tail") if k in extra}
     if out.get("status") == "failed":
         out.setdefault("failure", failure)
-    if "sample_outputs" in extra:
-        out.setdefault("sample_outputs", extra.pop("sample_outputs"))
+    for key in ("sample_outputs", "quality_note", "quality_error"):
+        if key in extra:
+            out.setdefault(key, extra.pop(key))
     timing = extra.pop("timing", None)
     if isinstance(timing, list) and isinstance(out.get("repeats"), list):
         by_index = {t.get("repeat"): t.get("infer_s") for t in timing if isinstance(t, dict)}
