@@ -180,8 +180,8 @@ def step_meters(ctx: Context) -> dict[str, Any]:
     """`wattprint meters` as JSON, plus driver, GPU models and whether each GPU has the energy counter."""
     from wattprint.energy.registry import describe
 
-    out: dict[str, Any] = {"meters": describe(), "python": sys.version.split()[0], "host": platform.node(),
-                           "platform": platform.platform()}
+    out: dict[str, Any] = {"meters": [d.as_dict() for d in describe()], "python": sys.version.split()[0],
+                           "host": platform.node(), "platform": platform.platform()}
     try:
         import torch
 

@@ -3,7 +3,7 @@
 1. Overhead inside the measured window: the share of each query window NOT spent
    in ``task.infer`` calls (loop, progress events, the window's own meter reads).
    Every run records, per repeat, the window duration and the summed time of its
-   infer calls (``extra.timing``); overhead = 1 - sum(infer_s) / sum(window_s).
+   infer calls (``RepeatResult.infer_s``); overhead = 1 - sum(infer_s) / sum(window_s).
    Measured here on (a) a tiny model in process (the worst case: ms inferences)
    and (b) every task of the demo. Target: under 2% on the demo's models.
 2. ``wattprint demo``: wall time and peak resident memory of the whole process
@@ -37,9 +37,10 @@ def overhead_share(results: list[Any]) -> float | None:
     """1 - infer time / window time over all repeats of ``results`` (None without timing)."""
     window = infer = 0.0
     for r in results:
-        for t in r.extra.get("timing", []):
-            window += t["window_s"]
-            infer += t["infer_s"]
+        for rep in r.repeats:
+            if rep.infer_s is not None:
+                window += rep.energy.duration_s
+                infer += rep.infer_s
     return None if window <= 0 else 1.0 - infer / window
 
 

@@ -53,7 +53,7 @@ t0 = time.perf_counter()
 task = get_task(task_name, options)
 loaded = task.load_model(ModelSpec(model, dtype=dtype))
 build_s = time.perf_counter() - t0
-items = task.load_inputs(DatasetSpec(), reps + 1)
+items = task.load_inputs(DatasetSpec(), reps + 1).items
 t1 = time.perf_counter()
 batches = task.preprocess(loaded, items, 1)
 pre_s = (time.perf_counter() - t1) / len(batches)
@@ -70,7 +70,7 @@ if task.generative:
     t = time.perf_counter()
     task.infer_prefill(loaded, batches[1])
     prefill = time.perf_counter() - t
-print(json.dumps({"parameters": loaded.info["parameters"], "build_s": build_s, "preprocess_s": pre_s,
+print(json.dumps({"parameters": loaded.description.parameters, "build_s": build_s, "preprocess_s": pre_s,
                   "infer_s": statistics.median(times), "prefill_s": prefill, "counts": counts,
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """

@@ -17,6 +17,8 @@ import signal
 import time
 from typing import Any
 
+from wattprint.contracts.inputs import Inputs
+from wattprint.contracts.models import ModelDescription
 from wattprint.energy.meter import Meter
 from wattprint.energy.types import Method, Provenance
 from wattprint.errors import WattprintError
@@ -125,13 +127,15 @@ class FakeTask(Task):
             raise WattprintError(f"unknown model {spec.name!r}", "see: wattprint models")
         self._maybe_fail("load")
         spend(LOAD_J)
-        return LoadedModel(model=object(), spec=spec, info={"source": "arch", "random_weights": True,
-                                                            "parameters": 42, "architecture": "fake"})
+        about = ModelDescription(name=spec.name, source="arch", random_weights=True, parameters=42,
+                                 architecture="fake", dtype=spec.dtype, device=spec.device)
+        return LoadedModel(model=object(), description=about, spec=spec)
 
-    def load_inputs(self, dataset: DatasetSpec, n: int) -> list[Any]:
+    def load_inputs(self, dataset: DatasetSpec, n: int) -> Inputs:
         self._maybe_fail("inputs")
-        available = int(self.options.get("available", n))
-        return [f"item {i}" for i in range(min(n, available))]
+        available = min(n, int(self.options.get("available", n)))
+        rows = [f"item {i}" for i in range(available)]
+        return Inputs(items=[rows[i % available] for i in range(n)], distinct=available, source="synthetic")
 
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
         self._maybe_fail("preprocess")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "wattprint"
-BASE = {"errors", "__init__", "__main__"}
+BASE = {"errors", "contracts", "__init__", "__main__"}
 
 #: what each layer may import (besides itself and the base modules)
 ALLOWED: dict[str, set[str]] = {
@@ -47,6 +47,15 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def test_contracts_import_nothing_but_errors():
+    """The contracts module sits under every layer: it imports no layer, only ``errors``."""
+    bad = []
+    for path in sorted((PKG / "contracts").rglob("*.py")):
+        for dep in _imports(path) - {"contracts", "errors"}:
+            bad.append(f"{path.relative_to(PKG)} imports wattprint.{dep}")
+    assert not bad, "\n".join(bad)
+
+
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_no_layer_imports_one_above_it(layer):
     bad = []
@@ -59,9 +68,9 @@ def test_no_layer_imports_one_above_it(layer):
 def test_importing_the_core_loads_no_heavy_library():
     """No network, no torch at import: the CLI and the lower layers stay light."""
     code = (
-        "import sys, wattprint, wattprint.cli.main, wattprint.energy, wattprint.carbon, wattprint.results, "
-        "wattprint.workloads, wattprint.bench, wattprint.analysis, wattprint.report, wattprint.sweep, "
-        "wattprint.serving\n"
+        "import sys, wattprint, wattprint.cli.main, wattprint.contracts, wattprint.energy, wattprint.carbon, "
+        "wattprint.results, wattprint.workloads, wattprint.bench, wattprint.analysis, wattprint.report, "
+        "wattprint.sweep, wattprint.serving\n"
         "heavy = ('torch', 'transformers', 'diffusers', 'datasets', 'ray', 'plotly', 'pyarrow', 'requests', "
         "'httpx', 'aiohttp')\n"
         "print(','.join(m for m in heavy if m in sys.modules))"

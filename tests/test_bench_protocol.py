@@ -59,8 +59,9 @@ def test_exact_joules_per_window_and_phases_kept_apart():
     assert [m.name for m in r.environment.meters] == ["fake"]
     assert r.model_info.random_weights and r.model_info.source == "arch"
     assert r.dataset_info.n_items == 10 and r.dataset_info.source == "synthetic"
-    assert r.extra["sample_outputs"] == ["ITEM 0", "ITEM 1", "ITEM 2"]
-    assert "phase" not in r.extra
+    assert r.sample_outputs == ["ITEM 0", "ITEM 1", "ITEM 2"]
+    assert r.phase is None and r.failure is None and r.extra == {}
+    assert r.quality == [] and "no quality metric" in r.quality_note
     phases = [e["phase"] for e in events if e["event"] == "phase"]
     assert phases == ["load", "inputs", "preprocess", "warmup", "repeat", "repeat", "repeat", "summary"]
     assert events[-1] == {"event": "done", "status": "ok", "error": None}
@@ -80,7 +81,7 @@ def test_short_dataset_is_cycled_to_n_and_said_so():
     assert r.status == "ok", r.error
     assert r.dataset_info.n_items == 3
     assert r.repeats[0].inferences == 7
-    assert "3 distinct items" in r.extra["inputs_cycled"]
+    assert r.dataset_info.cycled
 
 
 def test_generation_prefill_in_its_own_window():
@@ -108,8 +109,7 @@ def test_preprocess_and_postprocess_time_fall_outside_the_query_window():
         assert rep.energy.duration_s < 0.15
         assert rep.energy.joules["cpu"] < 1.5
         assert rep.energy.joules["cpu"] == pytest.approx(10.0 * rep.energy.duration_s, rel=0.05, abs=0.01)
-    t = r.extra["timing"]
-    assert all(x["infer_s"] <= x["window_s"] for x in t)
+    assert all(0 < rep.infer_s <= rep.energy.duration_s for rep in r.repeats)
 
 
 def test_idle_baseline_is_attached_to_every_report():
@@ -157,8 +157,8 @@ def test_failures_become_failed_results_with_one_line_reason(changes, reason, ph
     assert r.status == "failed"
     assert r.error.startswith(reason) or reason in r.error
     assert "\n" not in r.error
-    assert r.extra["hint"]
-    assert r.extra["phase"] == phase
+    assert r.failure.hint and r.failure.error_type
+    assert r.phase == phase
     assert r.summary is None
     assert events[-1]["status"] == "failed"
     if phase in ("preprocess", "warmup", "inputs"):

@@ -32,7 +32,7 @@ def cfg(**kw) -> RunConfig:
 def test_ok_run_streams_events_and_records_isolation():
     events: list[dict] = []
     r = run_in_subprocess(cfg(), isolation="shared-node", on_event=events.append, env=worker_env())
-    assert r.status == "ok", (r.error, r.extra.get("stderr_tail"))
+    assert r.status == "ok", (r.error, r.failure)
     assert isinstance(r, RunResult)
     assert len(r.repeats) == 2 and all(rep.inferences == 4 for rep in r.repeats)
     assert all(rep.energy.total_joules >= 0 for rep in r.repeats)
@@ -50,7 +50,7 @@ def test_kill_9_in_the_query_window_is_a_failed_result_keeping_earlier_phases():
     r = run_in_subprocess(cfg(warmup=0, task_options={"fail_in": "infer", "error": "kill"}), env=worker_env())
     assert r.status == "failed"
     assert r.error == "worker killed by SIGKILL (out-of-memory killer or kill -9)"
-    assert r.extra["hint"]
+    assert r.failure.hint
     # the checkpoint written after the preprocess phase survives the kill
     assert r.load is not None and r.preprocess is not None
     assert r.repeats == [] and r.summary is None
@@ -73,4 +73,4 @@ def test_in_worker_failure_keeps_its_reason():
     r = run_in_subprocess(cfg(model="arch:nope"), env=worker_env())
     assert r.status == "failed"
     assert r.error == "unknown model 'arch:nope'"
-    assert r.extra["phase"] == "load"
+    assert r.phase == "load"

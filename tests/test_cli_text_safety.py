@@ -17,6 +17,7 @@ import pytest
 from fakes_analysis import make_run
 from wattprint.cli.main import main
 from wattprint.report.termtext import clean, markup_safe, plain, shorten_middle
+from wattprint.results.schema import Failure
 from wattprint.results.store import ResultStore
 
 #: the hostile bits: markup that crashes rich, CSI colour, OSC title ended by BEL, 8-bit CSI, bidi override
@@ -72,7 +73,8 @@ def poisoned_db(tmp_path, monkeypatch):
     bad = make_run(NASTY, "model" + NASTY, [3.0, 3.3, 3.1], dataset="ds" + NASTY, run_id="b" * 32)
     bad = bad.model_copy(update={"carbon": bad.carbon.model_copy(update={"region": "R" + NASTY})})
     failed = make_run("text-classification", "m" + NASTY, [1.0], status="failed", run_id="c" * 32)
-    failed = failed.model_copy(update={"error": "boom " + NASTY, "extra": {"hint": "hint " + NASTY}})
+    failed = failed.model_copy(update={"error": "boom " + NASTY, "failure": Failure(hint="hint " + NASTY),
+                                       "phase": "load" + NASTY})
     with ResultStore(db) as store:
         store.put_many([good, bad, failed])
     monkeypatch.delenv("WATTPRINT_DB", raising=False)
@@ -99,6 +101,8 @@ def test_a_poisoned_row_is_printed_as_text(argv, poisoned_db, capsys, monkeypatc
     _no_raw_control(text)
     if argv[0] == "results":  # the hostile name is shown, escaped, not dropped
         assert "\\x1b" in text and "[/bold]" in text
+    if argv[1:] == ["show", "cccc"]:  # the failed run's typed hint and phase are shown as text too
+        assert "hint: hint " in text and "in phase: load" in text
 
 
 def test_export_and_validate_with_hostile_names(poisoned_db, tmp_path, capsys, monkeypatch):

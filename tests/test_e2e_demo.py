@@ -80,7 +80,7 @@ def test_demo_configs_use_the_tasks_published_sizes():
         if full.n > 1:  # within the time budget
             assert full.n * 3 * seconds * (1 + prefill) <= DEMO_QUERY_BUDGET_S
         assert full.task_options == dict(cls.demo_options)
-        assert full.dtype == (getattr(cls, "demo_dtype", None) or "float32")
+        assert full.dtype == (cls.demo_dtype or "float32")
         quick = demo_config(task, quick=True)
         assert quick.model == cls.tiny_model and quick.n == 2 and quick.idle_s == 0
 

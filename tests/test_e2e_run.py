@@ -91,7 +91,7 @@ def test_missing_column_in_a_real_dataset_is_recorded_as_failed(tmp_path, monkey
     assert [r.status for r in runs] == ["ok", "failed"]
     assert runs[0].dataset_info.name == "reviews.csv" and runs[0].summary is not None
     assert runs[0].environment.isolation == "process"
-    assert "column 'nope'" in runs[1].error and runs[1].extra["phase"] == "inputs"
+    assert "column 'nope'" in runs[1].error and runs[1].phase == "inputs"
 
 
 def test_max_new_tokens_setting_reaches_the_generation(tmp_path, monkeypatch, capsys):

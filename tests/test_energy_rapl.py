@@ -309,7 +309,7 @@ def test_one_garbage_package_makes_the_cpu_unavailable_not_half_measured(pc):
     assert set(m.unavailable) == {"cpu:0", "cpu:1"}
     assert "intel-rapl:1/energy_uj unreadable" in m.unavailable["cpu:1"]
     assert "cpu:1 is unreadable" in m.unavailable["cpu:0"]
-    assert "cpu:1 NOT MEASURED" in m.info()["detail"]
+    assert "cpu:1 NOT MEASURED" in m.describe().detail and dict(m.describe().unavailable) == m.unavailable
 
 
 def test_garbage_package_without_dram_is_unusable(pc):

@@ -71,8 +71,9 @@ def test_meterset_rejects_duplicate_components():
 def test_meterset_describe_and_close():
     a = scripted(0.0)
     ms = MeterSet([a], notes=["why"])
-    rows = ms.describe()
-    assert rows[0]["name"] == "scripted" and rows[0]["components"] == ["cpu:0"] and rows[0]["method"] == "counter"
+    rows = ms.describe_meters()
+    assert rows[0].name == "scripted" and rows[0].components == ("cpu:0",) and rows[0].method == "counter"
+    assert rows[0].measured and ms.parts() == [a]
     assert ms.notes == ["why"] and ms.all_measured
     ms.close()
     assert a.closed
@@ -147,10 +148,11 @@ def test_auto_on_a_machine_without_counters_says_it_estimates(monkeypatch, tmp_p
 def test_describe_lists_every_meter_with_reason_and_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(tmp_path / "absent"))
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
-    rows = {r["name"]: r for r in describe()}
+    rows = {r.name: r for r in describe()}
     assert list(rows) == ["rapl", "nvml", "amdsmi", "estimate"]
-    assert rows["rapl"]["available"] is False and rows["rapl"]["reason"] == "absent" and rows["rapl"]["fix"]
-    assert rows["estimate"]["available"] is True and rows["estimate"]["method"] == "model"
+    assert rows["rapl"].available is False and rows["rapl"].reason == "absent" and rows["rapl"].fix
+    assert rows["estimate"].available is True and rows["estimate"].method == "model"
+    assert rows["estimate"].measured is False  # an estimate is never counted as measured
 
 
 # -- track -----------------------------------------------------------------------------------------------

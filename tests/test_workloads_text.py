@@ -48,9 +48,9 @@ def test_text_classification_end_to_end():
     assert totals["inferences"] == 3
     assert totals["input_tokens"] == _tokens(batches) > 3 * 20
     assert len(outputs) == 3 and all(o["label"].startswith("LABEL_") for o in outputs)
-    assert loaded.info["source"] == "arch" and loaded.info["random_weights"] is True
-    assert loaded.info["architecture"] == "BertForSequenceClassification"
-    assert loaded.info["parameters"] == sum(p.numel() for p in loaded.model.parameters())
+    assert loaded.description.source == "arch" and loaded.description.random_weights is True
+    assert loaded.description.architecture == "BertForSequenceClassification"
+    assert loaded.description.parameters == sum(p.numel() for p in loaded.model.parameters())
 
 
 def test_token_classification_labels_every_real_token():
@@ -64,7 +64,7 @@ def test_token_classification_labels_every_real_token():
 
 def test_question_answering_span_lies_in_context():
     task, loaded, batches, outputs, totals = run_task("question-answering", n=3, batch_size=3)
-    items = task.load_inputs(DatasetSpec(), 3)
+    items = task.load_inputs(DatasetSpec(), 3).items
     assert totals == {"inferences": 3, "input_tokens": _tokens(batches)}
     for item, out in zip(items, outputs, strict=False):
         assert out["answer"] == item["context"][out["start"]:out["end"]]
@@ -104,7 +104,7 @@ def test_text_generation_options_change_the_work():
 def test_text_generation_prefill_is_one_forward_pass():
     task = get_task("text-generation")
     loaded = task.load_model(ModelSpec(task.tiny_model))
-    batch = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 1), 1)[0]
+    batch = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 1).items, 1)[0]
     logits = task.infer_prefill(loaded, batch)
     assert logits.shape[:2] == batch.data["input_ids"].shape
 
@@ -115,7 +115,7 @@ def test_tokenization_happens_in_preprocess_not_infer(monkeypatch):
 
     task = get_task("text-classification")
     loaded = task.load_model(ModelSpec(task.tiny_model))
-    batches = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 2), 1)
+    batches = task.preprocess(loaded, task.load_inputs(DatasetSpec(), 2).items, 1)
     assert all(isinstance(v, torch.Tensor) for b in batches for v in b.data.values())
     calls = []
     tok_cls = type(loaded.processor)

@@ -10,7 +10,7 @@ def run_task(name: str, n: int, batch_size: int, options: dict | None = None, mo
     ``(task, loaded, batches, outputs, totals)`` where ``totals`` sums the task's counts."""
     task = get_task(name, options)
     loaded = task.load_model(ModelSpec(model or task.tiny_model))
-    items = task.load_inputs(DatasetSpec(), n)
+    items = task.load_inputs(DatasetSpec(), n).items
     assert len(items) == n
     batches = task.preprocess(loaded, items, batch_size)
     totals: dict[str, int] = {}

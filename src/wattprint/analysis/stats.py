@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
-from wattprint.results.schema import RunResult, t975
+from wattprint.results.schema import RunResult, ci95_of_mean
 
 __all__ = [
     "Stats",
@@ -34,18 +34,12 @@ def usable(results: Iterable[RunResult]) -> list[RunResult]:
     return [r for r in results if r.status == "ok" and r.summary is not None]
 
 
-def ci95(values: list[float], mean: float | None = None, std: float | None = None) -> tuple[float, float]:
+def ci95(values: list[float]) -> tuple[float, float]:
     """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2.
 
-    ``mean``/``std`` may be given when already computed (``fmean`` and ``stdev`` of ``values``)."""
-    n = len(values)
-    if n == 0:
-        return (math.nan, math.nan)
-    mean = statistics.fmean(values) if mean is None else mean
-    if n < 2:
-        return (mean, mean)
-    half = t975(n - 1) * (statistics.stdev(values) if std is None else std) / math.sqrt(n)
-    return (max(0.0, mean - half), mean + half)
+    The definition is :func:`wattprint.results.schema.ci95_of_mean`, shared with the run summary.
+    """
+    return ci95_of_mean(values)
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,7 @@ def describe(values: Iterable[float]) -> Stats | None:
         return None
     mean = statistics.fmean(vals)
     std = statistics.stdev(vals) if len(vals) > 1 else 0.0
-    lo, hi = ci95(vals, mean, std)
+    lo, hi = ci95(vals)
     return Stats(
         n=len(vals),
         mean=mean,

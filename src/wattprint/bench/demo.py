@@ -17,6 +17,7 @@ from typing import Any
 from wattprint.bench.reference import STUDY_TASKS, StudyFigure, study_figure
 from wattprint.errors import WattprintError
 from wattprint.results.schema import RunConfig, RunResult
+from wattprint.workloads.base import Task
 
 #: inferences per repeat when a task publishes no ``demo_n``
 FALLBACK_DEMO_N = 10
@@ -41,8 +42,6 @@ DEMO_SECONDS_PER_INFERENCE: dict[str, tuple[float, float]] = {
     "image-to-text": (3.3, 0.4),
     "text-to-image": (3.7, 0.2),
 }
-#: dtype per task where float32 would not fit the demo's 4 GiB: SD-1.5's fp32 weights alone are 4.3 GB
-DEMO_DTYPE: dict[str, str] = {"text-to-image": "bfloat16"}
 QUICK_N = 2
 QUICK_REPEATS = 2
 #: wall-clock limit per task subprocess (s)
@@ -50,9 +49,9 @@ DEMO_TIMEOUT_S = 600.0
 QUICK_TIMEOUT_S = 180.0
 
 
-def demo_n(task_cls: type, repeats: int = DEMO_REPEATS) -> int:
+def demo_n(task_cls: type[Task], repeats: int = DEMO_REPEATS) -> int:
     """Inferences per repeat for the demo: the task's ``demo_n``, capped by the time budget (at least 1)."""
-    published = int(getattr(task_cls, "demo_n", None) or FALLBACK_DEMO_N)
+    published = int(task_cls.demo_n or FALLBACK_DEMO_N)
     timing = DEMO_SECONDS_PER_INFERENCE.get(task_cls.name)
     if timing is None:
         return published
@@ -86,7 +85,7 @@ def demo_config(task: str, quick: bool = False, *, region: str | None = None,
     from wattprint.workloads.base import task_class
 
     cls = task_class(task)
-    options: dict[str, Any] = dict(getattr(cls, "demo_options", None) or {})
+    options: dict[str, Any] = dict(cls.demo_options)
     dtype = "float32"
     if quick:
         model = cls.tiny_model or cls.default_model
@@ -95,7 +94,7 @@ def demo_config(task: str, quick: bool = False, *, region: str | None = None,
         model = cls.default_model or cls.tiny_model
         repeats, warmup, idle_s = DEMO_REPEATS, DEMO_WARMUP, DEMO_IDLE_S
         n = demo_n(cls, repeats)
-        dtype = getattr(cls, "demo_dtype", None) or DEMO_DTYPE.get(cls.name, dtype)
+        dtype = cls.demo_dtype or dtype
     if not model:
         raise WattprintError(f"task {task!r} has no reference model for the demo", "pass --tasks without it")
     return RunConfig(

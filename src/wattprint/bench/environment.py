@@ -13,6 +13,7 @@ import socket
 from importlib import metadata
 from typing import Any
 
+from wattprint.energy.meter import Meter
 from wattprint.results.schema import Environment, MeterInfo
 
 #: distributions whose versions change what a run measures
@@ -105,56 +106,18 @@ def _str(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def _all_measured(meter: Any, comps: list[str]) -> bool:
-    try:
-        return bool(comps) and all(meter.provenance(c).measured for c in comps)
-    except Exception:
-        return False
-
-
-def meter_infos(meterset: Any) -> list[MeterInfo]:
-    """Describe the meters of a run (name, components, measured or estimated, note)."""
+def meter_infos(meterset: Meter | None) -> list[MeterInfo]:
+    """Describe the meters of a run (name, components, measured or estimated, note), one per meter."""
     if meterset is None:
         return []
-    described = None
-    if hasattr(meterset, "describe"):
-        try:
-            described = meterset.describe()
-        except Exception:
-            described = None
     out: list[MeterInfo] = []
-    if described:
-        for d in described:
-            if isinstance(d, MeterInfo):
-                out.append(d)
-                continue
-            data = d.model_dump() if hasattr(d, "model_dump") else dict(d)
-            comps = [str(c) for c in data.get("components", [])]
-            measured = data.get("measured")
-            if measured is None:
-                measured = _all_measured(meterset, comps)
-            note = "; ".join(
-                str(x) for x in (data.get("method"), data.get("scope"), data.get("detail"), data.get("note")) if x
-            )
-            out.append(MeterInfo(name=str(data.get("name", "meter")), components=comps, measured=bool(measured),
-                                 note=note))
-        return out
-    meters = getattr(meterset, "meters", None) or [meterset]
-    for m in meters:
-        comps = list(m.components())
-        provs = [m.provenance(c) for c in comps]
-        out.append(
-            MeterInfo(
-                name=getattr(m, "name", "meter"),
-                components=comps,
-                measured=bool(provs) and all(p.measured for p in provs),
-                note="; ".join(sorted({f"{c}: {p.label}" for c, p in zip(comps, provs, strict=True)})),
-            )
-        )
+    for m in meterset.parts():
+        d = m.describe()
+        out.append(MeterInfo(name=d.name, components=list(d.components), measured=d.measured, note=d.note))
     return out
 
 
-def collect_environment(meterset: Any = None, isolation: str = "process") -> Environment:
+def collect_environment(meterset: Meter | None = None, isolation: str = "process") -> Environment:
     """The machine, software and meters of this process (best effort, no ML imports).
 
     ``meterset`` is an open :class:`~wattprint.energy.meter.Meter` (a MeterSet) or

@@ -1,9 +1,9 @@
 """Run one benchmark: in this process (:func:`execute`) or in a fresh one (:func:`run_in_subprocess`).
 
 Neither raises for a run that fails: the result comes back with
-``status="failed"`` and a one-line reason in ``error`` (plus ``extra["hint"]``
-and ``extra["phase"]``, the phase it failed in), keeping whatever was measured
-before the failure.
+``status="failed"``, a one-line reason in ``error``, what to do in
+``failure.hint`` and the phase it failed in in ``phase``, keeping whatever was
+measured before the failure.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Any
 
 from wattprint.bench.environment import collect_environment
 from wattprint.bench.protocol import CheckpointFn, EventFn, run_protocol
+from wattprint.energy.meter import Meter
 from wattprint.errors import Terminated, WattprintError
-from wattprint.results.schema import RunConfig, RunResult, utcnow
+from wattprint.results.schema import Failure, RunConfig, RunResult, utcnow
 
 #: seconds between SIGTERM and SIGKILL when a worker must be stopped
 KILL_GRACE_S = 3.0
@@ -53,35 +54,6 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, ImportError):
         return f"missing library: {_one_line(str(exc))}", "install the ML extras: pip install 'wattprint[ml]'"
     return f"{type(exc).__name__}: {_one_line(str(exc))}", "re-run with the same options; --json shows the full result"
-
-
-def _check_device(device: str) -> None:
-    dev = device.strip().lower()
-    if dev == "cpu":
-        return
-    if dev.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise WattprintError(
-                f"device {device!r} asked for but no CUDA GPU is available here",
-                "use --device cpu, or install a CUDA build of torch on a machine with an NVIDIA GPU",
-            )
-        if ":" in dev:
-            idx = int(dev.split(":", 1)[1])
-            if idx >= torch.cuda.device_count():
-                raise WattprintError(
-                    f"device {device!r} does not exist ({torch.cuda.device_count()} GPU(s) visible)",
-                    "pick an index below the GPU count, e.g. --device cuda:0",
-                )
-        return
-    if dev == "mps":
-        import torch
-
-        if not torch.backends.mps.is_available():
-            raise WattprintError("device 'mps' asked for but Apple MPS is not available", "use --device cpu")
-        return
-    raise WattprintError(f"unknown device {device!r}", "use cpu, cuda, cuda:N or mps")
 
 
 def _seed(seed: int) -> None:
@@ -128,7 +100,7 @@ def attribute_timed_carbon(result: RunResult) -> None:
 def execute(
     config: RunConfig,
     *,
-    meterset: Any = None,
+    meterset: Meter | None = None,
     on_event: EventFn | None = None,
     checkpoint: CheckpointFn | None = None,
     isolation: str = "process",
@@ -145,14 +117,15 @@ def execute(
     result.environment.isolation = isolation
     own_meters = meterset is None
     try:
-        result.extra["phase"] = "setup"
+        result.phase = "setup"
         from wattprint.carbon import resolve_factor
 
         result.carbon = resolve_factor(config.region, config.intensity_g_per_kwh, config.pue)
         from wattprint.workloads.base import get_task
+        from wattprint.workloads.models import check_device
 
         task = get_task(config.task, options=task_options_of(config))
-        _check_device(config.device)
+        check_device(config.device)
         if own_meters:
             from wattprint.energy import open_meters
 
@@ -166,8 +139,7 @@ def execute(
         reason, hint = describe_failure(exc)
         result.status = "failed"
         result.error = reason
-        result.extra["hint"] = hint
-        result.extra["error_type"] = type(exc).__name__
+        result.failure = Failure(hint=hint, error_type=type(exc).__name__)
         result.summary = None
     finally:
         if own_meters and meterset is not None:
@@ -176,7 +148,7 @@ def execute(
             except Exception:
                 pass
     if result.status == "ok":
-        result.extra.pop("phase", None)
+        result.phase = None
         attribute_timed_carbon(result)
     result.finished_at = utcnow()
     if on_event:
@@ -389,7 +361,7 @@ def _collect(
     else:
         last = _last_meaningful_line(tail)
         reason = f"worker exited with code {rc}" + (f": {last}" if last else "")
-        hint = "the worker's stderr is in the result's extra.stderr_tail"
+        hint = "the worker's stderr is in the result's failure.stderr_tail"
 
     base: RunResult | None = None
     if partial.exists():
@@ -403,8 +375,6 @@ def _collect(
     base.error = reason
     base.summary = None
     base.environment.isolation = isolation
-    base.extra["hint"] = hint
-    if tail:
-        base.extra["stderr_tail"] = tail[-4000:]
+    base.failure = Failure(hint=hint, stderr_tail=tail[-4000:] if tail else None)
     base.finished_at = utcnow()
     return base

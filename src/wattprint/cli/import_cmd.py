@@ -34,9 +34,12 @@ def codecarbon_cmd(
     from wattprint.analysis.audit import AuditTally
     from wattprint.results.importers import stream_codecarbon
     from wattprint.results.store import ResultStore
+    from wattprint.workloads.base import TASKS
 
+    if task is not None:
+        task = TASKS.canonical(task)  # aliases accepted; unknown names list close matches
     outcome = stream_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
-                                inferences=inferences)
+                                inferences=inferences, tasks=TASKS.names())
     tally = AuditTally()
 
     def audited():

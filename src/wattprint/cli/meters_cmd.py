@@ -34,7 +34,7 @@ def _fmt_j(j: float) -> str:
 def _meters_data() -> dict[str, Any]:
     from wattprint.energy.registry import describe, open_meters
 
-    rows = describe()
+    rows = [d.as_dict() for d in describe()]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ms = open_meters()

@@ -28,8 +28,9 @@ def import_quality_cmd(
     """Attach quality figures from a table to stored runs (by model, task, dataset), in one transaction."""
     from wattprint.results.importers.quality import join_quality, read_quality_table
     from wattprint.results.store import ResultStore
+    from wattprint.workloads.base import TASKS
 
-    rows = read_quality_table(path)  # every row checked first: one bad row stores nothing
+    rows = read_quality_table(path, TASKS.names())  # every row checked first: one bad row stores nothing
     with ResultStore.existing(db) as store:
         outcome = join_quality(rows, store.list(status="ok"), source_name=Path(path).name)
         if not dry_run and outcome.updated:

@@ -215,7 +215,8 @@ def validate_cmd(
                 "files": len(checks),
                 "invalid": len(bad),
                 "checks": [
-                    {"file": c.path.name, "run_id": c.run_id, "status": c.status, "ok": c.ok, "problems": c.problems}
+                    {"file": c.path.name, "run_id": c.run_id, "status": c.status, "schema_version": c.schema_version,
+                     "ok": c.ok, "problems": c.problems}
                     for c in checks
                 ],
             }
@@ -223,7 +224,8 @@ def validate_cmd(
     else:
         for c in checks:
             mark = "[green]ok[/]" if c.ok else "[red]INVALID[/]"
-            console.print(f"{mark} {markup_safe(c.path.name)}"
+            version = f"schema v{c.schema_version}" if c.schema_version is not None else "schema unknown"
+            console.print(f"{mark} {markup_safe(c.path.name)} ({version})"
                           + ("" if c.ok else ": " + markup_safe("; ".join(c.problems))))
         console.print(f"{len(checks)} file(s), {len(bad)} invalid")
     if not checks:

@@ -321,7 +321,7 @@ def run(
     if not saved.stored:
         raise _unsaved_error(saved)
     if result.status != "ok":
-        raise WattprintError(f"run failed: {result.error}", result.extra.get("hint", ""))
+        raise WattprintError(f"run failed: {result.error}", result.failure.hint if result.failure else "")
 
 
 def _check_task_options(config: Any) -> None:

@@ -67,10 +67,10 @@ def print_run(r: RunResult, full: bool = False) -> None:
          f"warm-up {c.warmup}, idle baseline {c.idle_s:g} s")
     if r.status != "ok":
         console.print(f"  [bold red]failed[/]: {markup_safe(r.error)}")
-        if r.extra.get("hint"):
-            _say(f"  hint: {r.extra['hint']}")
-        if r.extra.get("phase"):
-            _say(f"  in phase: {r.extra['phase']}")
+        if r.failure and r.failure.hint:
+            _say(f"  hint: {r.failure.hint}")
+        if r.phase:
+            _say(f"  in phase: {r.phase}")
     s = r.summary
     if s is not None:
         console.print(
@@ -142,10 +142,10 @@ def print_quality(r: RunResult) -> None:
         if r.quality_compute is not None:
             console.print(plain(f"  scoring pass (apart, not in the figures above): "
                                f"{fmt(r.quality_compute.total_joules / 3600)} Wh"))
-    elif r.extra.get("quality_error"):
-        console.print(plain(f"  quality not scored: {r.extra['quality_error']}"))
-    elif r.extra.get("quality_note"):
-        console.print(plain(f"  quality: {r.extra['quality_note']}"))
+    elif r.quality_error:
+        console.print(plain(f"  quality not scored: {r.quality_error}"))
+    elif r.quality_note:
+        console.print(plain(f"  quality: {r.quality_note}"))
 
 
 def _print_equivalents(r: RunResult, full: bool = False) -> None:
@@ -225,5 +225,5 @@ def _print_full(r: RunResult) -> None:
     libs = ", ".join(f"{k} {v}" for k, v in env.libraries.items())
     _say(f"  isolation: {env.isolation}; libraries: {libs}")
     _say(f"  config hash {r.config_hash}; started {r.started_at.isoformat()}")
-    if r.extra.get("sample_outputs"):
-        _say(f"  sample outputs: {r.extra['sample_outputs']}")
+    if r.sample_outputs:
+        _say(f"  sample outputs: {r.sample_outputs}")

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
+from wattprint.contracts.devices import GpuSelection
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
-from wattprint.energy.meter import vendor_failure
+from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
-from wattprint.energy.nvml import GpuSelection, NvmlUnavailable, select_indices
 from wattprint.energy.types import Method
+from wattprint.energy.visible import select_indices
 from wattprint.errors import WattprintError
 
 _POWER_KEYS = ("socket_power", "current_socket_power", "average_socket_power")
 
 
-class AmdSmiUnavailable(NvmlUnavailable):
-    """AMD SMI cannot be used here (same fields as :class:`NvmlUnavailable`)."""
+class AmdSmiUnavailable(MeterUnavailable):
+    """AMD SMI cannot be used here; ``reason`` is absent | unusable, ``fix`` says what to do."""
 
 
 #: What to do when amdsmi is installed but broken (e.g. ``KeyError: 'libamd_smi.so'`` without ROCm).
@@ -152,7 +155,6 @@ class AmdSmiMeter(GpuMeter):
             self._shutdown()
             self._smi = None
 
-    def info(self) -> dict[str, object]:
-        out = super().info()
-        out["detail"] = f"{out['detail']}; selection: {self.selection}"
-        return out
+    def describe(self) -> MeterDescription:
+        out = super().describe()
+        return replace(out, detail=f"{out.detail}; selection: {self.selection}")

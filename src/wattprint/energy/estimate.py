@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 import psutil
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.cpu_power import CpuPowerChoice, choose_cpu_power
 from wattprint.energy.meter import Meter
 from wattprint.energy.poller import Poller
@@ -290,13 +291,13 @@ class EstimateMeter(Meter):
             return f"cpu: CPU time x {c.w_per_thread:.3g} W per logical CPU ({c.basis})"
         return f"ram: resident memory x {self.ram_w_per_gib:.3g} W/GiB (CodeCarbon 3.x ~5 W per 32 GiB DIMM)"
 
-    def info(self) -> dict[str, object]:
-        """What this meter covers, for ``describe()`` / ``wattprint meters``."""
-        return {
-            "name": self.name,
-            "available": True,
-            "components": self.components(),
-            "method": Method.MODEL.value,
-            "scope": f"process tree of pid {self._proc.pid}",
-            "detail": "; ".join(self._short(c) for c in self._components),
-        }
+    def describe(self) -> MeterDescription:
+        """What this meter covers, for ``wattprint meters``: estimated, never measured."""
+        return MeterDescription(
+            name=self.name,
+            components=tuple(self.components()),
+            method=Method.MODEL.value,
+            measured=False,
+            scope=f"process tree of pid {self._proc.pid}",
+            detail="; ".join(self._short(c) for c in self._components),
+        )

@@ -23,6 +23,7 @@ from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.cuda import cuda_sync_if_initialised
 from wattprint.energy.meter import Meter
 from wattprint.energy.notices import warn
@@ -152,13 +153,13 @@ class GpuMeter(Meter):
             self._poller.stop()
             self._poller = None
 
-    def info(self) -> dict[str, object]:
+    def describe(self) -> MeterDescription:
         methods = sorted({d.method.value for d in self.devices})
-        return {
-            "name": self.name,
-            "available": True,
-            "components": self.components(),
-            "method": ",".join(methods),
-            "scope": "whole device",
-            "detail": "; ".join(f"{d.component}: {d.name} ({d.method.value})" for d in self.devices),
-        }
+        return MeterDescription(
+            name=self.name,
+            components=tuple(self.components()),
+            method=",".join(methods),
+            measured=self.all_components_measured(),
+            scope="whole device",
+            detail="; ".join(f"{d.component}: {d.name} ({d.method.value})" for d in self.devices),
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.types import Provenance
 from wattprint.errors import WattprintError
 
@@ -63,6 +64,30 @@ class Meter(ABC):
     @abstractmethod
     def read(self) -> dict[str, float]:
         """Cumulative energy per component since the meter was opened (J)."""
+
+    def all_components_measured(self) -> bool:
+        """True when every component is read from hardware (none estimated); False for no components."""
+        comps = self.components()
+        return bool(comps) and all(self.provenance(c).measured for c in comps)
+
+    def describe(self) -> MeterDescription:
+        """What this meter covers and how (``wattprint meters``, a result's ``environment.meters``).
+
+        The default lists the components and their provenance; meters override it to say their scope.
+        """
+        comps = self.components()
+        provs = {c: self.provenance(c) for c in comps}
+        return MeterDescription(
+            name=self.name,
+            components=tuple(comps),
+            method=",".join(sorted({p.method.value for p in provs.values()})),
+            measured=self.all_components_measured(),
+            detail="; ".join(sorted(f"{c}: {p.label}" for c, p in provs.items())),
+        )
+
+    def parts(self) -> list[Meter]:
+        """The single meters this one is made of (itself; a :class:`MeterSet` lists its members)."""
+        return [self]
 
     def sync(self) -> None:  # noqa: B027 - optional hook
         """Called at window edges (e.g. CUDA synchronise) before :meth:`read`."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.meter import Meter
 from wattprint.energy.types import Provenance
 from wattprint.errors import WattprintError
@@ -73,23 +73,10 @@ class MeterSet(Meter):
         """True when no component of the set comes from a model."""
         return all(self.provenance(c).measured for c in self.components())
 
-    def describe(self) -> list[dict[str, Any]]:
-        """One dict per meter: name, components, method(s), scope, detail (see ``Meter`` ``info()``)."""
-        rows = []
-        for m in self.meters:
-            info = getattr(m, "info", None)
-            if callable(info):
-                rows.append(dict(info()))
-            else:
-                comps = m.components()
-                rows.append(
-                    {
-                        "name": m.name,
-                        "available": True,
-                        "components": comps,
-                        "method": ",".join(sorted({m.provenance(c).method.value for c in comps})),
-                        "scope": "",
-                        "detail": "",
-                    }
-                )
-        return rows
+    def parts(self) -> list[Meter]:
+        """The meters of the set, in order."""
+        return list(self.meters)
+
+    def describe_meters(self) -> list[MeterDescription]:
+        """One description per meter of the set (see :meth:`Meter.describe`)."""
+        return [m.describe() for m in self.meters]

@@ -9,17 +9,17 @@ by default: ``CUDA_VISIBLE_DEVICES`` (indices or UUIDs) when set, every GPU othe
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from wattprint.contracts.devices import GpuSelection
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
 from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.types import Method
-from wattprint.energy.visible import match_devices, visible_entries
+from wattprint.energy.visible import select_indices
 from wattprint.errors import WattprintError
-
-GpuSelection = Sequence[int | str] | str | None
 
 
 class NvmlUnavailable(MeterUnavailable):
@@ -46,40 +46,6 @@ def _import_pynvml() -> Any:
 
 def _text(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def select_indices(
-    gpus: GpuSelection,
-    indices: list[int],
-    uuids: list[str],
-    var: str = "CUDA_VISIBLE_DEVICES",
-    who: str = "nvml",
-) -> tuple[list[int], str]:
-    """Physical indices to meter and a sentence saying why.
-
-    ``gpus``: None = the devices this process can see (``var`` when set, else all);
-    ``"all"`` = every device; a list of physical indices or UUIDs (the same
-    notation ``CUDA_VISIBLE_DEVICES`` takes).
-    """
-    if gpus == "all":
-        return list(indices), "all GPUs (gpus='all')"
-    if gpus is None:
-        entries = visible_entries(var)
-        if entries is None:
-            return list(indices), f"all GPUs ({var} unset)"
-        why = f"{var}={','.join(entries) or '(empty)'}"
-    elif isinstance(gpus, str):
-        raise WattprintError(f"bad GPU selection {gpus!r}", hint="use None, 'all' or a list of indices / UUIDs")
-    else:
-        entries = [str(g) for g in gpus]
-        why = f"gpus={entries}"
-    chosen, ignored = match_devices(entries, indices, uuids)
-    if ignored:
-        msg = f"{why}: no GPU matches {ignored[0]!r}; it and later entries are ignored (devices: {indices})"
-        if gpus is not None:
-            raise WattprintError(msg, hint=f"valid indices: {indices}")
-        warn(f"{who}: {msg}")
-    return chosen, why
 
 
 class NvmlMeter(GpuMeter):
@@ -165,7 +131,6 @@ class NvmlMeter(GpuMeter):
             self._shutdown()
             self._nv = None
 
-    def info(self) -> dict[str, object]:
-        out = super().info()
-        out["detail"] = f"{out['detail']}; selection: {self.selection}"
-        return out
+    def describe(self) -> MeterDescription:
+        out = super().describe()
+        return replace(out, detail=f"{out.detail}; selection: {self.selection}")

@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.meter import Meter, MeterUnavailable
 from wattprint.energy.notices import warn
 from wattprint.energy.poller import Poller
@@ -395,16 +396,16 @@ class RaplMeter(Meter):
             self._poller.stop()
             self._poller = None
 
-    def info(self) -> dict[str, object]:
+    def describe(self) -> MeterDescription:
         kinds = sorted({d.kind for d in self.domains})
-        return {
-            "name": self.name,
-            "available": True,
-            "components": self.components(),
-            "method": Method.COUNTER.value,
-            "scope": "machine-wide",
-            "detail": f"{self.root}: {', '.join(kinds)} (policy {self.policy}; psys never added to package); "
+        return MeterDescription(
+            name=self.name,
+            components=tuple(self.components()),
+            method=Method.COUNTER.value,
+            measured=self.all_components_measured(),
+            scope="machine-wide",
+            detail=f"{self.root}: {', '.join(kinds)} (policy {self.policy}; psys never added to package); "
             f"wrap guard every {self.poll_period_s:.3g} s"
             + "".join(f"; {c} NOT MEASURED ({why})" for c, why in self.unavailable.items()),
-            "unavailable": dict(self.unavailable),
-        }
+            unavailable=tuple(self.unavailable.items()),
+        )

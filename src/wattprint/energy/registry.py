@@ -1,53 +1,91 @@
-"""Open meters by name, auto-detect what this machine can measure, and explain it (doctor)."""
+"""Open meters by name, auto-detect what this machine can measure, and explain it (doctor).
+
+The meters are a :class:`~wattprint.contracts.registry.Registry` of openers (``METERS``): the four
+built-in ones, and those of third-party packages that declare a ``wattprint.meters`` entry point
+naming a :class:`~wattprint.energy.meter.Meter` subclass (opened with no arguments) or calling
+:func:`register_meter` when their module is imported.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Callable
+from dataclasses import replace
+from typing import cast
 
+from wattprint.contracts.devices import GpuSelection
+from wattprint.contracts.meters import MeterDescription
+from wattprint.contracts.registry import Registry
 from wattprint.energy.meter import Meter, MeterUnavailable, vendor_failure
 from wattprint.energy.meterset import MeterSet
 from wattprint.energy.notices import warn
 from wattprint.errors import WattprintError
 
-#: Meter names accepted by :func:`open_meters` and ``--meter``.
+#: The built-in meters, in the order ``wattprint meters`` probes them.
 METER_NAMES = ("rapl", "nvml", "amdsmi", "estimate")
 
-GpuSelection = Sequence[int | str] | str | None
+#: Opens a meter for a GPU selection (meters without GPUs ignore it).
+MeterOpener = Callable[[GpuSelection], Meter]
+
+
+def _rapl(_gpus: GpuSelection) -> Meter:
+    from wattprint.energy.rapl import RaplMeter
+
+    return RaplMeter()
+
+
+def _nvml(gpus: GpuSelection) -> Meter:
+    from wattprint.energy.nvml import NvmlMeter
+
+    return NvmlMeter(gpus)
+
+
+def _amdsmi(gpus: GpuSelection) -> Meter:
+    from wattprint.energy.amd import AmdSmiMeter
+
+    return AmdSmiMeter(gpus)
+
+
+def _estimate(_gpus: GpuSelection) -> Meter:
+    from wattprint.energy.estimate import EstimateMeter
+
+    return EstimateMeter()
+
+
+#: Every meter by name: the built-in ones and plugins (``wattprint.meters`` entry points).
+METERS: Registry[MeterOpener | type[Meter]] = Registry("meter", entry_point_group="wattprint.meters")
+for _name, _opener in zip(METER_NAMES, (_rapl, _nvml, _amdsmi, _estimate), strict=True):
+    METERS.register(_name, _opener)
+
+
+def register_meter(name: str, opener: MeterOpener) -> None:
+    """Make meter ``name`` available to ``--meter`` and :func:`open_meter` (not to auto-detection)."""
+    METERS.register(name, opener)
+
+
+def meter_names() -> list[str]:
+    """Every meter name: the built-in ones in probe order, then plugins."""
+    return [*METER_NAMES, *(n for n in METERS.names() if n not in METER_NAMES)]
+
+
+def _unknown(name: str) -> WattprintError:
+    return WattprintError(f"unknown meter {name!r}", hint=f"valid meters: {', '.join(meter_names())}")
 
 
 def open_meter(name: str, *, gpus: GpuSelection = None) -> Meter:
     """Open one meter by name; raises :class:`MeterUnavailable` (with the reason and the fix) if it is
     unusable here. Any exception a vendor library raises while opening (not only ImportError) is
     turned into :class:`MeterUnavailable` naming it, never a crash."""
-    if name not in METER_NAMES:
-        raise WattprintError(f"unknown meter {name!r}", hint=f"valid meters: {', '.join(METER_NAMES)}")
+    canonical = METERS.canonical_or_none(name)
+    if canonical is None:
+        raise _unknown(name)
+    opener = METERS.get(canonical)
     try:
-        return _open(name, gpus)
+        return opener() if isinstance(opener, type) else opener(gpus)  # a plugin's Meter subclass: no arguments
     except WattprintError:
         raise
     except Exception as exc:
-        raise vendor_failure(name, "opening", exc, f"use another meter (--meter estimate) or fix {name}") from exc
-
-
-def _open(name: str, gpus: GpuSelection) -> Meter:
-    if name == "rapl":
-        from wattprint.energy.rapl import RaplMeter
-
-        return RaplMeter()
-    if name == "nvml":
-        from wattprint.energy.nvml import NvmlMeter
-
-        return NvmlMeter(gpus)
-    if name == "amdsmi":
-        from wattprint.energy.amd import AmdSmiMeter
-
-        return AmdSmiMeter(gpus)
-    if name == "estimate":
-        from wattprint.energy.estimate import EstimateMeter
-
-        return EstimateMeter()
-    raise WattprintError(f"unknown meter {name!r}", hint=f"valid meters: {', '.join(METER_NAMES)}")
+        raise vendor_failure(canonical, "opening", exc,
+                             f"use another meter (--meter estimate) or fix {canonical}") from exc
 
 
 def open_meters(names: list[str] | None = None, *, gpus: GpuSelection = None) -> MeterSet:
@@ -64,11 +102,11 @@ def open_meters(names: list[str] | None = None, *, gpus: GpuSelection = None) ->
     """
     if names is not None:
         names = list(dict.fromkeys(names))
-        bad = [n for n in names if n not in METER_NAMES]
+        bad = [n for n in names if n not in METERS]
         if bad:
-            raise WattprintError(f"unknown meter {bad[0]!r}", hint=f"valid meters: {', '.join(METER_NAMES)}")
+            raise _unknown(bad[0])
         if not names:
-            raise WattprintError("no meter named", hint=f"valid meters: {', '.join(METER_NAMES)}")
+            raise WattprintError("no meter named", hint=f"valid meters: {', '.join(meter_names())}")
         opened: list[Meter] = []
         try:
             for n in names:
@@ -85,7 +123,7 @@ def open_meters(names: list[str] | None = None, *, gpus: GpuSelection = None) ->
 def _require_complete(meter: Meter) -> None:
     """An explicitly chosen meter must measure everything it covers: a RAPL domain it cannot
     read fails the run (auto-detection estimates it instead)."""
-    unavailable: dict[str, str] = getattr(meter, "unavailable", {}) or {}
+    unavailable = dict(meter.describe().unavailable)
     if unavailable:
         comp, why = next(iter(unavailable.items()))
         raise MeterUnavailable(
@@ -139,46 +177,34 @@ def _auto(gpus: GpuSelection) -> MeterSet:
             gpu_found = True
         except MeterUnavailable as exc:
             notes.append(f"{name}: {exc.message}")
-            if getattr(exc, "reason", "") == "unusable":
+            if exc.reason == "unusable":
                 warn(f"{name}: {exc.message}. Fix: {exc.hint}")
     if not gpu_found:
         notes.append("no GPU metered")
     return MeterSet(meters, notes)
 
 
-def describe() -> list[dict[str, Any]]:
-    """What this machine can measure: one row per meter name, opened then closed (doctor).
+def describe() -> list[MeterDescription]:
+    """What this machine can measure: one description per meter name, opened then closed (doctor).
 
-    Each row: ``name``, ``available`` (bool), ``components``, ``method``,
-    ``scope``, ``detail`` and, when unavailable, ``reason`` and ``fix``.
+    An unusable meter comes back with ``available=False``, its ``reason`` and the ``fix``; warnings
+    raised while opening a usable one are kept in ``warnings``.
     """
     import warnings
 
-    rows: list[dict[str, Any]] = []
-    for name in METER_NAMES:
+    rows: list[MeterDescription] = []
+    for name in meter_names():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 m = open_meter(name)
-            except WattprintError as exc:  # the *Unavailable errors carry a reason; others are "unusable"
-                rows.append(
-                    {
-                        "name": name,
-                        "available": False,
-                        "components": [],
-                        "method": "",
-                        "scope": "",
-                        "detail": exc.message,
-                        "reason": getattr(exc, "reason", "unusable"),
-                        "fix": exc.hint,
-                    }
-                )
+            except WattprintError as exc:  # a MeterUnavailable carries its reason; others are "unusable"
+                reason = exc.reason if isinstance(exc, MeterUnavailable) else "unusable"
+                rows.append(MeterDescription(name=name, available=False, detail=exc.message, reason=reason,
+                                             fix=exc.hint))
                 continue
         try:
-            info = m.info() if hasattr(m, "info") else {"name": name, "available": True, "components": m.components()}
-            row = dict(info)
-            row["warnings"] = [str(w.message) for w in caught]
-            rows.append(row)
+            rows.append(replace(m.describe(), warnings=tuple(str(w.message) for w in caught)))
         finally:
             m.close()
     return rows

@@ -1,8 +1,13 @@
-"""Which GPUs this process uses: ``CUDA_VISIBLE_DEVICES`` / ``HIP_VISIBLE_DEVICES`` parsing."""
+"""Which GPUs a meter reads: ``CUDA_VISIBLE_DEVICES`` / ``HIP_VISIBLE_DEVICES`` parsing and the one
+GPU-selection rule (:func:`select_indices`) that the NVML and AMD SMI meters share."""
 
 from __future__ import annotations
 
 import os
+
+from wattprint.contracts.devices import GpuSelection
+from wattprint.energy.notices import warn
+from wattprint.errors import WattprintError
 
 
 def visible_entries(var: str = "CUDA_VISIBLE_DEVICES", env: dict[str, str] | None = None) -> list[str] | None:
@@ -55,3 +60,37 @@ def match_devices(entries: list[str], indices: list[int], uuids: list[str]) -> t
         if hit[0] not in chosen:
             chosen.append(hit[0])
     return chosen, unmatched
+
+
+def select_indices(
+    gpus: GpuSelection,
+    indices: list[int],
+    uuids: list[str],
+    var: str = "CUDA_VISIBLE_DEVICES",
+    who: str = "nvml",
+) -> tuple[list[int], str]:
+    """Physical indices to meter and a sentence saying why.
+
+    ``gpus``: None = the devices this process can see (``var`` when set, else all);
+    ``"all"`` = every device; a list of physical indices or UUIDs (the same
+    notation ``CUDA_VISIBLE_DEVICES`` takes).
+    """
+    if gpus == "all":
+        return list(indices), "all GPUs (gpus='all')"
+    if gpus is None:
+        entries = visible_entries(var)
+        if entries is None:
+            return list(indices), f"all GPUs ({var} unset)"
+        why = f"{var}={','.join(entries) or '(empty)'}"
+    elif isinstance(gpus, str):
+        raise WattprintError(f"bad GPU selection {gpus!r}", hint="use None, 'all' or a list of indices / UUIDs")
+    else:
+        entries = [str(g) for g in gpus]
+        why = f"gpus={entries}"
+    chosen, ignored = match_devices(entries, indices, uuids)
+    if ignored:
+        msg = f"{why}: no GPU matches {ignored[0]!r}; it and later entries are ignored (devices: {indices})"
+        if gpus is not None:
+            raise WattprintError(msg, hint=f"valid indices: {indices}")
+        warn(f"{who}: {msg}")
+    return chosen, why

@@ -2,11 +2,14 @@
 
 :func:`validate_dir` checks each document against the schema and for internal
 consistency: the file name is the run id, the config hash matches the config,
-the stored summary is what its repeats give, and no energy is negative.
+the stored summary is what its repeats give, and no energy is negative. Each
+check says the schema version the file was written with (earlier versions load
+through :mod:`wattprint.results.versions`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from pydantic import ValidationError
 from wattprint.errors import WattprintError
 from wattprint.results.atomic import prepare_output_dir, write_text_atomic
 from wattprint.results.schema import RunResult, Summary
+from wattprint.results.versions import version_of
 
 
 def write_result_json(result: RunResult, folder: str | os.PathLike[str]) -> Path:
@@ -40,6 +44,14 @@ def read_result_json(path: str | os.PathLike[str]) -> RunResult:
         raise WattprintError(f"{p.name}: {loc}: {err['msg']}", "the file does not match the result schema") from exc
 
 
+def file_schema_version(path: str | os.PathLike[str]) -> int | None:
+    """The schema version a result file says it was written with (None when it is not a JSON document)."""
+    try:
+        return version_of(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
 @dataclass
 class FileCheck:
     """Outcome of validating one file: ``problems`` is empty when it is valid."""
@@ -47,6 +59,8 @@ class FileCheck:
     path: Path
     run_id: str | None = None
     status: str | None = None
+    #: the schema version the file was written with (None when unreadable)
+    schema_version: int | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -94,6 +108,7 @@ def validate_dir(folder: str | os.PathLike[str]) -> list[FileCheck]:
     checks: list[FileCheck] = []
     for path in sorted(d.glob("*.json")):
         fc = FileCheck(path=path)
+        fc.schema_version = file_schema_version(path)
         try:
             r = read_result_json(path)
         except WattprintError as exc:

@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.timed import TimedCarbon
@@ -28,7 +28,10 @@ from wattprint.results.quality import QualityScore
 
 __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "RepeatResult"]
 
-SCHEMA_VERSION = 1
+#: version 2: typed ``phase``, ``failure``, ``sample_outputs``, ``RepeatResult.infer_s``,
+#: ``DatasetInfo.cycled``, ``quality_note`` and ``quality_error`` in place of ``extra`` keys
+#: (version-1 documents are upgraded on load, see :mod:`wattprint.results.versions`)
+SCHEMA_VERSION = 2
 J_PER_WH = 3600.0
 
 # Student t 0.975 quantiles for small samples (df = n - 1), for 95% intervals.
@@ -44,6 +47,23 @@ def t975(df: int) -> float:
         return _T975[df]
     keys = sorted(k for k in _T975 if k <= df)
     return _T975[keys[-1]] if df <= 30 else 1.96
+
+
+def ci95_of_mean(values: list[float]) -> tuple[float, float]:
+    """95% Student-t interval of the mean of ``values`` (same unit), floored at 0: the one definition.
+
+    ``mean +/- t(0.975, n-1) * s / sqrt(n)`` with ``s`` the sample standard deviation; a point
+    (mean, mean) when n < 2; (nan, nan) when empty. Energy is never negative, so the low end is
+    clipped at 0. The run summary and the analysis layer both use it.
+    """
+    n = len(values)
+    if n == 0:
+        return (math.nan, math.nan)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return (mean, mean)
+    half = t975(n - 1) * statistics.stdev(values) / math.sqrt(n)
+    return (max(0.0, mean - half), mean + half)
 
 
 def utcnow() -> datetime:
@@ -147,7 +167,8 @@ class DatasetInfo(BaseModel):
     config: str | None = None
     split: str | None = None
     column: str | None = None
-    n_items: int = 0
+    n_items: int = Field(default=0, description="Distinct source rows behind the run's inputs")
+    cycled: bool = Field(default=False, description="Fewer distinct rows than n: rows repeated to reach n")
 
 
 class RepeatResult(BaseModel):
@@ -161,6 +182,9 @@ class RepeatResult(BaseModel):
         description="input_tokens, output_tokens, images, pixels, diffusion_steps, ...",
     )
     prefill: EnergyReport | None = Field(default=None, description="Generation: prompt pass only")
+    infer_s: float | None = Field(
+        default=None, ge=0, description="Seconds inside the model calls, a part of energy.duration_s (s)"
+    )
 
 
 class Interval(BaseModel):
@@ -194,7 +218,7 @@ class Summary(BaseModel):
         per_k = [r.energy.total_joules / J_PER_WH / max(r.inferences, 1) * 1000 for r in repeats]
         mean = statistics.fmean(per_k)
         std = statistics.stdev(per_k) if len(per_k) > 1 else 0.0
-        half = t975(len(per_k) - 1) * std / math.sqrt(len(per_k)) if len(per_k) > 1 else 0.0
+        ci_low, ci_high = ci95_of_mean(per_k)
         total_inf = sum(r.inferences for r in repeats) or 1
         total_j = sum(r.energy.total_joules for r in repeats)
         measured_j = sum(r.energy.measured_joules for r in repeats)
@@ -232,7 +256,7 @@ class Summary(BaseModel):
             wh_per_1k_mean=mean,
             wh_per_1k_std=std,
             wh_per_1k_median=statistics.median(per_k),
-            wh_per_1k_ci95=Interval(low=max(0.0, mean - half), high=mean + half),
+            wh_per_1k_ci95=Interval(low=ci_low, high=ci_high),
             net_wh_per_1k_mean=net_mean,
             idle_share=idle_share,
             measured_share=(measured_j / total_j) if total_j > 0 else 0.0,
@@ -254,14 +278,37 @@ class AuditFlag(BaseModel):
     share: float = Field(ge=0, le=1, description="Fraction of the run's total energy")
 
 
+class Failure(BaseModel):
+    """Why a run failed, beside its one-line reason in ``RunResult.error``.
+
+    ``hint``: what to do about it; ``error_type``: the exception's class name when an exception
+    ended the run; ``stderr_tail``: the last lines a crashed worker wrote.
+    """
+
+    hint: str = ""
+    error_type: str | None = None
+    stderr_tail: str | None = None
+
+
+#: the phases of a run, in order (``setup`` is before the protocol starts; see docs/protocol.md)
+PHASES = ("setup", "idle", "load", "inputs", "preprocess", "warmup", "repeat", "prefill", "summary")
+
+
 class RunResult(BaseModel):
-    """One run, complete and self-describing. Stored as JSON and in SQLite."""
+    """One run, complete and self-describing. Stored as JSON and in SQLite.
+
+    ``extra`` holds only notes no other layer depends on (executor details, importer provenance).
+    """
 
     schema_version: int = SCHEMA_VERSION
     run_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     origin: Literal["wattprint", "codecarbon"] = "wattprint"
     status: Literal["ok", "failed"] = "ok"
     error: str | None = None
+    failure: Failure | None = Field(default=None, description="Set when status is failed")
+    phase: str | None = Field(
+        default=None, description="The phase entered last: where a failed or partial run stopped; None once done"
+    )
     config: RunConfig
     config_hash: str = ""
     started_at: datetime = Field(default_factory=utcnow)
@@ -282,7 +329,20 @@ class RunResult(BaseModel):
     quality: list[QualityScore] = Field(default_factory=list, description="Task quality (see results.quality)")
     quality_compute: EnergyReport | None = Field(
         default=None, description="Energy of extra model passes needed only for scoring (perplexity), measured apart")
+    quality_note: str | None = Field(default=None, description="Why the outputs were not scored (no labels...)")
+    quality_error: str | None = Field(default=None, description="Why scoring failed (the measurement is kept)")
+    sample_outputs: list[Any] = Field(
+        default_factory=list, description="A few post-processed outputs of repeat 0 (truncated), to show what ran"
+    )
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Documents of earlier schema versions load as this one; newer ones are refused."""
+        from wattprint.results.versions import upgrade
+
+        return upgrade(data, SCHEMA_VERSION)
 
     def model_post_init(self, __context: Any) -> None:
         if not self.config_hash:

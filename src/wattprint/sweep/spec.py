@@ -28,7 +28,6 @@ key; every other setting replaces the one before.
 from __future__ import annotations
 
 import difflib
-import functools
 import itertools
 import math
 from collections.abc import Iterable
@@ -43,56 +42,27 @@ from wattprint.sweep.yamlmarks import LineMap, Problem, SweepFileError, load_yam
 
 __all__ = ["SweepSpec", "load_sweep", "parse_sweep", "expand", "known_tasks", "SETTING_FIELDS"]
 
-#: canonical task names of the workloads layer (the registry may add more)
-CANONICAL_TASKS = (
-    "text-classification",
-    "token-classification",
-    "question-answering",
-    "fill-mask",
-    "text-generation",
-    "summarization",
-    "image-classification",
-    "object-detection",
-    "image-to-text",
-    "text-to-image",
-    "sentence-similarity",
-    "zero-shot-classification",
-    "zero-shot-question-answering",
-    "zero-shot-summarization",
-)
-
 #: RunConfig fields that come from the model and dataset entries, not from settings
 _IDENTITY_FIELDS = frozenset({"task", "model", "dataset", "dataset_config", "split", "column"})
 
 
-@functools.lru_cache(maxsize=1)
-def _task_names() -> dict[str, str]:
-    """Every accepted task name or alias -> its canonical name."""
-    names = {t: t for t in CANONICAL_TASKS}
-    try:
-        from wattprint.workloads import base
-
-        base._ensure_loaded()
-        names.update({key: cls.name for key, cls in base._REGISTRY.items()})
-    except Exception:  # noqa: BLE001 - a broken workloads layer must not hide file errors
-        pass
-    return names
-
-
 def known_tasks() -> set[str]:
-    """Canonical task names, plus every name and alias the task registry knows."""
-    return set(_task_names())
+    """Every task name and alias the task catalogue accepts (normalised)."""
+    from wattprint.workloads.base import TASKS
+
+    return set(TASKS.keys())
 
 
 def canonical_task(name: str) -> str:
     """The canonical name of task ``name`` (aliases, ``_`` for ``-`` and case allowed)."""
-    key = name.strip().lower().replace("_", "-")
-    names = _task_names()
-    if key not in names:
-        close = difflib.get_close_matches(key, sorted(names), n=1, cutoff=0.6)
+    from wattprint.workloads.base import TASKS
+
+    found = TASKS.canonical_or_none(name)
+    if found is None:
+        close = TASKS.close_matches(name, n=1, cutoff=0.6)
         suffix = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"unknown task {name!r}{suffix}")
-    return names[key]
+    return found
 
 
 def _settings_model() -> type[BaseModel]:
@@ -356,16 +326,11 @@ def _check_archs(spec: SweepSpec, lm: LineMap) -> list[Problem]:
 
 
 def _task_option_names(task: str) -> set[str] | None:
-    """The options task ``task`` accepts, when the workloads layer declares them."""
-    try:
-        from wattprint.workloads import base
+    """The options task ``task`` accepts, or None when the task declares none (it takes any)."""
+    from wattprint.workloads.base import task_class
 
-        base._ensure_loaded()
-        cls = base._REGISTRY.get(task)
-    except Exception:  # noqa: BLE001
-        return None
-    opts = getattr(cls, "default_options", None)
-    return set(opts) if isinstance(opts, dict) else None
+    opts = task_class(task).default_options
+    return None if opts is None else set(opts)
 
 
 def _check_task_options(spec: SweepSpec, lm: LineMap) -> list[Problem]:

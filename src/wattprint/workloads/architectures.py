@@ -48,6 +48,8 @@ class Arch:
     kind: str = "transformers"  # transformers | diffusers
     tiny: bool = False
     reference: str = ""  # the published model whose shape this copies
+    #: other processors the task reads from ``LoadedModel.extra`` (e.g. an audio feature extractor), built offline
+    extras: Callable[[], dict[str, Any]] | None = None
 
 
 # -- config builders (imports are lazy: transformers loads only when a model is built) --------------------------
@@ -326,9 +328,27 @@ ARCHS: dict[str, Arch] = {a.name: a for a in (
 )}
 
 
+def register_arch(arch: Arch) -> Arch:
+    """Make ``arch`` available as ``arch:NAME`` (a task module registers the reference models it serves)."""
+    held = ARCHS.get(arch.name)
+    if held is not None and held != arch:
+        raise ValueError(f"architecture {arch.name!r} registered twice")
+    ARCHS[arch.name] = arch
+    return arch
+
+
+def _load_task_modules() -> None:
+    """Task modules register their own architectures on import: load the task catalogue first."""
+    from wattprint.workloads.base import TASKS
+
+    TASKS.names()
+
+
 def get_arch(name: str) -> Arch:
     """The architecture ``name`` (with or without the ``arch:`` prefix); unknown names list the valid ones."""
     key = name.removeprefix("arch:").strip().lower()
+    if key not in ARCHS:
+        _load_task_modules()
     if key not in ARCHS:
         import difflib
 
@@ -340,6 +360,7 @@ def get_arch(name: str) -> Arch:
 
 def check_serves(arch: Arch, task_name: str) -> None:
     if task_name not in arch.tasks:
+        _load_task_modules()
         others = sorted(a.name for a in ARCHS.values() if task_name in a.tasks)
         raise WattprintError(f"arch:{arch.name} does not serve {task_name}",
                              f"architectures for {task_name}: {', '.join(others) or 'none'}")
@@ -358,6 +379,8 @@ def build(arch: Arch, task: BaseTask) -> tuple[Any, Any, dict[str, Any]]:
     model = task.model_from_config(config)
     if arch.image_processor is not None:
         extra["image_processor"] = arch.image_processor()
+    if arch.extras is not None:
+        extra.update(arch.extras())
     return model, tok if tok is not None else extra.get("image_processor"), extra
 
 
@@ -425,6 +448,7 @@ def parameter_count(arch: Arch, task_name: str | None = None) -> int:
 def list_architectures(with_parameters: bool = True) -> list[dict[str, Any]]:
     """One dict per architecture: name, tasks, parameters (int, or None when ``with_parameters`` is False),
     description, tiny, reference (the published model it copies)."""
+    _load_task_modules()
     out = []
     for arch in ARCHS.values():
         out.append({

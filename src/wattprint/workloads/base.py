@@ -4,7 +4,8 @@ A task splits one inference into what the harness measures and what it does
 not:
 
 * :meth:`Task.load_model` - build or load the model (measured apart as "load").
-* :meth:`Task.load_inputs` - read ``n`` raw items from a dataset (not measured).
+* :meth:`Task.load_inputs` - read ``n`` raw items from a dataset (not measured), as an
+  :class:`~wattprint.contracts.inputs.Inputs` (items, distinct rows, source).
 * :meth:`Task.preprocess` - tokenise / decode images into ready batches
   (measured apart as "preprocess", never inside the query window).
 * :meth:`Task.infer` - the model call on one prepared batch: the ONLY work
@@ -17,7 +18,10 @@ not:
   continuations (perplexity), run outside the query window.
 
 Adding a task = one small module under ``wattprint/workloads/tasks/`` with a
-``@register_task`` class.
+``@register_task`` class (the package imports every module in it); the module may
+also register its reference architectures (``architectures.register_arch``) and a
+new item kind (``datasets.register_kind``). A third-party package declares a
+``wattprint.tasks`` entry point naming its module instead.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from wattprint.errors import WattprintError
+from wattprint.contracts.inputs import Inputs
+from wattprint.contracts.models import ModelDescription
+from wattprint.contracts.registry import Registry
 
 
 @dataclass
@@ -55,14 +61,16 @@ class DatasetSpec:
 
 @dataclass
 class LoadedModel:
-    """A model ready to run, with what describes it for the result record."""
+    """A model ready to run, with what describes it for the result record.
+
+    ``extra`` holds what the task itself needs at run time (device, dtype, feature extractors...);
+    it never leaves the workloads layer: the bench reads only ``description``.
+    """
 
     model: Any
+    description: ModelDescription
     processor: Any = None  # tokenizer / image processor / pipeline parts
     spec: ModelSpec | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-    # info keys: source (hub|local|arch), revision, random_weights (bool),
-    # parameters (int), architecture (str)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,6 +98,10 @@ class Task(ABC):
     #: task options and inferences per repeat that ``wattprint demo`` uses with ``default_model`` on a small CPU
     demo_options: ClassVar[dict[str, Any]] = {}
     demo_n: ClassVar[int] = 10
+    #: dtype ``wattprint demo`` uses with ``default_model`` (None: float32), where float32 would not fit a small machine
+    demo_dtype: ClassVar[str | None] = None
+    #: the options the task accepts, with their defaults; None = the task takes any options unchecked
+    default_options: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = dict(options or {})
@@ -98,7 +110,8 @@ class Task(ABC):
     def load_model(self, spec: ModelSpec) -> LoadedModel: ...
 
     @abstractmethod
-    def load_inputs(self, dataset: DatasetSpec, n: int) -> list[Any]: ...
+    def load_inputs(self, dataset: DatasetSpec, n: int) -> Inputs:
+        """Exactly ``n`` raw items (a shorter source cycled), with their distinct count and source."""
 
     @abstractmethod
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]: ...
@@ -123,45 +136,32 @@ class Task(ABC):
         raise NotImplementedError(f"{self.name} has no reference log-likelihood")
 
 
-_REGISTRY: dict[str, type[Task]] = {}
+def _load_builtin_tasks() -> None:
+    import wattprint.workloads.tasks  # noqa: F401  (importing the package registers the built-in tasks)
+
+
+#: Every task, by canonical name and alias: built-in ones, user modules with ``@register_task`` and
+#: third-party packages declaring a ``wattprint.tasks`` entry point (a module to import).
+TASKS: Registry[type[Task]] = Registry(
+    "task", hint="see: wattprint tasks", loaders=[_load_builtin_tasks], entry_point_group="wattprint.tasks"
+)
 
 
 def register_task(cls: type[Task]) -> type[Task]:
     """Class decorator: make a task available by its name and aliases."""
-    for key in {_normalize(k) for k in (cls.name, *cls.aliases)}:
-        if key in _REGISTRY and _REGISTRY[key] is not cls:
-            raise ValueError(f"task name {key!r} registered twice")
-        _REGISTRY[key] = cls
-    return cls
-
-
-def _normalize(name: str) -> str:
-    """Registry key: lower case, ``_`` read as ``-`` (so ``text_classif`` finds ``text-classif``)."""
-    return name.strip().lower().replace("_", "-")
-
-
-def _ensure_loaded() -> None:
-    import wattprint.workloads.tasks  # noqa: F401  (registers built-in tasks)
+    return TASKS.register(cls.name, cls, cls.aliases)
 
 
 def task_names() -> list[str]:
     """Canonical names of all registered tasks."""
-    _ensure_loaded()
-    return sorted({c.name for c in _REGISTRY.values()})
+    return TASKS.names()
+
+
+def task_class(name: str) -> type[Task]:
+    """The class of task ``name`` (any alias), without instantiating it; unknown names list close matches."""
+    return TASKS.get(name)
 
 
 def get_task(name: str, options: dict[str, Any] | None = None) -> Task:
     """Instantiate a task by name or alias; unknown names list close matches."""
-    _ensure_loaded()
-    key = _normalize(name)
-    if key not in _REGISTRY:
-        import difflib
-
-        close = difflib.get_close_matches(key, list(_REGISTRY), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else "see: wattprint tasks"
-        raise WattprintError(f"unknown task {name!r}", hint)
-    return _REGISTRY[key](options)
-
-
-def task_class(name: str) -> type[Task]:
-    return type(get_task(name))
+    return task_class(name)(options)

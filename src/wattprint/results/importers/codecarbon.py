@@ -36,16 +36,17 @@ import io
 import math
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from wattprint.carbon.factor import CarbonInfo
+from wattprint.contracts.registry import normalize_name
 from wattprint.energy.types import ComponentEnergy, EnergyReport, Method, Provenance
 from wattprint.errors import WattprintError
-from wattprint.results.importers.names import CANONICAL_TASKS, Labels, infer_labels
+from wattprint.results.importers.names import STUDY_TASKS, Labels, infer_labels
 from wattprint.results.schema import (
     MAX_N,
     AuditFlag,
@@ -401,9 +402,6 @@ def _sum_rows(rows: list[_Row]) -> _Row:
     return _Row(first.file, first.line, values)
 
 
-_HASHES: dict[tuple, str] = {}
-
-
 def _build(
     run_id: str,
     used: _Row,
@@ -414,6 +412,7 @@ def _build(
     aud: _Auditor,
     params: dict[str, int],
     inferences: int,
+    hashes: dict[tuple, str],
 ) -> RunResult:
     v = used.values
     model = v["project_name"] or "unknown"
@@ -429,8 +428,8 @@ def _build(
     cfg = RunConfig(task=task, model=model, dataset=dataset, dataset_config=config, n=inferences, repeats=1,
                     warmup=0, idle_s=0.0, device=device, task_options=options, meters=["codecarbon"])
     hkey = (task, model, dataset, config, device, inferences, tuple(sorted(options.items())))
-    if hkey not in _HASHES:
-        _HASHES[hkey] = cfg.config_hash()
+    if hkey not in hashes:  # one hash per distinct config, within this import (many rows share one)
+        hashes[hkey] = cfg.config_hash()
     end = _timestamp(used)
     start = end - timedelta(seconds=v["duration"])
     load = None
@@ -492,7 +491,7 @@ def _build(
         run_id=run_id,
         origin="codecarbon",
         config=cfg,
-        config_hash=_HASHES[hkey],
+        config_hash=hashes[hkey],
         started_at=start,
         finished_at=end,
         environment=env,
@@ -542,6 +541,7 @@ def stream_codecarbon(
     phase: str = "query",
     params_file: str | os.PathLike[str] | None = None,
     inferences: int = 1000,
+    tasks: Collection[str] = STUDY_TASKS,
 ) -> ImportStream:
     """Check CodeCarbon logs under ``paths`` and return an :class:`ImportStream` of their runs.
 
@@ -552,8 +552,10 @@ def stream_codecarbon(
     without the wanted phase: store the runs in one transaction (``put_many``).
     """
     t0 = time.perf_counter()
-    if task is not None and task not in CANONICAL_TASKS:
-        raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(CANONICAL_TASKS))
+    if task is not None:
+        if normalize_name(task) not in tasks:
+            raise WattprintError(f"unknown task {task!r}", "one of: " + ", ".join(tasks))
+        task = normalize_name(task)
     if inferences < 1:
         raise WattprintError(f"--inferences must be >= 1, got {inferences}", "the study ran 1,000 per phase")
     if inferences > MAX_N:
@@ -598,6 +600,7 @@ def stream_codecarbon(
                       dataset_config=base.dataset_config if dataset is None else None, options=base.options)
 
     missing: set[str] = set()
+    hashes: dict[tuple, str] = {}
 
     def counted(stream: ImportStream, r: RunResult) -> RunResult:
         stream.count += 1
@@ -611,7 +614,7 @@ def stream_codecarbon(
         seen: set[str] = set()
         # emissions files first: their rows that a task log also has only give labels to it
         for path, header in emis:
-            inferred = infer_labels(path.stem)
+            inferred = infer_labels(path.stem, tasks)
             for row in _iter_rows(path, header, False):
                 rid = row.values["run_id"]
                 if rid in last_log:
@@ -626,7 +629,7 @@ def stream_codecarbon(
                     stream.unlabelled += 1
                 stream.whole_tracker += 1
                 yield counted(stream, _build(rid, row, "whole tracker", [row], labels, None, aud, params,
-                                             inferences))
+                                             inferences, hashes))
         pending: dict[str, list[_Row]] = {}
         for k, (path, header) in enumerate(logs):
             for row in _iter_rows(path, header, False):
@@ -636,7 +639,7 @@ def stream_codecarbon(
                 rows = pending.pop(run_id)
                 rows.sort(key=lambda r: (str(r.values["timestamp"]), r.line))
                 linked = links.get(run_id)
-                inferred = linked[1] if linked else infer_labels(rows[0].file.stem)
+                inferred = linked[1] if linked else infer_labels(rows[0].file.stem, tasks)
                 labels = labels_for(inferred)
                 if want_all:
                     used, name = _sum_rows(rows), "all phases"
@@ -650,7 +653,7 @@ def stream_codecarbon(
                 if labels is None:
                     stream.unlabelled += 1
                 yield counted(stream, _build(run_id, used, name, rows, labels, linked[0] if linked else None,
-                                             aud, params, inferences))
+                                             aud, params, inferences, hashes))
         stream.params_missing = sorted(missing)
 
     stream = ImportStream(runs=iter(()), files_read=len(logs) + len(emis), task_logs=len(logs),
@@ -667,18 +670,20 @@ def import_codecarbon(
     phase: str = "query",
     params_file: str | os.PathLike[str] | None = None,
     inferences: int = 1000,
+    tasks: Collection[str] = STUDY_TASKS,
 ) -> ImportOutcome:
     """Parse CodeCarbon logs under ``paths`` (files, or folders read recursively) into runs.
 
     ``task``/``dataset`` override what file names say; ``phase`` picks the task-log phase
     (``query`` matches "query model"; ``all`` adds every phase); ``inferences`` is how many
-    inferences a phase covered (the study: 1,000). Raises :class:`WattprintError` on the
+    inferences a phase covered (the study: 1,000); ``tasks`` the canonical task names accepted (the
+    CLI passes the task catalogue; default: the study's tasks). Raises :class:`WattprintError` on the
     first bad file, before anything is returned. Holds every run in memory: for large
     logs use :func:`stream_codecarbon` into ``ResultStore.put_many``.
     """
     t0 = time.perf_counter()
     stream = stream_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params_file,
-                               inferences=inferences)
+                               inferences=inferences, tasks=tasks)
     by_id = {r.run_id: r for r in stream.runs}  # a repeated run id: the later row wins, as in the store
     results = sorted(by_id.values(), key=lambda r: (r.started_at, r.run_id))
     return ImportOutcome(results=results, files_read=stream.files_read, task_logs=stream.task_logs,

@@ -9,16 +9,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CANONICAL_TASKS", "PREFIXES", "DATASET_ALIASES", "Labels", "infer_labels"]
+from wattprint.contracts.registry import normalize_name
 
-CANONICAL_TASKS = (
-    "text-classification", "token-classification", "question-answering", "fill-mask", "text-generation",
-    "summarization", "image-classification", "object-detection", "image-to-text", "text-to-image",
-    "sentence-similarity", "zero-shot-classification", "zero-shot-question-answering", "zero-shot-summarization",
-)
+__all__ = ["STUDY_TASKS", "PREFIXES", "DATASET_ALIASES", "Labels", "infer_labels"]
 
 #: study file prefix -> canonical task (longest prefixes are tried first)
 PREFIXES = {
@@ -54,6 +51,9 @@ DATASET_ALIASES = {
     "wikitext": "wikitext-103",
 }
 
+#: the study's tasks by their canonical names (what the study's file names can say)
+STUDY_TASKS: tuple[str, ...] = tuple(dict.fromkeys(PREFIXES.values()))
+
 RESIZED_CONFIG = "resized-640x480"
 
 
@@ -65,8 +65,12 @@ class Labels:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def infer_labels(stem: str) -> Labels | None:
-    """Labels from a file stem (no ``.csv``), or None when the name says nothing (``emissions``)."""
+def infer_labels(stem: str, tasks: Collection[str] = STUDY_TASKS) -> Labels | None:
+    """Labels from a file stem (no ``.csv``), or None when the name says nothing (``emissions``).
+
+    ``tasks``: canonical task names a file name may spell out (``text_classification_imdb``), beside the
+    study's prefixes; the CLI passes the whole task catalogue.
+    """
     s = stem.strip()
     low = s.lower()
     task = None
@@ -76,12 +80,10 @@ def infer_labels(stem: str) -> Labels | None:
             task, rest = PREFIXES[prefix], s[len(prefix) + 1:]
             break
     if task is None:
-        for name in CANONICAL_TASKS:
-            for spelled in (name, name.replace("-", "_")):
-                if low.startswith(spelled + "_"):
-                    task, rest = name, s[len(spelled) + 1:]
-                    break
-            if task:
+        for name in tasks:
+            spelled = name.replace("-", "_")
+            if normalize_name(low[: len(spelled)]) == name and low[len(spelled): len(spelled) + 1] == "_":
+                task, rest = name, s[len(spelled) + 1:]
                 break
     if task is None or not rest:
         return None

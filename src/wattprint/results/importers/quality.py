@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wattprint.contracts.registry import normalize_name
 from wattprint.errors import WattprintError
-from wattprint.results.importers.names import CANONICAL_TASKS, DATASET_ALIASES
+from wattprint.results.importers import names
+from wattprint.results.importers.names import DATASET_ALIASES
 from wattprint.results.quality import QualityScore, check_metric, check_value
 from wattprint.results.schema import RunResult
 
@@ -82,8 +85,7 @@ def _metric(name: str) -> str:
 
 
 def _task(name: str) -> str:
-    t = name.strip().lower().replace("_", "-")
-    return t
+    return normalize_name(name)
 
 
 def _dataset(name: str) -> str:
@@ -91,7 +93,8 @@ def _dataset(name: str) -> str:
     return DATASET_ALIASES.get(d.lower(), d)
 
 
-def _checked(model: str, task: str, dataset: str, metric: str, raw: str, n: str | None, line: int) -> QualityRow:
+def _checked(model: str, task: str, dataset: str, metric: str, raw: str, n: str | None, line: int,
+             tasks: Collection[str]) -> QualityRow:
     where = f"line {line}: {model} / {task} / {dataset}"
     if not model.strip() or not task.strip() or not dataset.strip():
         raise WattprintError(f"{where}: model, task and dataset are all needed", "fill them in, or drop the row")
@@ -101,9 +104,9 @@ def _checked(model: str, task: str, dataset: str, metric: str, raw: str, n: str 
         raise WattprintError(f"{where}: {metric} value {raw!r} is not a number", "values are plain numbers") from None
     t = _task(task)
     for stored in STUDY_TASKS.get(t, (t,)):
-        if stored not in CANONICAL_TASKS:
+        if stored not in tasks:
             raise WattprintError(f"{where}: unknown task {task!r}",
-                                 f"tasks: {', '.join(CANONICAL_TASKS)} (or the study's sentiment, qa)")
+                                 f"tasks: {', '.join(tasks)} (or the study's sentiment, qa)")
         check_metric(stored, metric)
     check_value(metric, value, where)
     count = None
@@ -115,8 +118,11 @@ def _checked(model: str, task: str, dataset: str, metric: str, raw: str, n: str 
     return QualityRow(model.strip(), t, _dataset(dataset), metric, value, count, line)
 
 
-def read_quality_table(path: str | Path) -> list[QualityRow]:
-    """Rows of a long- or wide-form quality CSV, all checked; raises for the first bad row (nothing is kept)."""
+def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TASKS) -> list[QualityRow]:
+    """Rows of a long- or wide-form quality CSV, all checked; raises for the first bad row (nothing is kept).
+
+    ``tasks``: the canonical task names accepted (the CLI passes the task catalogue; default: the study's).
+    """
     p = Path(path)
     try:
         with p.open(newline="", encoding="utf-8-sig") as fh:
@@ -140,7 +146,7 @@ def read_quality_table(path: str | Path) -> list[QualityRow]:
                 continue
             cell = {h: (r[i] if i < len(r) else "") for h, i in col.items()}
             out.append(_checked(cell["model"], cell["task"], cell["dataset"], _metric(cell["metric"]),
-                                cell["value"].strip(), cell.get("n"), k))
+                                cell["value"].strip(), cell.get("n"), k, tasks))
         return out
     wide = {i: _WIDE.match(h) for i, h in enumerate(header)}
     wide = {i: m for i, m in wide.items() if m}
@@ -153,7 +159,7 @@ def read_quality_table(path: str | Path) -> list[QualityRow]:
             raw = r[i].strip() if i < len(r) else ""
             if raw:
                 out.append(_checked(r[col["model"]], r[col["task"]], m.group("dataset"), _metric(m.group("metric")),
-                                    raw, None, k))
+                                    raw, None, k, tasks))
     return out
 
 

@@ -20,6 +20,7 @@ import json
 import math
 from typing import Any, ClassVar
 
+from wattprint.contracts.inputs import Inputs
 from wattprint.errors import WattprintError
 from wattprint.workloads.base import Batch, DatasetSpec, LoadedModel, ModelSpec, Task
 
@@ -77,10 +78,10 @@ class BaseTask(Task):
 
         return load_model(spec, self)
 
-    def load_inputs(self, dataset: DatasetSpec, n: int) -> list[Any]:
-        from wattprint.workloads.datasets import load_items
+    def load_inputs(self, dataset: DatasetSpec, n: int) -> Inputs:
+        from wattprint.workloads.datasets import load_inputs
 
-        return load_items(dataset, n, self.input_kind)
+        return load_inputs(dataset, n, self.input_kind)
 
     def model_from_config(self, config: Any) -> Any:
         """A randomly initialised model of this task's head for a library ``config``."""

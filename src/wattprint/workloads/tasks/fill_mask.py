@@ -31,7 +31,7 @@ class FillMask(BaseTask):
     def preprocess(self, model: LoadedModel, items: list[Any], batch_size: int) -> list[Batch]:
         tok = tokenizer_of(model)
         if getattr(tok, "mask_token", None) is None:
-            raise WattprintError(f"model {model.info.get('name')!r} has no mask token", "fill-mask needs a masked LM")
+            raise WattprintError(f"model {model.description.name!r} has no mask token", "fill-mask needs a masked LM")
         return encode_texts(self, model, [self.masked_text(tok, str(t)) for t in items], batch_size)
 
     def infer(self, model: LoadedModel, batch: Batch) -> Any:

@@ -33,7 +33,7 @@ class TextToImage(BaseTask):
     demo_options: ClassVar[dict[str, Any]] = {"num_inference_steps": 2, "height": 128, "width": 128}
     demo_n = 1
     #: SD-1.5 is 4.3 GB in float32 (peak RSS 4.8 GiB): the demo should run it in bfloat16 (2.6 GiB peak)
-    demo_dtype: ClassVar[str] = "bfloat16"
+    demo_dtype: ClassVar[str | None] = "bfloat16"  # SD-1.5's fp32 weights alone are 4.3 GB
 
     def load_pretrained(self, where: str, dtype: Any, **kwargs: Any) -> tuple[Any, Any, dict[str, Any]]:
         from wattprint.workloads.architectures import import_diffusers
