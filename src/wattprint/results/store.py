@@ -30,8 +30,9 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
+from itertools import accumulate, islice, repeat
 from math import nan
+from operator import rshift
 from pathlib import Path
 from typing import Any, get_args
 
@@ -117,6 +118,19 @@ def _family_sums(comps: dict[str, float]) -> tuple[float | None, float | None, f
         if fam in ("cpu", "gpu", "ram"):
             out[fam] = out.get(fam, 0.0) + v
     return out.get("cpu"), out.get("gpu"), out.get("ram")
+
+
+class _Codes(dict):
+    """Text -> its code in ``values``, a new text appended (and coded) the first time it is looked up."""
+
+    def __init__(self, values: list[str]) -> None:
+        super().__init__()
+        self.values = values
+
+    def __missing__(self, value: str) -> int:
+        code = self[value] = len(self.values)
+        self.values.append(value)
+        return code
 
 
 class ResultStore:
@@ -425,56 +439,47 @@ class ResultStore:
         for sid, doc in self._conn.execute("SELECT id, doc FROM shapes ORDER BY id"):
             shape_ids[sid] = len(cols.shapes)
             cols.shapes.append(RunShape.from_json(json.loads(doc)))
-        def coder(values: list[str]):
-            """value -> its code in ``values`` (appended the first time it is seen)."""
-            table: dict[str, int] = {}
-
-            def code(value: str) -> int:
-                got = table.get(value)
-                if got is None:
-                    got = table[value] = len(values)
-                    values.append(value)
-                return got
-
-            return code
-
         task_code, model_code, dataset_code, hw_code, origin_code = (
-            coder(cols.tasks), coder(cols.models), coder(cols.datasets), coder(cols.hardwares), coder(cols.origins))
+            _Codes(cols.tasks), _Codes(cols.models), _Codes(cols.datasets), _Codes(cols.hardwares),
+            _Codes(cols.origins))
+        factor_code = {None: -1, **factor_ids}
         sql = (
-            "SELECT run_id, started_at, task, model, dataset, dataset_config, hardware, origin, wh_per_1k, "
-            "wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, parameters, output_tokens_pi, "
-            f"audited_share, factor_id, intensity_g_per_kwh, quality, shape_id, shape_values FROM runs{where}"
-            f"{' AND' if where else ' WHERE'} {cond} ORDER BY started_at, run_id"
+            "SELECT run_id, started_at, task, model, dataset || COALESCE(':' || NULLIF(dataset_config, ''), ''), "
+            "hardware, origin, wh_per_1k, wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, "
+            "parameters, output_tokens_pi, audited_share, factor_id, IFNULL(intensity_g_per_kwh, 0.0), quality, "
+            f"shape_id, shape_values FROM runs{where}{' AND' if where else ' WHERE'} {cond} "
+            "ORDER BY started_at, run_id"
         )
         cur = self._conn.execute(sql, args)
-        while batch := cur.fetchmany(20_000):  # column by column, a batch at a time
-            (run_id, started, task_, model_, dataset, dconf, hw, origin_, wh, lo, hi, blo, bhi, measured,
+        # column by column, a batch at a time; every per-value step is a C loop (map over a dict's
+        # __getitem__, array.extend of a tuple), so a million runs cost seconds, not tens of them
+        while batch := cur.fetchmany(20_000):
+            (run_id, started, task_, model_, dataset, hw, origin_, wh, lo, hi, blo, bhi, measured,
              params, tokens, audited, fid, intensity, quality, sid, blobs) = zip(*batch, strict=True)
             del batch
             cols.run_id.extend(run_id)
             cols.started_at.extend(started)
-            cols.task.extend(map(task_code, task_))
-            cols.model.extend(map(model_code, model_))
-            cols.dataset.extend(dataset_code(f"{d}:{k}" if k else d) for d, k in zip(dataset, dconf, strict=True))
-            cols.hardware.extend(map(hw_code, hw))
-            cols.origin.extend(map(origin_code, origin_))
+            cols.task.extend(map(task_code.__getitem__, task_))
+            cols.model.extend(map(model_code.__getitem__, model_))
+            cols.dataset.extend(map(dataset_code.__getitem__, dataset))
+            cols.hardware.extend(map(hw_code.__getitem__, hw))
+            cols.origin.extend(map(origin_code.__getitem__, origin_))
             cols.wh_per_1k.extend(wh)
             cols.ci95_low.extend(lo)
             cols.ci95_high.extend(hi)
-            cols.bounds_low.extend(nan if x is None else x for x in blo)
-            cols.bounds_high.extend(nan if x is None else x for x in bhi)
+            cols.bounds_low.extend(blo if None not in blo else [nan if x is None else x for x in blo])
+            cols.bounds_high.extend(bhi if None not in bhi else [nan if x is None else x for x in bhi])
             cols.measured_share.extend(measured)
             cols.parameters.extend(params)
             cols.output_tokens_per_inference.extend(tokens)
             cols.audited_share.extend(audited)
-            cols.factor.extend(-1 if f is None else factor_ids[f] for f in fid)
-            cols.intensity.extend(0.0 if x is None else x for x in intensity)
+            cols.factor.extend(map(factor_code.__getitem__, fid))
+            cols.intensity.extend(intensity)
             cols.quality.extend(quality)
-            cols.shape.extend(shape_ids[x] for x in sid)
-            values, offsets = cols.values, cols.offsets
-            for blob in blobs:
-                values.frombytes(blob)
-                offsets.append(len(values))
+            cols.shape.extend(map(shape_ids.__getitem__, sid))
+            cols.values.frombytes(b"".join(blobs))
+            cols.offsets.extend(islice(accumulate(map(rshift, map(len, blobs), repeat(3)),
+                                                  initial=cols.offsets[-1]), 1, None))
         return cols
 
     def list_timed(
