@@ -126,6 +126,29 @@ class ImportOutcome:
         return dict(sorted(out.items()))
 
 
+@dataclass
+class _Shared:
+    """Parts that many runs of one import have in common, built once each (per import, never global).
+
+    Pydantic models are immutable here once built, so runs may share them: the config (and its
+    hash), the environment, model and dataset info, and each distinct provenance.
+    """
+
+    configs: dict[tuple, tuple[RunConfig, str]] = field(default_factory=dict)
+    environments: dict[tuple, Environment] = field(default_factory=dict)
+    models: dict[tuple, ModelInfo] = field(default_factory=dict)
+    datasets: dict[tuple, DatasetInfo] = field(default_factory=dict)
+    provenances: dict[tuple, Provenance] = field(default_factory=dict)
+
+    def provenance(self, method: Method, low: float, high: float, note: str) -> Provenance:
+        key = (method, low, high, note)
+        got = self.provenances.get(key)
+        if got is None:
+            got = self.provenances[key] = Provenance(source="codecarbon", method=method, uncertainty_low=low,
+                                                     uncertainty_high=high, note=note)
+        return got
+
+
 def _err(path: Path, line: int | None, msg: str, hint: str) -> WattprintError:
     where = f"{path}:{line}" if line else str(path)
     return WattprintError(f"{where}: {msg}", hint)
@@ -156,7 +179,6 @@ def _open_csv(path: Path, explicit: bool) -> list[str] | None:
 
 def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
     """The file's data rows, checked, one at a time (the file is never read whole)."""
-    idx = {c: i for i, c in enumerate(header)}
     n = 0
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -170,7 +192,7 @@ def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
                     raise _err(path, line,
                                f"truncated or malformed row: {len(fields)} fields, header has {len(header)}",
                                "the file looks partial (interrupted write?); fix or remove it, nothing was imported")
-                values: dict[str, Any] = {c: fields[i].strip() for c, i in idx.items()}
+                values: dict[str, Any] = dict(zip(header, map(str.strip, fields), strict=True))
                 for col in _NUMERIC:
                     try:
                         values[col] = float(values[col])
@@ -335,7 +357,7 @@ class _Auditor:
         return kwh, reason
 
 
-def _components(r: _Row, aud: _Auditor) -> tuple[list[ComponentEnergy], list[AuditFlag]]:
+def _components(r: _Row, aud: _Auditor, shared: _Shared) -> tuple[list[ComponentEnergy], list[AuditFlag]]:
     v = r.values
     total_kwh = v["cpu_energy"] + v["gpu_energy"] + v["ram_energy"]
     share = (lambda kwh: min(1.0, max(0.0, kwh / total_kwh))) if total_kwh > 0 else (lambda kwh: 0.0)
@@ -349,26 +371,22 @@ def _components(r: _Row, aud: _Auditor) -> tuple[list[ComponentEnergy], list[Aud
         gpu_low = max(-1.0, -(over[0] / v["gpu_energy"]) + COUNTER_BOUNDS[0])
         flags.append(AuditFlag(component="gpu", reason=over[1], share=share(over[0])))
     gpu_note = f"NVML energy counters via CodeCarbon {version}; {v.get('gpu_model') or 'no GPU model given'}"
-    comps.append(ComponentEnergy(component="gpu", joules=v["gpu_energy"] * J_PER_KWH, provenance=Provenance(
-        source="codecarbon", method=Method.COUNTER, uncertainty_low=gpu_low, uncertainty_high=COUNTER_BOUNDS[1],
-        note=gpu_note)))
+    comps.append(ComponentEnergy(component="gpu", joules=v["gpu_energy"] * J_PER_KWH, provenance=shared.provenance(
+        Method.COUNTER, gpu_low, COUNTER_BOUNDS[1], gpu_note)))
 
     cpu_reason = aud.cpu_guess(r)
     if cpu_reason:
         flags.append(AuditFlag(component="cpu", reason=cpu_reason, share=share(v["cpu_energy"])))
-        cpu_prov = Provenance(source="codecarbon", method=Method.MODEL, uncertainty_low=CPU_MODEL_BOUNDS[0],
-                              uncertainty_high=CPU_MODEL_BOUNDS[1], note=cpu_reason)
+        cpu_prov = shared.provenance(Method.MODEL, CPU_MODEL_BOUNDS[0], CPU_MODEL_BOUNDS[1], cpu_reason)
     else:
-        cpu_prov = Provenance(source="codecarbon", method=Method.COUNTER, uncertainty_low=COUNTER_BOUNDS[0],
-                              uncertainty_high=COUNTER_BOUNDS[1],
-                              note=f"varying CPU power: assumed RAPL counters read by CodeCarbon {version}")
+        cpu_prov = shared.provenance(Method.COUNTER, COUNTER_BOUNDS[0], COUNTER_BOUNDS[1],
+                                     f"varying CPU power: assumed RAPL counters read by CodeCarbon {version}")
     comps.append(ComponentEnergy(component="cpu", joules=v["cpu_energy"] * J_PER_KWH, provenance=cpu_prov))
 
     ram_reason = aud.ram_guess(r) or f"CodeCarbon {version} models RAM power from installed size; never measured"
     flags.append(AuditFlag(component="ram", reason=ram_reason, share=share(v["ram_energy"])))
-    comps.append(ComponentEnergy(component="ram", joules=v["ram_energy"] * J_PER_KWH, provenance=Provenance(
-        source="codecarbon", method=Method.MODEL, uncertainty_low=RAM_MODEL_BOUNDS[0],
-        uncertainty_high=RAM_MODEL_BOUNDS[1], note=ram_reason)))
+    comps.append(ComponentEnergy(component="ram", joules=v["ram_energy"] * J_PER_KWH, provenance=shared.provenance(
+        Method.MODEL, RAM_MODEL_BOUNDS[0], RAM_MODEL_BOUNDS[1], ram_reason)))
     flags = [f for f in flags if f.share > 0]
     return comps, flags
 
@@ -384,8 +402,8 @@ def _timestamp(r: _Row) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
 
 
-def _report(r: _Row, aud: _Auditor, name: str) -> tuple[EnergyReport, list[AuditFlag]]:
-    comps, flags = _components(r, aud)
+def _report(r: _Row, aud: _Auditor, name: str, shared: _Shared) -> tuple[EnergyReport, list[AuditFlag]]:
+    comps, flags = _components(r, aud, shared)
     start = _timestamp(r) - timedelta(seconds=r.values["duration"])
     return EnergyReport(name=name, start_unix_s=start.timestamp(), duration_s=r.values["duration"],
                         components=comps), flags
@@ -412,11 +430,11 @@ def _build(
     aud: _Auditor,
     params: dict[str, int],
     inferences: int,
-    hashes: dict[tuple, str],
+    shared: _Shared,
 ) -> RunResult:
     v = used.values
     model = v["project_name"] or "unknown"
-    energy, flags = _report(used, aud, phase_name)
+    energy, flags = _report(used, aud, phase_name, shared)
     n_gpu = int(v.get("gpu_count") or 0)
     device = "cuda" if n_gpu > 0 else "cpu"
     task = labels.task if labels else "unknown"
@@ -425,11 +443,13 @@ def _build(
     options: dict[str, Any] = {"imported_from": "codecarbon"}
     if labels:
         options.update(labels.options)
-    cfg = RunConfig(task=task, model=model, dataset=dataset, dataset_config=config, n=inferences, repeats=1,
-                    warmup=0, idle_s=0.0, device=device, task_options=options, meters=["codecarbon"])
     hkey = (task, model, dataset, config, device, inferences, tuple(sorted(options.items())))
-    if hkey not in hashes:  # one hash per distinct config, within this import (many rows share one)
-        hashes[hkey] = cfg.config_hash()
+    got = shared.configs.get(hkey)
+    if got is None:  # one config and hash per distinct config, within this import (many rows share one)
+        cfg = RunConfig(task=task, model=model, dataset=dataset, dataset_config=config, n=inferences, repeats=1,
+                        warmup=0, idle_s=0.0, device=device, task_options=options, meters=["codecarbon"])
+        got = shared.configs[hkey] = (cfg, cfg.config_hash())
+    cfg, config_hash = got
     end = _timestamp(used)
     start = end - timedelta(seconds=v["duration"])
     load = None
@@ -437,7 +457,7 @@ def _build(
         load_row = next((r for r in all_rows if "task_name" in r.values and
                          r.values["task_name"].strip().lower() in ("load", "load model")), None)
         if load_row is not None:
-            load, _ = _report(load_row, aud, "load model")
+            load, _ = _report(load_row, aud, "load model", shared)
     repeat = RepeatResult(index=0, inferences=inferences, energy=energy)
     kwh = v["energy_consumed"]
     carbon = None
@@ -445,20 +465,25 @@ def _build(
         region = ":".join(x for x in (str(v.get("country_iso_code") or ""), str(v.get("region") or "")) if x)
         carbon = CarbonInfo(intensity_g_per_kwh=v["emissions"] * 1000.0 / kwh, region=region or "unknown",
                             source=f"CodeCarbon {_version(used)} log: emissions / energy_consumed", scope="")
-    gpus = []
-    if n_gpu:
-        gname = str(v.get("gpu_model") or "GPU")
-        if " x " in gname and gname.split(" x ", 1)[0].strip().isdigit():
-            gname = gname.split(" x ", 1)[1].strip()
-        gpus = [{"name": gname, "count": n_gpu}]
-    env = Environment(
-        os=str(v.get("os") or ""), python=str(v.get("python_version") or ""), cpu_model=str(v.get("cpu_model") or ""),
-        cpu_count=int(v["cpu_count"]) if v.get("cpu_count") else None, ram_gb=v.get("ram_total_size"), gpus=gpus,
-        libraries={"codecarbon": _version(used)} if _version(used) else {},
-        meters=[MeterInfo(name="codecarbon", components=["gpu", "cpu", "ram"], measured=False,
-                          note=f"tracking_mode={v.get('tracking_mode') or '?'}; GPU counters, CPU/RAM modelled")],
-        isolation="node-exclusive" if str(v.get("tracking_mode") or "machine") == "machine" else "process",
-    )
+    ekey = tuple(v.get(k) for k in ("os", "python_version", "cpu_model", "cpu_count", "ram_total_size", "gpu_model",
+                                    "tracking_mode", "codecarbon_version")) + (n_gpu,)
+    env = shared.environments.get(ekey)
+    if env is None:  # one per distinct machine description, within this import
+        gpus = []
+        if n_gpu:
+            gname = str(v.get("gpu_model") or "GPU")
+            if " x " in gname and gname.split(" x ", 1)[0].strip().isdigit():
+                gname = gname.split(" x ", 1)[1].strip()
+            gpus = [{"name": gname, "count": n_gpu}]
+        env = shared.environments[ekey] = Environment(
+            os=str(v.get("os") or ""), python=str(v.get("python_version") or ""),
+            cpu_model=str(v.get("cpu_model") or ""),
+            cpu_count=int(v["cpu_count"]) if v.get("cpu_count") else None, ram_gb=v.get("ram_total_size"),
+            gpus=gpus, libraries={"codecarbon": _version(used)} if _version(used) else {},
+            meters=[MeterInfo(name="codecarbon", components=["gpu", "cpu", "ram"], measured=False,
+                              note=f"tracking_mode={v.get('tracking_mode') or '?'}; GPU counters, CPU/RAM modelled")],
+            isolation="node-exclusive" if str(v.get("tracking_mode") or "machine") == "machine" else "process",
+        )
     phases = {
         str(r.values.get("task_name") or "whole tracker"): {
             "duration_s": r.values["duration"], "energy_kwh": r.values["energy_consumed"],
@@ -485,18 +510,26 @@ def _build(
         },
         "inferences_assumed": inferences,
     }
+    model_info = shared.models.get((model, device))
+    if model_info is None:
+        model_info = shared.models[(model, device)] = ModelInfo(name=model, source="imported",
+                                                                parameters=params.get(model), device=device)
+    dataset_info = shared.datasets.get((dataset, config))
+    if dataset_info is None:
+        dataset_info = shared.datasets[(dataset, config)] = DatasetInfo(name=dataset, source="imported",
+                                                                        config=config, n_items=inferences)
     if labels is None:
         extra["unlabelled"] = "task and dataset unknown: no study file name and no linked emissions.csv row"
     return RunResult(
         run_id=run_id,
         origin="codecarbon",
         config=cfg,
-        config_hash=hashes[hkey],
+        config_hash=config_hash,
         started_at=start,
         finished_at=end,
         environment=env,
-        model_info=ModelInfo(name=model, source="imported", parameters=params.get(model), device=device),
-        dataset_info=DatasetInfo(name=dataset, source="imported", config=config, n_items=inferences),
+        model_info=model_info,
+        dataset_info=dataset_info,
         load=load,
         repeats=[repeat],
         summary=Summary.from_repeats([repeat]),
@@ -600,7 +633,7 @@ def stream_codecarbon(
                       dataset_config=base.dataset_config if dataset is None else None, options=base.options)
 
     missing: set[str] = set()
-    hashes: dict[tuple, str] = {}
+    shared = _Shared()
 
     def counted(stream: ImportStream, r: RunResult) -> RunResult:
         stream.count += 1
@@ -629,7 +662,7 @@ def stream_codecarbon(
                     stream.unlabelled += 1
                 stream.whole_tracker += 1
                 yield counted(stream, _build(rid, row, "whole tracker", [row], labels, None, aud, params,
-                                             inferences, hashes))
+                                             inferences, shared))
         pending: dict[str, list[_Row]] = {}
         for k, (path, header) in enumerate(logs):
             for row in _iter_rows(path, header, False):
@@ -653,7 +686,7 @@ def stream_codecarbon(
                 if labels is None:
                     stream.unlabelled += 1
                 yield counted(stream, _build(run_id, used, name, rows, labels, linked[0] if linked else None,
-                                             aud, params, inferences, hashes))
+                                             aud, params, inferences, shared))
         stream.params_missing = sorted(missing)
 
     stream = ImportStream(runs=iter(()), files_read=len(logs) + len(emis), task_logs=len(logs),
