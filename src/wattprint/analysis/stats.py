@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
+from wattprint.results import exact
 from wattprint.results.schema import RunResult, ci95_of_mean
 
 __all__ = [
@@ -61,12 +62,17 @@ class Stats:
 
 def describe(values: Iterable[float]) -> Stats | None:
     """n, mean, sample std (0 for n=1), median, min, max and 95% CI of the mean; None when empty."""
-    vals = [float(v) for v in values if v is not None and not math.isnan(v)]
+    vals = list(values)
+    if None in vals:
+        vals = [v for v in vals if v is not None]
+    vals = list(map(float, vals))
+    if any(map(math.isnan, vals)):
+        vals = [v for v in vals if not math.isnan(v)]
     if not vals:
         return None
     mean = statistics.fmean(vals)
-    std = statistics.stdev(vals) if len(vals) > 1 else 0.0
-    lo, hi = ci95(vals)
+    std = exact.stdev(vals) if len(vals) > 1 else 0.0
+    lo, hi = ci95_of_mean(vals, std)
     return Stats(
         n=len(vals),
         mean=mean,

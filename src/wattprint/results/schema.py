@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.timed import TimedCarbon
 from wattprint.energy.types import EnergyReport
+from wattprint.results import exact
 from wattprint.results.quality import QualityScore
 
 __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "RepeatResult"]
@@ -49,12 +50,13 @@ def t975(df: int) -> float:
     return _T975[keys[-1]] if df <= 30 else 1.96
 
 
-def ci95_of_mean(values: list[float]) -> tuple[float, float]:
+def ci95_of_mean(values: list[float], std: float | None = None) -> tuple[float, float]:
     """95% Student-t interval of the mean of ``values`` (same unit), floored at 0: the one definition.
 
     ``mean +/- t(0.975, n-1) * s / sqrt(n)`` with ``s`` the sample standard deviation; a point
     (mean, mean) when n < 2; (nan, nan) when empty. Energy is never negative, so the low end is
-    clipped at 0. The run summary and the analysis layer both use it.
+    clipped at 0. The run summary and the analysis layer both use it. ``std``: the sample standard
+    deviation of ``values`` when the caller has it already (not computed twice).
     """
     n = len(values)
     if n == 0:
@@ -62,7 +64,7 @@ def ci95_of_mean(values: list[float]) -> tuple[float, float]:
     mean = statistics.fmean(values)
     if n < 2:
         return (mean, mean)
-    half = t975(n - 1) * statistics.stdev(values) / math.sqrt(n)
+    half = t975(n - 1) * (exact.stdev(values) if std is None else std) / math.sqrt(n)
     return (max(0.0, mean - half), mean + half)
 
 
