@@ -50,6 +50,8 @@ def study_store(tmp_path_factory):
     runs = import_codecarbon(files).results
     runs += study_like()  # repeats, generation token counts, multi-purpose families, a failed run
     runs.append(make_run("text-classification", "tiny-bert", [0.51], dataset="imdb"))  # a one-run group
+    # a run of our own in a group of imported runs: runs of different shapes (components, labels) in one group
+    runs.append(make_run("text-classification", "bert-base", [0.7, 0.8], dataset="imdb"))
     runs.append(_timed_run(tmp))
     for r in runs:  # quality scores on two text-classification models: the overview reads that task's documents
         if r.config.task == "text-classification" and r.config.model in ("tiny-bert", "roberta-large"):
@@ -67,7 +69,7 @@ def test_columnar_report_equals_object_report_to_the_last_digit(study_store):
         cols = store.columns()
         scored = {"text-classification", "zero-shot-classification"}
         new = build_report_columns(cols, timed_runs=store.list_timed(), quality_runs=store.list_usable(scored))
-    assert len(cols) == STUDY_RUNS + 12 and cols.failed == 1
+    assert len(cols) == STUDY_RUNS + 13 and cols.failed == 1
     assert old.runs == new.runs and old.failed == new.failed == 1
     assert old.task_values == new.task_values
     assert _figures(old) == _figures(new)

@@ -12,8 +12,14 @@ carbon in g CO2e per 1,000 inferences, as everywhere in the analysis layer.
 from __future__ import annotations
 
 import statistics
+from array import array
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from functools import reduce
+from itertools import chain, compress, repeat
+from math import isnan
+from operator import add, eq, mul, truediv
 from typing import Any
 
 from wattprint.analysis.fits import GENERATION_TASKS, Fit, Point, linear_fit, loglog_fit
@@ -36,30 +42,27 @@ __all__ = [
 ]
 
 
-def _groups(keys: Sequence[Any]) -> dict[Any, list[int]]:
-    out: dict[Any, list[int]] = {}
-    for i, k in enumerate(keys):
-        out.setdefault(k, []).append(i)
-    return out
-
-
 def _model_groups(c: RunColumns) -> dict[tuple[str, str], list[int]]:
     """(task, model) -> run indices, in first-seen order (as the object path's dict)."""
-    pairs = _groups(list(zip(c.task, c.model, strict=True)))
-    return {(c.tasks[t], c.models[m]): idx for (t, m), idx in pairs.items()}
+    return {(c.tasks[t], c.models[m]): idx for (t, m), idx in c.groups("task", "model").items()}
+
+
+def _take(column: Sequence[Any], idx: list[int]) -> list[Any]:
+    """``[column[i] for i in idx]``, in a C loop."""
+    return list(map(column.__getitem__, idx))
 
 
 def by_task_columns(c: RunColumns) -> dict[str, GroupStats]:
     """:func:`wattprint.analysis.by_task` on columns."""
     out: dict[str, GroupStats] = {}
-    groups = {c.tasks[t]: idx for t, idx in _groups(c.task).items()}
+    groups = {c.tasks[t]: idx for t, idx in c.groups("task").items()}
     for k in sorted(groups):
         idx = groups[k]
-        wh = c.wh_per_1k
-        energy = describe(wh[i] for i in idx)
-        grams = [g for g in (c.grams(i) for i in idx) if g is not None]
-        wh_total = sum(wh[i] for i in idx)
-        measured = sum(wh[i] * c.measured_share[i] for i in idx) / wh_total if wh_total > 0 else 0.0
+        wh = _take(c.wh_per_1k, idx)
+        energy = describe(wh)
+        grams = c.grams_of(idx)
+        wh_total = sum(wh)
+        measured = sum(map(mul, wh, map(c.measured_share.__getitem__, idx))) / wh_total if wh_total > 0 else 0.0
         assert energy is not None
         emissions = describe(grams)
         if len(idx) == 1:
@@ -73,27 +76,27 @@ def by_task_columns(c: RunColumns) -> dict[str, GroupStats]:
         out[k] = GroupStats(
             key=k,
             runs=len(idx),
-            models=len({c.model[i] for i in idx}),
+            models=len(set(map(c.model.__getitem__, idx))),
             energy_wh_per_1k=energy,
             emissions_g_per_1k=emissions,
             measured_share=measured,
-            origins=tuple(sorted({c.origins[c.origin[i]] for i in idx})),
+            origins=tuple(sorted({c.origins[k] for k in set(map(c.origin.__getitem__, idx))})),
         )
     return out
 
 
 def task_values_columns(c: RunColumns) -> dict[str, list[tuple[str, float]]]:
     """Task -> (model, Wh per 1,000) of every run, in run order (the report's box plot)."""
-    out: dict[str, list[tuple[str, float]]] = {}
-    for i in range(len(c)):
-        out.setdefault(c.tasks[c.task[i]], []).append((c.models[c.model[i]], c.wh_per_1k[i]))
-    return out
+    return {c.tasks[t]: list(zip(map(c.models.__getitem__, map(c.model.__getitem__, idx)),
+                                 map(c.wh_per_1k.__getitem__, idx), strict=True))
+            for t, idx in c.groups("task").items()}
 
 
 def _latest(c: RunColumns, idx: list[int]) -> int:
     """The first run of ``idx`` with the latest start (as ``max`` over datetimes picks it)."""
     started = c.started_at
-    if len({len(started[i]) for i in idx}) == 1 and all(started[i].endswith("+00:00") for i in idx):
+    texts = _take(started, idx)
+    if len(set(map(len, texts))) == 1 and all(map(str.endswith, texts, repeat("+00:00"))):
         return max(idx, key=started.__getitem__)  # one UTC format: text order is time order
     best, best_t = idx[0], datetime.fromisoformat(c.started_at[idx[0]])
     for i in idx[1:]:
@@ -104,39 +107,50 @@ def _latest(c: RunColumns, idx: list[int]) -> int:
 
 
 def _entry(c: RunColumns, task: str, model: str, idx: list[int]) -> Entry:
-    vals = [c.wh_per_1k[i] for i in idx]
+    vals = _take(c.wh_per_1k, idx)
     mean = statistics.fmean(vals)
     ci = ci95(vals) if len(idx) > 1 else (c.ci95_low[idx[0]], c.ci95_high[idx[0]])
-    lows = [c.bounds_low[i] for i in idx if c.bounds_low[i] == c.bounds_low[i]]  # NaN: none
-    highs = [c.bounds_high[i] for i in idx if c.bounds_low[i] == c.bounds_low[i]]
+    lows = _take(c.bounds_low, idx)
+    if any(map(isnan, lows)):  # NaN: no bounds
+        lows = [c.bounds_low[i] for i in idx if c.bounds_low[i] == c.bounds_low[i]]
+        highs = [c.bounds_high[i] for i in idx if c.bounds_low[i] == c.bounds_low[i]]
+    else:
+        highs = _take(c.bounds_high, idx)
     b = (statistics.fmean(lows), statistics.fmean(highs)) if lows else None
-    grams = [g for g in (c.grams(i) for i in idx) if g is not None]
+    grams = c.grams_of(idx)
     params = next((c.parameters[i] for i in idx if c.parameters[i]), None)
     comps: dict[str, float] = {}
     n, values, offsets, shapes = len(idx), c.values, c.offsets, c.shapes
-    for i in idx:
-        start = offsets[i]
-        for j, name in enumerate(shapes[c.shape[i]].components):
-            comps[name] = comps.get(name, 0.0) + values[start + j] / n
-    labels = {label for k in {c.shape[i] for i in idx} for label in shapes[k].labels}
+    run_shapes = set(map(c.shape.__getitem__, idx))
+    if len(run_shapes) == 1:  # one shape: each component's values in run order, added in a C loop
+        starts = _take(offsets, idx)
+        for j, name in enumerate(shapes[next(iter(run_shapes))].components):
+            comps[name] = reduce(add, map(truediv, map(values.__getitem__, map(add, starts, repeat(j))),
+                                          repeat(n)), 0.0)
+    else:
+        for i in idx:
+            start = offsets[i]
+            for j, name in enumerate(shapes[c.shape[i]].components):
+                comps[name] = comps.get(name, 0.0) + values[start + j] / n
+    labels = {label for k in run_shapes for label in shapes[k].labels}
     latest = _latest(c, idx)
     return Entry(
         task=task,
         model=model,
         runs=len(idx),
-        datasets=sorted({c.datasets[c.dataset[i]] for i in idx}),
+        datasets=sorted({c.datasets[k] for k in set(map(c.dataset.__getitem__, idx))}),
         wh_per_1k=mean,
         wh_per_1k_ci95=ci,
         wh_per_1k_bounds=b,
         g_co2e_per_1k=statistics.fmean(grams) if grams else None,
-        measured_share=statistics.fmean(c.measured_share[i] for i in idx),
+        measured_share=statistics.fmean(_take(c.measured_share, idx)),
         parameters=params,
         size_class=size_class(task, params),
         hardware=c.hardwares[c.hardware[latest]],
         date=datetime.fromisoformat(c.started_at[latest]).date().isoformat(),
-        origin="/".join(sorted({c.origins[c.origin[i]] for i in idx})),
-        run_ids=[c.run_id[i] for i in idx],
-        audited_share=statistics.fmean(c.audited_share[i] for i in idx),
+        origin="/".join(sorted({c.origins[k] for k in set(map(c.origin.__getitem__, idx))})),
+        run_ids=_take(c.run_id, idx),
+        audited_share=statistics.fmean(_take(c.audited_share, idx)),
         components_wh_per_1k=comps,
         provenance=sorted(labels),
     )
@@ -168,7 +182,7 @@ def energy_vs_parameters_columns(c: RunColumns, task: str | None = None) -> tupl
         params = next((c.parameters[i] for i in idx if c.parameters[i]), None)
         if not params:
             continue
-        y = statistics.fmean(c.wh_per_1k[i] for i in idx)
+        y = statistics.fmean(_take(c.wh_per_1k, idx))
         points.append(Point(label=model, task=t, x=float(params), y=y, runs=len(idx)))
     return points, loglog_fit([p.x for p in points], [p.y for p in points])
 
@@ -179,9 +193,7 @@ def energy_vs_output_length_columns(
     """:func:`wattprint.analysis.energy_vs_output_length` on columns."""
     wanted = {k for k, name in enumerate(c.tasks) if name in set(tasks)}
     points = []
-    for i in range(len(c)):
-        if c.task[i] not in wanted:
-            continue
+    for i in sorted(i for k, idx in c.groups("task").items() if k in wanted for i in idx):
         tokens = c.output_tokens_per_inference[i]
         if not tokens:
             continue
@@ -199,13 +211,14 @@ def multi_vs_specific_columns(c: RunColumns, families: Sequence[str]) -> list[Ra
     }
     multi: dict[tuple[str, str], dict[str, list[float]]] = {}
     spec: dict[tuple[str, str], dict[str, list[float]]] = {}
-    for i in range(len(c)):
-        task, dataset = c.tasks[c.task[i]], c.datasets[c.dataset[i]]
+    # only means of these lists are taken (fmean: an exactly rounded sum), so runs are gathered by group
+    for (t, d, m), idx in c.groups("task", "dataset", "model").items():
+        task, dataset = c.tasks[t], c.datasets[d]
         if task == UNKNOWN_TASK or dataset.split(":", 1)[0] == UNKNOWN_TASK:
             continue
         key = (base_task(task), dataset)
-        side = multi if multi_name[(c.task[i], c.model[i])] else spec
-        side.setdefault(key, {}).setdefault(c.models[c.model[i]], []).append(c.wh_per_1k[i])
+        side = multi if multi_name[(t, m)] else spec
+        side.setdefault(key, {}).setdefault(c.models[m], []).extend(_take(c.wh_per_1k, idx))
     out = []
     for key in sorted(set(multi) & set(spec)):
         mm = {m: statistics.fmean(v) for m, v in sorted(multi[key].items())}
@@ -226,19 +239,21 @@ def multi_vs_specific_columns(c: RunColumns, families: Sequence[str]) -> list[Ra
 
 def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
     """:func:`wattprint.analysis.audit_summary` on columns."""
+    # only counts, means (fmean: an exactly rounded sum), min and max are taken: runs are gathered by shape,
+    # shapes in the order of their first run (so the example reason is the first run's)
     per: dict[str, list[float]] = {}
     reasons: dict[str, str] = {}
     total: list[float] = []
     values, offsets, shapes = c.values, c.offsets, c.shapes
-    for i, k in enumerate(c.shape):
+    for k, idx in c.groups("shape").items():
         shape = shapes[k]
         if not shape.audit:
             continue
-        start = offsets[i] + len(shape.components) + len(shape.provenance)
+        starts = list(map(add, _take(offsets, idx), repeat(len(shape.components) + len(shape.provenance))))
         for j, (comp, why) in enumerate(shape.audit):
-            per.setdefault(comp, []).append(values[start + j])
+            per.setdefault(comp, []).extend(map(values.__getitem__, map(add, starts, repeat(j))))
             reasons.setdefault(comp, why)
-        total.append(c.audited_share[i])
+        total.extend(_take(c.audited_share, idx))
     comps = {
         k: {"runs": len(v), "mean_share": statistics.fmean(v), "min_share": min(v), "max_share": max(v),
             "example_reason": reasons[k]}
@@ -256,20 +271,30 @@ def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
 
 def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     """``wattprint.report.data.provenance_summary`` on columns: Wh by component and provenance label."""
-    by_label: dict[str, float] = {}
-    measured = total = 0.0
+    # the same additions in the same order as the object path (run by run, item by item), in C loops:
+    # every run's provenance values end to end, with each value's label key and measured flag beside it
     values, offsets, shapes = c.values, c.offsets, c.shapes
-    keys = [[f"{comp}: {label}" for comp, label, _ in shape.provenance] for shape in shapes]
-    for i, k in enumerate(c.shape):
-        shape = shapes[k]
-        start = offsets[i] + len(shape.components)
-        for j, (_, _, is_measured) in enumerate(shape.provenance):
-            wh = values[start + j]
-            key = keys[k][j]
-            by_label[key] = by_label.get(key, 0.0) + wh
-            total += wh
-            if is_measured:
-                measured += wh
+    keys = [f"{comp}: {label}" for shape in shapes for comp, label, _ in shape.provenance]
+    key_ids, first = {}, 0
+    shape_keys, shape_measured, skip, width = [], [], [], []
+    for shape in shapes:
+        n = len(shape.provenance)
+        shape_keys.append(tuple(key_ids.setdefault(keys[first + j], len(key_ids)) for j in range(n)))
+        shape_measured.append(tuple(m for _, _, m in shape.provenance))
+        skip.append(len(shape.components))
+        width.append(n)
+        first += n
+    starts = list(map(add, offsets[:-1], map(skip.__getitem__, c.shape)))
+    flat = array("d")
+    for part in map(values.__getitem__, map(slice, starts, map(add, starts, map(width.__getitem__, c.shape)))):
+        flat.extend(part)
+    flat_keys = array("l", chain.from_iterable(map(shape_keys.__getitem__, c.shape)))
+    total = reduce(add, flat, 0.0)
+    measured = reduce(add, compress(flat, chain.from_iterable(map(shape_measured.__getitem__, c.shape))), 0.0)
+    seen = dict.fromkeys(chain.from_iterable(shape_keys[k] for k in dict.fromkeys(c.shape)))  # first-seen order
+    names = {v: k for k, v in key_ids.items()}
+    by_label: dict[str, float] = {
+        names[kid]: reduce(add, compress(flat, map(eq, flat_keys, repeat(kid))), 0.0) for kid in seen}
     return {
         "total_wh": total,
         "measured_share": measured / total if total else 0.0,
@@ -285,17 +310,12 @@ def carbon_factors_columns(c: RunColumns) -> list[dict[str, Any]]:
     """The distinct carbon factors and how many runs use each (most used first)."""
     seen: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
-    memo: dict[tuple[int, float], str] = {}
-    for i in range(len(c)):
-        k = c.factor[i]
+    for (k, intensity), n in Counter(zip(c.factor, c.intensity, strict=True)).items():  # first-seen order
         if k < 0:
             continue
-        mk = (k, c.intensity[i])
-        key = memo.get(mk)
-        if key is None:
-            d = c.factors[k].model_dump(mode="json")
-            d["intensity_g_per_kwh"] = float(f"{c.intensity[i]:.6g}")
-            key = memo[mk] = repr(sorted(d.items()))
-            seen.setdefault(key, d)
-        counts[key] = counts.get(key, 0) + 1
+        d = c.factors[k].model_dump(mode="json")
+        d["intensity_g_per_kwh"] = float(f"{intensity:.6g}")
+        key = repr(sorted(d.items()))
+        seen.setdefault(key, d)
+        counts[key] = counts.get(key, 0) + n
     return [{**seen[k], "runs": counts[k]} for k in sorted(seen, key=lambda k: -counts[k])]

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import mul, truediv
+from typing import Any
 
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.results.schema import RunResult
@@ -119,9 +122,36 @@ class RunColumns:
     values: array = field(default_factory=lambda: array("d"))  # every run's shape values, end to end
     offsets: array = field(default_factory=lambda: array("q", [0]))  # run i's are values[offsets[i]:offsets[i+1]]
     failed: int = 0  # failed runs (left out, like any run without a summary)
+    _groups: dict[tuple[str, ...], dict[Any, list[int]]] = field(default_factory=dict, init=False, repr=False,
+                                                               compare=False)  # groups() cache
 
     def __len__(self) -> int:
         return len(self.run_id)
+
+    def groups(self, *names: str) -> dict[Any, list[int]]:
+        """Run indices grouped by the codes of the columns ``names`` (e.g. ``"task", "model"``), groups in
+        the order their first run comes, indices in run order; a key is one code, or a tuple of codes for
+        several names. Computed once per set of names (the columns are not changed after loading)."""
+        got = self._groups.get(names)
+        if got is None:
+            keys = getattr(self, names[0]) if len(names) == 1 else zip(*(getattr(self, n) for n in names), strict=True)
+            got = {}
+            setdefault = got.setdefault
+            for i, k in enumerate(keys):
+                setdefault(k, []).append(i)
+            self._groups[names] = got
+        return got
+
+    def grams_of(self, idx: list[int]) -> list[float]:
+        """g CO2e per 1,000 inferences of the runs ``idx`` that have a factor, in order (:meth:`grams`'s formula)."""
+        factor = self.factor
+        ks = list(map(factor.__getitem__, idx))
+        if -1 in ks:
+            return [g for g in map(self.grams, idx) if g is not None]
+        pues = [f.pue for f in self.factors]
+        wh = map(self.wh_per_1k.__getitem__, idx)
+        return list(map(mul, map(mul, map(truediv, wh, repeat(1000.0)), map(pues.__getitem__, ks)),
+                        map(self.intensity.__getitem__, idx)))
 
     def values_of(self, i: int) -> array:
         """Run ``i``'s numbers, in the order its :class:`RunShape` gives."""
