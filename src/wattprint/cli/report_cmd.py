@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json, without_gc_pauses
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import markup_safe
 
@@ -110,6 +110,7 @@ def _timed(runs, series_file: str, region: str | None):
     return out
 
 
+@without_gc_pauses
 def report_cmd(
     db: str = DB_OPTION,
     task: str = typer.Option(None, "--task", help="Only this task."),
