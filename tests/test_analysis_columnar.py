@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -116,3 +117,30 @@ def test_latest_run_of_a_model_is_by_time_when_offsets_differ(tmp_path):
         new = build_report_columns(store.columns())
     assert old.leaderboard[0].hardware == new.leaderboard[0].hardware == "GPU B"
     assert _figures(old) == _figures(new)
+
+
+@pytest.mark.slow
+def test_columnar_report_of_runs_of_one_shape_equals_object_report(study_store):
+    """Imported runs all have one shape: the strided path (audit and provenance) gives the same figures."""
+    with ResultStore(study_store) as store:
+        old = build_report(store.list(origin="codecarbon"))
+        cols = store.columns(origin="codecarbon")
+        new = build_report_columns(cols)
+    assert len(cols.groups("shape")) == 1 and len(cols) == STUDY_RUNS
+    assert _figures(old) == _figures(new)
+    assert new.audit["flagged"] == STUDY_RUNS and len(new.provenance["by_component"]) == 3
+
+
+def test_columnar_report_of_one_shape_with_repeats_equals_object_report(tmp_path):
+    """One shape whose provenance items repeat per run (three repeats: three GPU and CPU items each)."""
+    runs = [make_run(task, f"m{k % 4}", [0.3 + k / 7, 0.5 + k / 11, 0.2 + k / 13], estimated_share=0.25)
+            for k, task in enumerate(["fill-mask", "text-classification"] * 12)]
+    with ResultStore(tmp_path / "w.db") as store:
+        store.put_many(runs)
+        old = build_report(store.list())
+        cols = store.columns()
+        new = build_report_columns(cols)
+    assert len(cols.groups("shape")) == 1 and len(cols.shapes[0].provenance) == 6
+    assert _figures(old) == _figures(new)
+    assert {d["component"] for d in new.provenance["by_component"]} == {"gpu:0", "cpu"}
+    assert [e.to_dict() for e in new.leaderboard] == [asdict(e) for e in new.leaderboard]  # the shallow copy

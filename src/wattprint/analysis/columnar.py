@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from functools import reduce
-from itertools import chain, compress, repeat
+from itertools import chain, compress, cycle, repeat
 from math import isnan
 from operator import add, eq, mul, truediv
 from typing import Any
@@ -27,7 +27,7 @@ from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name
 from wattprint.analysis.stars import size_class, star_ratings
 from wattprint.analysis.stats import GroupStats, Stats, ci95, describe
-from wattprint.results.columns import RunColumns
+from wattprint.results.columns import RunColumns, RunShape
 
 __all__ = [
     "audit_summary_columns",
@@ -50,6 +50,12 @@ def _model_groups(c: RunColumns) -> dict[tuple[str, str], list[int]]:
 def _take(column: Sequence[Any], idx: list[int]) -> list[Any]:
     """``[column[i] for i in idx]``, in a C loop."""
     return list(map(column.__getitem__, idx))
+
+
+def _only_shape(c: RunColumns) -> int | None:
+    """The shape of every run when all runs have one shape (their numbers then lie at a fixed stride)."""
+    groups = c.groups("shape")
+    return next(iter(groups)) if len(groups) == 1 else None
 
 
 def by_task_columns(c: RunColumns) -> dict[str, GroupStats]:
@@ -249,11 +255,17 @@ def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
         shape = shapes[k]
         if not shape.audit:
             continue
-        starts = list(map(add, _take(offsets, idx), repeat(len(shape.components) + len(shape.provenance))))
+        first = len(shape.components) + len(shape.provenance)
+        width = first + len(shape.audit)
+        strided = _only_shape(c) == k  # every run has this shape: run i's numbers are values[i*width:]
+        starts = [] if strided else list(map(add, _take(offsets, idx), repeat(first)))
         for j, (comp, why) in enumerate(shape.audit):
-            per.setdefault(comp, []).extend(map(values.__getitem__, map(add, starts, repeat(j))))
+            if strided:
+                per.setdefault(comp, []).extend(values[first + j::width])
+            else:
+                per.setdefault(comp, []).extend(map(values.__getitem__, map(add, starts, repeat(j))))
             reasons.setdefault(comp, why)
-        total.extend(_take(c.audited_share, idx))
+        total.extend(c.audited_share if strided else _take(c.audited_share, idx))
     comps = {
         k: {"runs": len(v), "mean_share": statistics.fmean(v), "min_share": min(v), "max_share": max(v),
             "example_reason": reasons[k]}
@@ -274,6 +286,9 @@ def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     # the same additions in the same order as the object path (run by run, item by item), in C loops:
     # every run's provenance values end to end, with each value's label key and measured flag beside it
     values, offsets, shapes = c.values, c.offsets, c.shapes
+    only = _only_shape(c)
+    if only is not None:  # one shape: each item's values at a fixed stride, the sum of all by a mask
+        return _provenance_one_shape(c, shapes[only])
     keys = [f"{comp}: {label}" for shape in shapes for comp, label, _ in shape.provenance]
     key_ids, first = {}, 0
     shape_keys, shape_measured, skip, width = [], [], [], []
@@ -295,6 +310,33 @@ def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     names = {v: k for k, v in key_ids.items()}
     by_label: dict[str, float] = {
         names[kid]: reduce(add, compress(flat, map(eq, flat_keys, repeat(kid))), 0.0) for kid in seen}
+    return _provenance_doc(by_label, total, measured)
+
+
+def _provenance_one_shape(c: RunColumns, shape: RunShape) -> dict[str, Any]:
+    """:func:`provenance_summary_columns` when every run has ``shape``: the same additions, same order."""
+    skip, n = len(shape.components), len(shape.provenance)
+    width = skip + n + len(shape.audit)
+    values = c.values
+    slots: dict[str, list[int]] = {}
+    for j, (comp, label, _) in enumerate(shape.provenance):
+        slots.setdefault(f"{comp}: {label}", []).append(j)
+    by_label: dict[str, float] = {}
+    for key, js in slots.items():
+        if len(js) == 1:  # one item per run: run after run
+            by_label[key] = reduce(add, values[skip + js[0]::width], 0.0)
+        else:  # several per run (repeats): run after run, item after item
+            mask = [int(j in js) for j in range(-skip, width - skip)]
+            by_label[key] = reduce(add, compress(values, cycle(mask)), 0.0)
+    every = [0] * skip + [1] * n + [0] * len(shape.audit)
+    total = reduce(add, compress(values, cycle(every)), 0.0)
+    is_measured = [0] * skip + [int(m) for _, _, m in shape.provenance] + [0] * len(shape.audit)
+    measured = reduce(add, compress(values, cycle(is_measured)), 0.0)
+    return _provenance_doc(by_label, total, measured)
+
+
+def _provenance_doc(by_label: dict[str, float], total: float, measured: float) -> dict[str, Any]:
+    """The provenance summary from its sums (Wh)."""
     return {
         "total_wh": total,
         "measured_share": measured / total if total else 0.0,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from wattprint.analysis.stars import size_class, star_ratings
 from wattprint.analysis.stats import ci95, dataset_key, usable
@@ -46,7 +47,16 @@ class Entry:
     group: str = ""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as plain data (what ``dataclasses.asdict`` gives; its per-element recursion
+        costs a second over a million run ids, and every field here holds plain values)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+def _plain(value: Any) -> Any:
+    """A copy of a field of plain values: lists, tuples and dicts copied one level, the rest as is."""
+    if isinstance(value, (list, tuple, dict)):
+        return type(value)(value)
+    return value
 
 
 def _entry(task: str, model: str, runs: list[RunResult]) -> Entry:
