@@ -50,7 +50,7 @@ def _load_columns(db: str | None, task: str | None = None, origin: str | None = 
 
     with ResultStore.existing(db) as store:
         cols = store.columns(task=task, origin=origin)
-        timed = store.list_timed(task=task, origin=origin)
+        timed = store.list_timed(task=task, origin=origin) if any(cols.timed) else []
         quality = _quality_runs(store, cols, origin)
         path = store.path
     return cols, timed, quality, path
@@ -59,9 +59,11 @@ def _load_columns(db: str | None, task: str | None = None, origin: str | None = 
 def _quality_runs(store, cols, origin: str | None) -> list:
     """Documents of the usable runs of every task (and its zero-shot twin) where some run carries quality:
     the quality overview needs their scores (none are read when no run has one)."""
+    from itertools import compress
+
     from wattprint.analysis.multipurpose import base_task
 
-    scored = {base_task(cols.tasks[cols.task[i]]) for i in range(len(cols)) if cols.quality[i]}
+    scored = {base_task(cols.tasks[t]) for t in set(compress(cols.task, cols.quality))}
     if not scored:
         return []
     tasks = [t for t in cols.tasks if base_task(t) in scored]

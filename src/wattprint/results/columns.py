@@ -117,6 +117,7 @@ class RunColumns:
     factors: list[CarbonInfo] = field(default_factory=list)  # intensity 0: see ``intensity``
     intensity: array = field(default_factory=lambda: array("d"))  # g CO2e/kWh, 0 without a factor
     quality: array = field(default_factory=lambda: array("b"))  # 1 when the run carries quality scores
+    timed: array = field(default_factory=lambda: array("b"))  # 1 when the run carries time-resolved carbon
     shape: array = field(default_factory=lambda: array("l"))  # index into ``shapes``
     shapes: list[RunShape] = field(default_factory=list)
     values: array = field(default_factory=lambda: array("d"))  # every run's shape values, end to end
@@ -124,6 +125,7 @@ class RunColumns:
     failed: int = 0  # failed runs (left out, like any run without a summary)
     _groups: dict[tuple[str, ...], dict[Any, list[int]]] = field(default_factory=dict, init=False, repr=False,
                                                                compare=False)  # groups() cache
+    _grams: list[float] | None = field(default=None, init=False, repr=False, compare=False)  # grams_of() cache
 
     def __len__(self) -> int:
         return len(self.run_id)
@@ -144,14 +146,14 @@ class RunColumns:
 
     def grams_of(self, idx: list[int]) -> list[float]:
         """g CO2e per 1,000 inferences of the runs ``idx`` that have a factor, in order (:meth:`grams`'s formula)."""
-        factor = self.factor
-        ks = list(map(factor.__getitem__, idx))
-        if -1 in ks:
-            return [g for g in map(self.grams, idx) if g is not None]
-        pues = [f.pue for f in self.factors]
-        wh = map(self.wh_per_1k.__getitem__, idx)
-        return list(map(mul, map(mul, map(truediv, wh, repeat(1000.0)), map(pues.__getitem__, ks)),
-                        map(self.intensity.__getitem__, idx)))
+        if self._grams is None:  # every run's, once (None: some run has no factor)
+            pues = [f.pue for f in self.factors]
+            self._grams = None if -1 in self.factor else list(map(
+                mul, map(mul, map(truediv, self.wh_per_1k, repeat(1000.0)), map(pues.__getitem__, self.factor)),
+                self.intensity))
+        if self._grams is not None:
+            return list(map(self._grams.__getitem__, idx))
+        return [g for g in map(self.grams, idx) if g is not None]
 
     def values_of(self, i: int) -> array:
         """Run ``i``'s numbers, in the order its :class:`RunShape` gives."""

@@ -447,7 +447,7 @@ class ResultStore:
             "SELECT run_id, started_at, task, model, dataset || COALESCE(':' || NULLIF(dataset_config, ''), ''), "
             "hardware, origin, wh_per_1k, wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, "
             "parameters, output_tokens_pi, audited_share, factor_id, IFNULL(intensity_g_per_kwh, 0.0), quality, "
-            f"shape_id, shape_values FROM runs{where}{' AND' if where else ' WHERE'} {cond} "
+            f"timed, shape_id, shape_values FROM runs{where}{' AND' if where else ' WHERE'} {cond} "
             "ORDER BY started_at, run_id"
         )
         cur = self._conn.execute(sql, args)
@@ -455,7 +455,7 @@ class ResultStore:
         # __getitem__, array.extend of a tuple), so a million runs cost seconds, not tens of them
         while batch := cur.fetchmany(20_000):
             (run_id, started, task_, model_, dataset, hw, origin_, wh, lo, hi, blo, bhi, measured,
-             params, tokens, audited, fid, intensity, quality, sid, blobs) = zip(*batch, strict=True)
+             params, tokens, audited, fid, intensity, quality, timed, sid, blobs) = zip(*batch, strict=True)
             del batch
             cols.run_id.extend(run_id)
             cols.started_at.extend(started)
@@ -476,6 +476,7 @@ class ResultStore:
             cols.factor.extend(map(factor_code.__getitem__, fid))
             cols.intensity.extend(intensity)
             cols.quality.extend(quality)
+            cols.timed.extend(timed)
             cols.shape.extend(map(shape_ids.__getitem__, sid))
             cols.values.frombytes(b"".join(blobs))
             cols.offsets.extend(islice(accumulate(map(rshift, map(len, blobs), repeat(3)),
