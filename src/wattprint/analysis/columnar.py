@@ -42,12 +42,12 @@ __all__ = [
 ]
 
 
-def _model_groups(c: RunColumns) -> dict[tuple[str, str], list[int]]:
+def _model_groups(c: RunColumns) -> dict[tuple[str, str], Sequence[int]]:
     """(task, model) -> run indices, in first-seen order (as the object path's dict)."""
     return {(c.tasks[t], c.models[m]): idx for (t, m), idx in c.groups("task", "model").items()}
 
 
-def _take(column: Sequence[Any], idx: list[int]) -> list[Any]:
+def _take(column: Sequence[Any], idx: Sequence[int]) -> list[Any]:
     """``[column[i] for i in idx]``, in a C loop."""
     return list(map(column.__getitem__, idx))
 
@@ -98,7 +98,7 @@ def task_values_columns(c: RunColumns) -> dict[str, list[tuple[str, float]]]:
             for t, idx in c.groups("task").items()}
 
 
-def _latest(c: RunColumns, idx: list[int]) -> int:
+def _latest(c: RunColumns, idx: Sequence[int]) -> int:
     """The first run of ``idx`` with the latest start (as ``max`` over datetimes picks it)."""
     started = c.started_at
     texts = _take(started, idx)
@@ -112,7 +112,7 @@ def _latest(c: RunColumns, idx: list[int]) -> int:
     return best
 
 
-def _entry(c: RunColumns, task: str, model: str, idx: list[int]) -> Entry:
+def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int]) -> Entry:
     vals = _take(c.wh_per_1k, idx)
     mean = statistics.fmean(vals)
     ci = ci95(vals) if len(idx) > 1 else (c.ci95_low[idx[0]], c.ci95_high[idx[0]])
