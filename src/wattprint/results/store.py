@@ -140,6 +140,8 @@ class ResultStore:
         self.path = resolve_db_path(path)
         self._factor_ids: dict[str, int] = {}
         self._shape_ids: dict[str, int] = {}
+        self._factor_by_values: dict[tuple, int] = {}  # the same ids, looked up without writing JSON
+        self._shape_by_value: dict[RunShape, int] = {}
         self._codecs: dict[int, bytes] = {}
         self._compressors: dict[int, Any] = {}
         try:
@@ -248,6 +250,8 @@ class ResultStore:
                 self._conn.execute("ROLLBACK")
             self._factor_ids.clear()
             self._shape_ids.clear()
+            self._factor_by_values.clear()
+            self._shape_by_value.clear()
             self._codecs.clear()
             self._compressors.clear()
             raise
@@ -292,10 +296,17 @@ class ResultStore:
         s = r.summary
         factor_id = None
         if r.carbon is not None:
-            factor = r.carbon.model_dump(mode="json", exclude={"intensity_g_per_kwh"})
-            factor_id = self._intern(c, "carbon_factors", self._factor_ids, json.dumps(factor, sort_keys=True))
+            fkey = tuple(v for k, v in r.carbon if k != "intensity_g_per_kwh")  # its fields' values, in order
+            factor_id = self._factor_by_values.get(fkey)
+            if factor_id is None:
+                factor = r.carbon.model_dump(mode="json", exclude={"intensity_g_per_kwh"})
+                factor_id = self._intern(c, "carbon_factors", self._factor_ids, json.dumps(factor, sort_keys=True))
+                self._factor_by_values[fkey] = factor_id
         shape, values = shape_of(r)
-        shape_id = self._intern(c, "shapes", self._shape_ids, json.dumps(shape.to_json()))
+        shape_id = self._shape_by_value.get(shape)
+        if shape_id is None:
+            shape_id = self._shape_by_value[shape] = self._intern(c, "shapes", self._shape_ids,
+                                                                  json.dumps(shape.to_json()))
         cpu, gpu, ram = _family_sums(s.components_wh_per_1k) if s else (None, None, None)
         bounds = s.provenance_bounds_wh_per_1k if s else None
         return (
