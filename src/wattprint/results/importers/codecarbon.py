@@ -144,6 +144,8 @@ class _Shared:
         key = (method, low, high, note)
         got = self.provenances.get(key)
         if got is None:
+            if len(self.provenances) >= 4096:  # bounds that vary per run (idle GPUs): memory stays flat
+                self.provenances.clear()
             got = self.provenances[key] = Provenance(source="codecarbon", method=method, uncertainty_low=low,
                                                      uncertainty_high=high, note=note)
         return got
