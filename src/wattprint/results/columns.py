@@ -24,7 +24,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 from operator import mul, truediv
 from typing import Any
 
@@ -89,6 +89,10 @@ def shape_of(r: RunResult) -> tuple[RunShape, array]:
     return shape, values
 
 
+#: the finest grouping the analysis uses; coarser ones (by task, by task and model) are merged from it
+_FINEST = ("task", "dataset", "model")
+
+
 @dataclass
 class RunColumns:
     """Usable stored runs as columns (see the module docstring). Energy in Wh per 1,000 inferences."""
@@ -136,6 +140,10 @@ class RunColumns:
         the order their first run comes, indices in run order (an ``array("q")``); a key is one code, or a
         tuple of codes for several names. Computed once per set of names (columns are not changed once loaded)."""
         got = self._groups.get(names)
+        if got is None and len(names) == 1 and len(set(getattr(self, names[0]))) == 1:  # one value: one group
+            got = self._groups[names] = {getattr(self, names[0])[0]: array("q", range(len(self)))}
+        if got is None and set(names) < set(_FINEST) and len(set(names)) == len(names):
+            got = self._groups[names] = self._coarser(names)
         if got is None:
             keys = getattr(self, names[0]) if len(names) == 1 else zip(*(getattr(self, n) for n in names), strict=True)
             lists: dict[Any, list[int]] = {}
@@ -146,6 +154,16 @@ class RunColumns:
             got = self._groups[names] = {k: array("q", v) for k, v in lists.items()}
             del lists
         return got
+
+    def _coarser(self, names: tuple[str, ...]) -> dict[Any, array]:
+        """:meth:`groups` of some of :data:`_FINEST`'s columns, merged from its groups (C loops: a group's
+        parts are each in run order, and merging them is a sort of a few sorted runs)."""
+        pick = [_FINEST.index(n) for n in names]
+        parts: dict[Any, list[array]] = {}
+        for key, idx in self.groups(*_FINEST).items():  # in first-run order: so is each merged group's first part
+            k = key[pick[0]] if len(pick) == 1 else tuple(key[j] for j in pick)
+            parts.setdefault(k, []).append(idx)
+        return {k: v[0] if len(v) == 1 else array("q", sorted(chain.from_iterable(v))) for k, v in parts.items()}
 
     def grams_of(self, idx: Sequence[int]) -> list[float]:
         """g CO2e per 1,000 inferences of the runs ``idx`` that have a factor, in order (:meth:`grams`'s formula)."""
