@@ -112,7 +112,9 @@ def _latest(c: RunColumns, idx: Sequence[int]) -> int:
     return best
 
 
-def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int]) -> Entry:
+def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int],
+           strided: list[array] | None = None) -> Entry:
+    """One leaderboard row; ``strided``: component j of every run (when all runs have one shape)."""
     vals = _take(c.wh_per_1k, idx)
     mean = statistics.fmean(vals)
     ci = ci95(vals) if len(idx) > 1 else (c.ci95_low[idx[0]], c.ci95_high[idx[0]])
@@ -124,11 +126,14 @@ def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int]) -> Entry:
         highs = _take(c.bounds_high, idx)
     b = (statistics.fmean(lows), statistics.fmean(highs)) if lows else None
     grams = c.grams_of(idx)
-    params = next((c.parameters[i] for i in idx if c.parameters[i]), None)
+    params = next(filter(None, map(c.parameters.__getitem__, idx)), None)
     comps: dict[str, float] = {}
     n, values, offsets, shapes = len(idx), c.values, c.offsets, c.shapes
     run_shapes = set(map(c.shape.__getitem__, idx))
-    if len(run_shapes) == 1:  # one shape: each component's values in run order, added in a C loop
+    if len(run_shapes) == 1 and strided is not None:  # every run has this shape: component j at a stride
+        for j, name in enumerate(shapes[next(iter(run_shapes))].components):
+            comps[name] = reduce(add, map(truediv, map(strided[j].__getitem__, idx), repeat(n)), 0.0)
+    elif len(run_shapes) == 1:  # one shape: each component's values in run order, added in a C loop
         starts = _take(offsets, idx)
         for j, name in enumerate(shapes[next(iter(run_shapes))].components):
             comps[name] = reduce(add, map(truediv, map(values.__getitem__, map(add, starts, repeat(j))),
@@ -164,7 +169,13 @@ def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int]) -> Entry:
 
 def leaderboard_columns(c: RunColumns) -> list[Entry]:
     """:func:`wattprint.analysis.leaderboard` on columns."""
-    entries = [_entry(c, t, m, idx) for (t, m), idx in _model_groups(c).items()]
+    only = _only_shape(c)
+    strided = None
+    if only is not None:
+        shape = c.shapes[only]
+        width = len(shape.components) + len(shape.provenance) + len(shape.audit)
+        strided = [c.values[j::width] for j in range(len(shape.components))]
+    entries = [_entry(c, t, m, idx, strided) for (t, m), idx in _model_groups(c).items()]
     by_group: dict[str, list[Entry]] = {}
     for e in entries:
         e.group = e.task + (f" ({e.size_class})" if e.size_class else "")
