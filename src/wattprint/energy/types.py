@@ -146,6 +146,5 @@ class EnergyReport(BaseModel):
     @property
     def bounds_j(self) -> tuple[float, float]:
         """Total lower and upper bound in joules (bounds added: conservative)."""
-        lo = sum(c.bounds_j[0] for c in self.components)
-        hi = sum(c.bounds_j[1] for c in self.components)
-        return lo, hi
+        bounds = [c.bounds_j for c in self.components]
+        return sum(b[0] for b in bounds), sum(b[1] for b in bounds)

@@ -217,12 +217,13 @@ class Summary(BaseModel):
         """Aggregate repeats; the 95% interval is mean +/- t * std / sqrt(R)."""
         if not repeats:
             raise ValueError("no repeats to summarise")
-        per_k = [r.energy.total_joules / J_PER_WH / max(r.inferences, 1) * 1000 for r in repeats]
+        totals = [r.energy.total_joules for r in repeats]  # each repeat's property read once
+        per_k = [t / J_PER_WH / max(r.inferences, 1) * 1000 for t, r in zip(totals, repeats, strict=True)]
         mean = statistics.fmean(per_k)
         std = statistics.stdev(per_k) if len(per_k) > 1 else 0.0
         ci_low, ci_high = ci95_of_mean(per_k)
         total_inf = sum(r.inferences for r in repeats) or 1
-        total_j = sum(r.energy.total_joules for r in repeats)
+        total_j = sum(totals)
         measured_j = sum(r.energy.measured_joules for r in repeats)
 
         comps: dict[str, float] = {}
@@ -231,8 +232,9 @@ class Summary(BaseModel):
                 comps[c.component] = comps.get(c.component, 0.0) + c.joules
         comps = {k: v / J_PER_WH / total_inf * 1000 for k, v in comps.items()}
 
-        lo = sum(r.energy.bounds_j[0] for r in repeats) / J_PER_WH / total_inf * 1000
-        hi = sum(r.energy.bounds_j[1] for r in repeats) / J_PER_WH / total_inf * 1000
+        bounds = [r.energy.bounds_j for r in repeats]
+        lo = sum(b[0] for b in bounds) / J_PER_WH / total_inf * 1000
+        hi = sum(b[1] for b in bounds) / J_PER_WH / total_inf * 1000
 
         net = [r.energy.net_total_joules for r in repeats]
         net_mean = (
