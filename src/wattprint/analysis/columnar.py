@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import reduce
 from itertools import chain, compress, cycle, repeat
-from math import isnan
+from math import fsum, isnan
 from operator import add, eq, mul, truediv
 from typing import Any
 
@@ -98,11 +98,16 @@ def task_values_columns(c: RunColumns) -> dict[str, list[tuple[str, float]]]:
             for t, idx in c.groups("task").items()}
 
 
-def _latest(c: RunColumns, idx: Sequence[int]) -> int:
-    """The first run of ``idx`` with the latest start (as ``max`` over datetimes picks it)."""
+def _one_utc_format(texts: Sequence[str]) -> bool:
+    """True when every start is written alike in UTC (same length, ``+00:00``): text order is time order."""
+    return len(set(map(len, texts))) == 1 and all(map(str.endswith, texts, repeat("+00:00")))
+
+
+def _latest(c: RunColumns, idx: Sequence[int], all_utc: bool = False) -> int:
+    """The first run of ``idx`` with the latest start (as ``max`` over datetimes picks it);
+    ``all_utc``: every run's start is in one UTC format (:func:`_one_utc_format` of all runs)."""
     started = c.started_at
-    texts = _take(started, idx)
-    if len(set(map(len, texts))) == 1 and all(map(str.endswith, texts, repeat("+00:00"))):
+    if all_utc or _one_utc_format(_take(started, idx)):
         return max(idx, key=started.__getitem__)  # one UTC format: text order is time order
     best, best_t = idx[0], datetime.fromisoformat(c.started_at[idx[0]])
     for i in idx[1:]:
@@ -113,8 +118,9 @@ def _latest(c: RunColumns, idx: Sequence[int]) -> int:
 
 
 def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int],
-           strided: list[array] | None = None) -> Entry:
-    """One leaderboard row; ``strided``: component j of every run (when all runs have one shape)."""
+           strided: list[array] | None = None, all_utc: bool = False) -> Entry:
+    """One leaderboard row; ``strided``: component j of every run (when all runs have one shape);
+    ``all_utc``: every run's start is in one UTC format."""
     vals = _take(c.wh_per_1k, idx)
     mean = statistics.fmean(vals)
     ci = ci95(vals) if len(idx) > 1 else (c.ci95_low[idx[0]], c.ci95_high[idx[0]])
@@ -144,7 +150,7 @@ def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int],
             for j, name in enumerate(shapes[c.shape[i]].components):
                 comps[name] = comps.get(name, 0.0) + values[start + j] / n
     labels = {label for k in run_shapes for label in shapes[k].labels}
-    latest = _latest(c, idx)
+    latest = _latest(c, idx, all_utc)
     return Entry(
         task=task,
         model=model,
@@ -154,14 +160,14 @@ def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int],
         wh_per_1k_ci95=ci,
         wh_per_1k_bounds=b,
         g_co2e_per_1k=statistics.fmean(grams) if grams else None,
-        measured_share=statistics.fmean(_take(c.measured_share, idx)),
+        measured_share=fsum(map(c.measured_share.__getitem__, idx)) / len(idx),  # = statistics.fmean
         parameters=params,
         size_class=size_class(task, params),
         hardware=c.hardwares[c.hardware[latest]],
         date=datetime.fromisoformat(c.started_at[latest]).date().isoformat(),
         origin="/".join(sorted({c.origins[k] for k in set(map(c.origin.__getitem__, idx))})),
         run_ids=_take(c.run_id, idx),
-        audited_share=statistics.fmean(_take(c.audited_share, idx)),
+        audited_share=fsum(map(c.audited_share.__getitem__, idx)) / len(idx),
         components_wh_per_1k=comps,
         provenance=sorted(labels),
     )
@@ -175,7 +181,8 @@ def leaderboard_columns(c: RunColumns) -> list[Entry]:
         shape = c.shapes[only]
         width = len(shape.components) + len(shape.provenance) + len(shape.audit)
         strided = [c.values[j::width] for j in range(len(shape.components))]
-    entries = [_entry(c, t, m, idx, strided) for (t, m), idx in _model_groups(c).items()]
+    all_utc = _one_utc_format(c.started_at)
+    entries = [_entry(c, t, m, idx, strided, all_utc) for (t, m), idx in _model_groups(c).items()]
     by_group: dict[str, list[Entry]] = {}
     for e in entries:
         e.group = e.task + (f" ({e.size_class})" if e.size_class else "")
