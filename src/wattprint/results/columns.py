@@ -25,7 +25,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
-from operator import mul, truediv
+from operator import add, mul, truediv
 from typing import Any
 
 from wattprint.carbon.factor import CarbonInfo
@@ -89,6 +89,18 @@ def shape_of(r: RunResult) -> tuple[RunShape, array]:
     return shape, values
 
 
+def _unpack(key: int, sizes: list[int]) -> Any:
+    """The codes packed in ``key`` by :meth:`RunColumns.groups` (one code, or a tuple of them)."""
+    if len(sizes) == 1:
+        return key
+    codes = []
+    for size in reversed(sizes[1:]):
+        key, code = divmod(key, size)
+        codes.append(code)
+    codes.append(key)
+    return tuple(reversed(codes))
+
+
 #: the finest grouping the analysis uses; coarser ones (by task, by task and model) are merged from it
 _FINEST = ("task", "dataset", "model")
 
@@ -136,7 +148,7 @@ class RunColumns:
         return len(self.run_id)
 
     def groups(self, *names: str) -> dict[Any, array]:
-        """Run indices grouped by the codes of the columns ``names`` (e.g. ``"task", "model"``): groups in
+        """Run indices grouped by the codes (>= 0) of the columns ``names`` (e.g. ``"task", "model"``): groups in
         the order their first run comes, indices in run order (an ``array("q")``); a key is one code, or a
         tuple of codes for several names. Computed once per set of names (columns are not changed once loaded)."""
         got = self._groups.get(names)
@@ -145,13 +157,17 @@ class RunColumns:
         if got is None and set(names) < set(_FINEST) and len(set(names)) == len(names):
             got = self._groups[names] = self._coarser(names)
         if got is None:
-            keys = getattr(self, names[0]) if len(names) == 1 else zip(*(getattr(self, n) for n in names), strict=True)
-            lists: dict[Any, list[int]] = {}
+            # one int per run for several columns (code_1 * n_2 + code_2 ...: C loops, no tuple per run)
+            sizes = [max(getattr(self, n), default=0) + 1 for n in names]
+            keys: Any = getattr(self, names[0])
+            for n, size in zip(names[1:], sizes[1:], strict=True):
+                keys = map(add, map(mul, keys, repeat(size)), getattr(self, n))
+            lists: dict[int, list[int]] = {}
             setdefault = lists.setdefault
             for i, k in enumerate(keys):
                 setdefault(k, []).append(i)
             # as arrays: 8 bytes an index instead of an int object (a million runs, several groupings)
-            got = self._groups[names] = {k: array("q", v) for k, v in lists.items()}
+            got = self._groups[names] = {_unpack(k, sizes): array("q", v) for k, v in lists.items()}
             del lists
         return got
 
