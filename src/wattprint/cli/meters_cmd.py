@@ -41,7 +41,7 @@ def _meters_data() -> dict[str, Any]:
     try:
         auto = {
             "meters": ms.names,
-            "components": {c: ms.provenance(c).model_dump(mode="json") for c in ms.components()},
+            "components": {c: ms.provenance(c).to_dict() for c in ms.components()},
             "all_measured": ms.all_measured,
             "notes": list(ms.notes),
             "warnings": [str(w.message) for w in caught],
@@ -105,7 +105,7 @@ def _report_json(report: Any, cmd: list[str], rc: int, ms: Any, warned: list[str
         "estimated_joules": report.estimated_joules,
         "all_measured": report.all_measured,
         "bounds_j": list(report.bounds_j),
-        "provenance": {c.component: c.provenance.model_dump(mode="json") for c in report.components},
+        "provenance": {c.component: c.provenance.to_dict() for c in report.components},
         "idle_power_w": report.idle_power_w,
         "net_joules": report.net_joules,
         "idle_share": report.idle_share,
