@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.timed import TimedCarbon
 from wattprint.energy.types import EnergyReport
+from wattprint.errors import WattprintError
 from wattprint.results.quality import QualityScore
 
 __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "RepeatResult"]
@@ -34,19 +35,26 @@ __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "R
 SCHEMA_VERSION = 2
 J_PER_WH = 3600.0
 
-# Student t 0.975 quantiles for small samples (df = n - 1), for 95% intervals.
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-         9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
-
 
 def t975(df: int) -> float:
-    """Two-sided 95% Student t quantile for ``df`` degrees of freedom."""
+    """Two-sided 95% Student t quantile (the 0.975 quantile) for ``df`` degrees of freedom; NaN when df <= 0.
+
+    Computed by scipy (``scipy.special.stdtrit``, the function behind ``scipy.stats.t.ppf``),
+    imported here, on first use, so that importing the result schema stays light. scipy is
+    in the ``analysis`` extra (pulled in by ``ml`` and ``report``): a 95% interval over 2 or
+    more values needs it, and without it this raises a :class:`WattprintError` saying how to
+    install it.
+    """
     if df <= 0:
         return math.nan
-    if df in _T975:
-        return _T975[df]
-    keys = sorted(k for k in _T975 if k <= df)
-    return _T975[keys[-1]] if df <= 30 else 1.96
+    try:
+        from scipy.special import stdtrit
+    except ImportError as exc:
+        raise WattprintError(
+            "a 95% interval needs scipy, which is not installed",
+            hint="pip install 'wattprint[analysis]' (numpy and scipy)",
+        ) from exc
+    return float(stdtrit(df, 0.975))
 
 
 def ci95_of_mean(values: list[float]) -> tuple[float, float]:
