@@ -15,6 +15,12 @@ Measures, and prints as one table plus a JSON line:
      meters: the same file reads as real sysfs, minus the kernel's MSR read.
 3. resident memory added (psutil RSS of a fresh interpreter before and after
    importing and opening), for wattprint and CodeCarbon.
+4. whole-process figures, what a user of ``wattprint.track`` pays: the import time
+   of ``import wattprint`` + one ``track`` window (``python -X importtime``, the
+   top-level imports summed, median of 5 fresh interpreters), and the wall time of
+   a fresh interpreter running a ``--process-work`` second CPU job inside
+   ``wattprint.track`` (or CodeCarbon's tracker) over the same job bare, in
+   alternating pairs (interpreter start, imports, meter start and stop included).
 
 CodeCarbon is a benchmark-only dependency, imported only here; without it that
 column is skipped.
@@ -142,6 +148,85 @@ def _codecarbon_closer() -> Callable[[], None]:
     return lambda: t.stop()
 
 
+#: The CPU job of the whole-process runs: ``N`` iterations of the calibrated loop.
+_JOB = """
+acc = 0
+for i in range({n}):
+    acc = (acc + i * i) % 1_000_003
+"""
+_PROCESS_SNIPPET = {
+    "bare": "{job}",
+    "wattprint": "import wattprint\nwith wattprint.track('job'):\n{job_indented}",
+    "codecarbon": (
+        "import logging\nfrom codecarbon import OfflineEmissionsTracker\n"
+        "t = OfflineEmissionsTracker(country_iso_code='USA', save_to_file=False, log_level='error')\n"
+        "t.start()\ntry:\n{job_indented}\nfinally:\n    t.stop()"
+    ),
+}
+
+
+def _process_code(tool: str, seconds: float) -> str:
+    job = _JOB.format(n=int(seconds * _RATE)).strip("\n")
+    return _PROCESS_SNIPPET[tool].format(job=job, job_indented=textwrap.indent(job, "    "))
+
+
+def _run_process(code: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=600, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def process_paired(tools: list[str], seconds: float, pairs: int) -> dict[str, dict[str, float]]:
+    """Whole-process wall time, tracked / bare, per tool: median and IQR over alternating pairs.
+
+    Each pair runs the bare job and the tracked job in fresh interpreters, in alternating
+    order; so a tool's figure includes its imports, its meter start-up and its shutdown.
+    """
+    ratios: dict[str, list[float]] = {t: [] for t in tools}
+    bare_s: list[float] = []
+    for k in range(pairs):
+        for tool in tools:
+            order = ("bare", tool) if k % 2 == 0 else (tool, "bare")
+            wall = {which: _run_process(_process_code(which, seconds)) for which in order}
+            ratios[tool].append(wall[tool] / wall["bare"])
+            bare_s.append(wall["bare"])
+    out: dict[str, dict[str, float]] = {}
+    for tool, r in ratios.items():
+        q = statistics.quantiles(r, n=4) if len(r) >= 2 else [r[0]] * 3
+        out[tool] = {"process_wall_ratio_median": statistics.median(r), "process_wall_ratio_q1": q[0],
+                     "process_wall_ratio_q3": q[2], "process_bare_s_median": statistics.median(bare_s),
+                     "process_pairs": pairs}
+    return out
+
+
+def import_ms(code: str, runs: int = 5) -> float:
+    """Median import time (ms) of ``code`` in a fresh interpreter, from ``python -X importtime``.
+
+    Sums the cumulative time of the top-level imports made after ``site`` (what ``code``
+    imports, directly or lazily while it runs); interpreter start-up is left out.
+    """
+    totals = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                             check=True, timeout=120)
+        total_us, after_site = 0, False
+        for line in out.stderr.splitlines():
+            if not line.startswith("import time:") or "|" not in line or "cumulative" in line:
+                continue
+            _, cumulative, name = line.split("|", 2)
+            if not name.startswith(" ") or name.startswith("  "):
+                continue  # nested import: already inside its parent's cumulative time
+            if after_site:
+                total_us += int(cumulative)
+            after_site = after_site or name.strip() == "site"
+        totals.append(total_us / 1e3)
+    return statistics.median(totals)
+
+
+TRACK_SNIPPET = "import wattprint\nwith wattprint.track('x'):\n    pass"
+
+
 def open_close_ms(factory: Callable[[], object], n: int) -> float:
     """Median milliseconds to open a meter set and close it again."""
     samples = []
@@ -236,6 +321,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=8, help="paired runs per tool (default 8)")
     ap.add_argument("--work", type=float, default=1.5, help="workload seconds per run (default 1.5)")
+    ap.add_argument("--process-work", type=float, default=5.0,
+                    help="CPU job seconds of the whole-process runs (default 5)")
+    ap.add_argument("--process-pairs", type=int, default=6, help="whole-process pairs per tool (default 6)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     try:
@@ -252,6 +340,11 @@ def main() -> int:
     from wattprint.energy.rapl import RaplMeter
 
     results["wattprint"]["meters"] = open_meters().names
+    results["wattprint"]["import_track_ms"] = import_ms(TRACK_SNIPPET)
+    proc = process_paired(["wattprint", "codecarbon"] if have_cc else ["wattprint"], args.process_work,
+                          args.process_pairs)
+    for tool, figures in proc.items():
+        results[tool].update(figures)
     results["wattprint"].update(paired(run_wattprint, args.work, args.pairs))
     results["wattprint"]["open_close_ms"] = open_close_ms(open_meters, 10)
     results["wattprint"]["window_us_estimate"] = window_latency_us(lambda: open_meters(["estimate"]), 300)
@@ -277,6 +370,14 @@ def main() -> int:
     )
     print(f"wattprint auto-detected meters here: {', '.join(w['meters'])}")
     rows = [
+        ("import time: import wattprint + one track window", f"{w['import_track_ms']:.1f} ms", "-"),
+        (
+            f"whole process, {args.process_work:g} s CPU job: wall tracked/bare",
+            f"{w['process_wall_ratio_median']:.4f} [IQR {w['process_wall_ratio_q1']:.3f}-"
+            f"{w['process_wall_ratio_q3']:.3f}]",
+            f"{c['process_wall_ratio_median']:.4f} [IQR {c['process_wall_ratio_q1']:.3f}-"
+            f"{c['process_wall_ratio_q3']:.3f}]" if c else "-",
+        ),
         (
             "slowdown, wall (median tracked/bare)",
             f"{w['wall_ratio_median']:.4f} [IQR {w['wall_ratio_q1']:.3f}-{w['wall_ratio_q3']:.3f}]",
