@@ -121,11 +121,12 @@ def group_stats(results: Iterable[RunResult], key: Callable[[RunResult], str]) -
     out: dict[str, GroupStats] = {}
     for k in sorted(groups):
         runs = groups[k]
-        energy = describe(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
-        grams = [r.g_co2e_per_1k for r in runs if r.g_co2e_per_1k is not None]
-        wh_total = sum(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
+        summaries = [s for r in runs if (s := r.summary) is not None]  # all of them: usable() runs
+        energy = describe(s.wh_per_1k_mean for s in summaries)
+        grams = [g for r in runs if (g := r.g_co2e_per_1k) is not None]
+        wh_total = sum(s.wh_per_1k_mean for s in summaries)
         measured = (
-            sum(r.summary.wh_per_1k_mean * r.summary.measured_share for r in runs) / wh_total  # type: ignore[union-attr]
+            sum(s.wh_per_1k_mean * s.measured_share for s in summaries) / wh_total
             if wh_total > 0
             else 0.0
         )

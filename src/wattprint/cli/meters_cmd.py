@@ -8,7 +8,7 @@ import warnings
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from wattprint.cli.common import JSON_OPTION, console, print_json
@@ -39,7 +39,7 @@ def _meters_data() -> dict[str, Any]:
         warnings.simplefilter("always")
         ms = open_meters()
     try:
-        auto = {
+        auto: dict[str, Any] = {
             "meters": ms.names,
             "components": {c: ms.provenance(c).to_dict() for c in ms.components()},
             "all_measured": ms.all_measured,

@@ -515,7 +515,7 @@ def tasks_cmd(as_json: bool = JSON_OPTION) -> None:
     """The tasks wattprint can run: names, aliases, modality, default and tiny models."""
     from wattprint.workloads.base import task_class, task_names
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in task_names():
         cls = task_class(name)
         rows.append({

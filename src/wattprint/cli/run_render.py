@@ -39,7 +39,8 @@ def provenance_sentence(r: RunResult) -> str:
     if label == "ESTIMATED":
         return ("ESTIMATED, not measured: no hardware energy counter covered this run; the figures come from "
                 "a power model (" + ", ".join(f"{c}: {comps[c].label}" for c in estimated) + ").")
-    return (f"PARTLY ESTIMATED: {r.summary.measured_share:.0%} of the energy was measured "
+    share = f"{r.summary.measured_share:.0%} of the energy" if r.summary is not None else "part of the energy"
+    return (f"PARTLY ESTIMATED: {share} was measured "
             f"({', '.join(measured)}); {', '.join(estimated)} estimated from a power model.")
 
 

@@ -123,7 +123,7 @@ def _carbon_factors(results: Sequence[RunResult]) -> list[dict[str, Any]]:
 
 def _equivalents(tasks: dict[str, GroupStats]) -> tuple[dict[str, list[dict[str, Any]]], str]:
     try:
-        from wattprint.carbon import equivalents  # type: ignore[attr-defined]
+        from wattprint.carbon import equivalents
     except ImportError:
         return {}, "equivalents unavailable: this wattprint has no wattprint.carbon.equivalents"
     out: dict[str, list[dict[str, Any]]] = {}

@@ -31,7 +31,7 @@ __all__ = ["write_html_report", "write_html", "render_html"]
 
 
 def _asset(name: str) -> str:
-    return resources.files("wattprint.report").joinpath("assets", name).read_text(encoding="utf-8")
+    return resources.files("wattprint.report").joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
 def _plotly_js() -> str | None:
@@ -39,7 +39,7 @@ def _plotly_js() -> str | None:
         from plotly.offline import get_plotlyjs
     except ImportError:
         return None
-    return get_plotlyjs()
+    return str(get_plotlyjs())
 
 
 def _script_json(obj: Any) -> str:

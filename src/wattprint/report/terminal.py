@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from wattprint.analysis.compare import Comparison
@@ -36,7 +36,8 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
     t = Table(title="Energy per task: Wh per 1,000 inferences (mean over runs, 95% CI); g/1k: g CO2e per 1,000",
               title_justify="left",
               box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    cols = [("task", "left"), ("runs", "right"), ("models", "right"), ("Wh/1k", "right"), ("95% CI", "right")]
+    cols: list[tuple[str, JustifyMethod]] = [("task", "left"), ("runs", "right"), ("models", "right"),
+                                             ("Wh/1k", "right"), ("95% CI", "right")]
     if not narrow:
         cols += [("std", "right"), ("median", "right"), ("min-max", "right")]
     cols += [("g/1k", "right"), ("measured", "right")]

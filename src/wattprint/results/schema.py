@@ -240,12 +240,12 @@ class Summary(BaseModel):
         lo = sum(r.energy.bounds_j[0] for r in repeats) / J_PER_WH / total_inf * 1000
         hi = sum(r.energy.bounds_j[1] for r in repeats) / J_PER_WH / total_inf * 1000
 
-        net = [r.energy.net_total_joules for r in repeats]
+        net = [x for r in repeats if (x := r.energy.net_total_joules) is not None]
         net_mean = (
-            sum(net) / J_PER_WH / total_inf * 1000 if all(x is not None for x in net) else None
+            sum(net) / J_PER_WH / total_inf * 1000 if len(net) == len(repeats) else None
         )
-        idle = [r.energy.idle_share for r in repeats]
-        idle_share = statistics.fmean(idle) if all(x is not None for x in idle) else None
+        idle = [x for r in repeats if (x := r.energy.idle_share) is not None]
+        idle_share = statistics.fmean(idle) if len(idle) == len(repeats) else None
 
         counts: dict[str, float] = {}
         for r in repeats:
@@ -254,9 +254,9 @@ class Summary(BaseModel):
         out_tokens = counts.get("output_tokens", 0)
         counts_pi = {k: v / total_inf for k, v in counts.items()}
 
-        prefill = [r.prefill for r in repeats]
+        prefill = [p for r in repeats if (p := r.prefill) is not None]
         prefill_k = decode_k = None
-        if all(p is not None for p in prefill):
+        if len(prefill) == len(repeats):
             prefill_k = sum(p.total_joules for p in prefill) / J_PER_WH / total_inf * 1000
             decode_k = max(0.0, total_j / J_PER_WH / total_inf * 1000 - prefill_k)
 

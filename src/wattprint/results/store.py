@@ -528,7 +528,7 @@ class ResultStore:
             raise store_error(self.path, OSError(errno.ENOSPC, f"{free} bytes free"))
 
     def count(self) -> int:
-        return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
     def delete(self, run_id: str) -> None:
         with self._tx() as c:

@@ -70,7 +70,8 @@ def _settings_model() -> type[BaseModel]:
     for name, f in RunConfig.model_fields.items():
         if name in _IDENTITY_FIELDS:
             continue
-        ann = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+        args = (f.annotation, *f.metadata)  # Annotated[args]: a tuple subscript, as Python 3.10 allows
+        ann: Any = Annotated[args] if f.metadata else f.annotation
         fields[name] = (ann | None, Field(default=None, description=f.description))
     return create_model("Settings", __config__=ConfigDict(extra="forbid"), **fields)
 
