@@ -240,6 +240,23 @@ def import_ms(code: str, runs: int = 9) -> tuple[float, float]:
 TRACK_SNIPPET = "import wattprint\nwith wattprint.track('x'):\n    pass"
 
 
+def fixed_cost_ms(tool: str, runs: int = 15) -> tuple[float, float]:
+    """(wall, CPU) milliseconds a tool adds to a process, whatever the job: best of ``runs`` fresh
+    interpreters measuring an empty job, minus best of ``runs`` bare empty interpreters.
+
+    Best-of-N (like ``timeit``) is the figure least disturbed by other load. Imports, meter
+    start-up, the window and shutdown are in it; the background poller's cost per second of
+    job is measured apart (``background_cpu``).
+    """
+    def best(code: str) -> tuple[float, float]:
+        got = [_run_process(code) for _ in range(runs)]
+        return min(w for w, _ in got), min(c for _, c in got)
+
+    bare = best(_process_code("bare", 0.0))
+    tracked = best(_process_code(tool, 0.0))
+    return (tracked[0] - bare[0]) * 1e3, (tracked[1] - bare[1]) * 1e3
+
+
 def open_close_ms(factory: Callable[[], object], n: int) -> float:
     """Median milliseconds to open a meter set and close it again."""
     samples = []
@@ -357,6 +374,9 @@ def main() -> int:
     best, median = import_ms(TRACK_SNIPPET)
     results["wattprint"]["import_track_ms_best"] = best
     results["wattprint"]["import_track_ms_median"] = median
+    for tool in ["wattprint", "codecarbon"] if have_cc else ["wattprint"]:
+        wall_ms, cpu_ms = fixed_cost_ms(tool)
+        results[tool]["process_fixed_wall_ms"], results[tool]["process_fixed_cpu_ms"] = wall_ms, cpu_ms
     proc = process_paired(["wattprint", "codecarbon"] if have_cc else ["wattprint"], args.process_work,
                           args.process_pairs)
     for tool, figures in proc.items():
@@ -390,6 +410,11 @@ def main() -> int:
     rows = [
         ("import time: import wattprint + one track window (best / median of 9)",
          f"{w['import_track_ms_best']:.1f} / {w['import_track_ms_median']:.1f} ms", "-"),
+        (
+            "whole process, fixed cost (empty job, best of 15): wall / CPU",
+            f"{w['process_fixed_wall_ms']:.0f} / {w['process_fixed_cpu_ms']:.0f} ms",
+            f"{c['process_fixed_wall_ms']:.0f} / {c['process_fixed_cpu_ms']:.0f} ms" if c else "-",
+        ),
         (
             f"whole process, {args.process_work:g} s CPU job: wall tracked/bare",
             f"{w['process_wall_ratio_median']:.4f} [IQR {w['process_wall_ratio_q1']:.3f}-"
