@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 from rich import box
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
@@ -51,6 +52,7 @@ def _energy_per_query(
     from wattprint.results.serving import J_PER_WH, ServingStore
     from wattprint.results.store import ResultStore
 
+    assert run_id is not None  # exactly one of the three was given, and not the first two
     with ResultStore.existing(db) as store:
         serving = ServingStore(store).find(run_id)
         run = store.get(run_id) if serving is None else None
@@ -234,8 +236,9 @@ def regions_cmd(
             f"no region matches {query!r}", "try a country code (FR), a name (france), 'us-state', 'aws', 'gcp'"
         )
     t = Table(title=f"{len(rows)} region(s), grid data v{data_version()}, g CO2e/kWh", title_justify="left")
-    for col, just in (("region", "left"), ("name", "left"), ("g/kWh", "right"), ("year", "right"), ("scope", "left"),
-                      ("source", "left")):  # fmt: skip
+    cols: tuple[tuple[str, JustifyMethod], ...] = (("region", "left"), ("name", "left"), ("g/kWh", "right"),
+                                                   ("year", "right"), ("scope", "left"), ("source", "left"))
+    for col, just in cols:
         t.add_column(col, justify=just, no_wrap=col in ("g/kWh", "year"))
     for r in rows:
         src = r.source + (f" via {r.mapped_to}" if r.mapped_to else "")

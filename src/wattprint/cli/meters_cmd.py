@@ -117,7 +117,9 @@ def _report_json(report: Any, cmd: list[str], rc: int, ms: Any, warned: list[str
 
 def _print_summary(report: Any, cmd: list[str], rc: int, ms: Any) -> None:
     table = Table(title=plain(f"wattprint track: {' '.join(cmd)}"), title_justify="left")
-    for col, just in (("component", "left"), ("energy", "right"), ("share", "right"), ("range", "right")):
+    cols: tuple[tuple[str, JustifyMethod], ...] = (
+        ("component", "left"), ("energy", "right"), ("share", "right"), ("range", "right"))
+    for col, just in cols:
         table.add_column(col, justify=just, no_wrap=col != "component")
     table.add_column("how")
     total = report.total_joules

@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
@@ -485,7 +485,8 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
         model = r.config.model.removeprefix("arch:") if all_arch else r.config.model
         study = _fmt(row.study.wh_per_1k_mean) if row.study else "-"
         if r.summary is None:
-            cells = ["-", OneLine(r.config.task), OneLine(model), "[red]failed[/]", "-", "-", study, "-"]
+            cells: list[RenderableType] = ["-", OneLine(r.config.task), OneLine(model), "[red]failed[/]", "-", "-",
+                                           study, "-"]
             t.add_row(*cells, *([] if uniform else [OneLine(_one_line_error(r.error))]))
             continue
         s = r.summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from wattprint.report.termtext import OneLine, markup_safe, plain
@@ -29,8 +30,10 @@ def _num(x: float | None) -> str:
 def print_timed(runs: list[RunResult], console: Any) -> None:
     """A table: run, task, model, g/1k at the flat factor, g/1k time-resolved, intensity met, its trace."""
     t = Table(title="Carbon with the intensity each run met (g CO2e per 1,000 inferences)", title_justify="left")
-    for col, just in (("run", "left"), ("task / model", "left"), ("flat", "right"), ("timed", "right"),
-                      ("diff", "right"), ("g/kWh met", "right"), ("intensity met", "left")):
+    cols: tuple[tuple[str, JustifyMethod], ...] = (
+        ("run", "left"), ("task / model", "left"), ("flat", "right"), ("timed", "right"), ("diff", "right"),
+        ("g/kWh met", "right"), ("intensity met", "left"))
+    for col, just in cols:
         t.add_column(col, justify=just, no_wrap=col not in ("task / model", "intensity met"))
     notes = []
     series = None
