@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from wattprint.analysis.stats import usable
+from wattprint.analysis.stats import summary_of, usable
 from wattprint.errors import WattprintError
 from wattprint.results.schema import RunResult
 
@@ -109,7 +109,7 @@ def energy_vs_parameters(
         params = next((r.model_info.parameters for r in runs if r.model_info and r.model_info.parameters), None)
         if not params:
             continue
-        y = statistics.fmean(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
+        y = statistics.fmean(summary_of(r).wh_per_1k_mean for r in runs)
         points.append(Point(label=model, task=t, x=float(params), y=y, runs=len(runs)))
     return points, loglog_fit([p.x for p in points], [p.y for p in points])
 
@@ -126,10 +126,10 @@ def energy_vs_output_length(
     for r in usable(results):
         if r.config.task not in wanted:
             continue
-        tokens = r.summary.counts_per_inference.get("output_tokens")  # type: ignore[union-attr]
+        tokens = summary_of(r).counts_per_inference.get("output_tokens")
         if not tokens:
             continue
         points.append(Point(label=r.config.model, task=r.config.task, x=tokens,
-                            y=r.summary.wh_per_1k_mean, runs=1))  # type: ignore[union-attr]
+                            y=summary_of(r).wh_per_1k_mean, runs=1))
     points.sort(key=lambda p: (p.task, p.label, p.x, p.y))
     return points, linear_fit([p.x for p in points], [p.y for p in points])

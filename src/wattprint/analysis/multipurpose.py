@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from wattprint.analysis.stats import dataset_key, usable
+from wattprint.analysis.stats import dataset_key, summary_of, usable
 from wattprint.results.schema import RunResult
 
 __all__ = ["DEFAULT_FAMILIES", "ZERO_SHOT_BASE", "is_multi_purpose", "is_multi_purpose_name", "base_task", "Ratio",
@@ -81,7 +81,7 @@ class Ratio:
 def _model_means(runs: list[RunResult]) -> dict[str, float]:
     per: dict[str, list[float]] = {}
     for r in runs:
-        per.setdefault(r.config.model, []).append(r.summary.wh_per_1k_mean)  # type: ignore[union-attr]
+        per.setdefault(r.config.model, []).append(summary_of(r).wh_per_1k_mean)
     return {m: statistics.fmean(v) for m, v in sorted(per.items())}
 
 
