@@ -240,6 +240,23 @@ def import_ms(code: str, runs: int = 9) -> tuple[float, float]:
 TRACK_SNIPPET = "import wattprint\nwith wattprint.track('x'):\n    pass"
 
 
+def use_bytecode_cache() -> None:
+    """Fresh interpreters read compiled bytecode, as from an installed package: an editable checkout
+    under ``PYTHONDONTWRITEBYTECODE`` would otherwise compile every wattprint module in every run.
+
+    The bytecode goes to a temporary ``PYTHONPYCACHEPREFIX`` (the checkout stays clean); one warm-up
+    run of each snippet fills it.
+    """
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="wattprint-bench-pycache-")
+    for tool in _PROCESS_SNIPPET:
+        try:
+            _run_process(_process_code(tool, 0.0))
+        except subprocess.CalledProcessError:
+            pass  # codecarbon absent: its column is skipped anyway
+    _run_process(TRACK_SNIPPET)
+
+
 def fixed_cost_ms(tool: str, runs: int = 15) -> tuple[float, float]:
     """(wall, CPU) milliseconds a tool adds to a process, whatever the job: best of ``runs`` fresh
     interpreters measuring an empty job, minus best of ``runs`` bare empty interpreters.
@@ -371,6 +388,7 @@ def main() -> int:
     from wattprint.energy.rapl import RaplMeter
 
     results["wattprint"]["meters"] = open_meters().names
+    use_bytecode_cache()
     best, median = import_ms(TRACK_SNIPPET)
     results["wattprint"]["import_track_ms_best"] = best
     results["wattprint"]["import_track_ms_median"] = median
