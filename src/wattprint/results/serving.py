@@ -168,7 +168,7 @@ class ServingResult(BaseModel):
         levels = self.ok_levels
         if self.slo_best:
             levels = [lv for lv in levels if lv.label == self.slo_best] or levels
-        return min((lv.j_per_request.mean for lv in levels), default=None)
+        return min((e.mean for lv in levels if (e := lv.j_per_request) is not None), default=None)
 
     def g_co2e_per_request(self, level: LevelResult) -> float | None:
         if self.carbon is None or level.j_per_request is None:

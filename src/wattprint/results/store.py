@@ -22,13 +22,14 @@ signal, a full disk) leaves either all of its results or none. The path is
 
 from __future__ import annotations
 
+import builtins
 import errno
 import json
 import os
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from math import nan
@@ -274,7 +275,7 @@ class ResultStore:
             raise WattprintError(f"result store {self.path}: a stored document is damaged ({exc})",
                                  "restore the file from a backup, or delete that run") from exc
 
-    def _row(self, c: sqlite3.Connection, r: RunResult, codec_id: int) -> tuple:
+    def _row(self, c: sqlite3.Connection, r: RunResult, codec_id: int) -> tuple[Any, ...]:
         s = r.summary
         factor_id = None
         if r.carbon is not None:
@@ -392,6 +393,7 @@ class ResultStore:
         Whole documents are parsed: for figures over many runs use :meth:`columns`.
         A status or origin that cannot exist is an error."""
         where, args = self._where(task=task, model=model, status=status, origin=origin)
+        rows: Iterable[Any]
         if limit is not None:
             sql = f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at DESC, run_id DESC LIMIT ?"
             rows = self._conn.execute(sql, [*args, max(0, limit)]).fetchall()[::-1]
@@ -405,7 +407,7 @@ class ResultStore:
     ) -> int:
         """How many runs match all given filters (no document read)."""
         where, args = self._where(task=task, model=model, status=status, origin=origin)
-        return self._conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0]
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
 
     def columns(
         self, task: str | None = None, model: str | None = None, origin: str | None = None
@@ -425,7 +427,7 @@ class ResultStore:
         for sid, doc in self._conn.execute("SELECT id, doc FROM shapes ORDER BY id"):
             shape_ids[sid] = len(cols.shapes)
             cols.shapes.append(RunShape.from_json(json.loads(doc)))
-        def coder(values: list[str]):
+        def coder(values: list[str]) -> Callable[[str], int]:
             """value -> its code in ``values`` (appended the first time it is seen)."""
             table: dict[str, int] = {}
 
@@ -479,14 +481,14 @@ class ResultStore:
 
     def list_timed(
         self, task: str | None = None, model: str | None = None, origin: str | None = None
-    ) -> list[RunResult]:
+    ) -> builtins.list[RunResult]:
         """The usable runs that carry time-resolved carbon (``carbon_timed``), oldest first."""
         where, args = self._where(task=task, model=model, origin=origin)
         sql = (f"SELECT codec_id, doc FROM runs{where}{' AND' if where else ' WHERE'} timed = 1 "
                "AND status = 'ok' AND wh_per_1k IS NOT NULL ORDER BY started_at, run_id")
         return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, args)]
 
-    def list_usable(self, tasks: Iterable[str], origin: str | None = None) -> list[RunResult]:
+    def list_usable(self, tasks: Iterable[str], origin: str | None = None) -> builtins.list[RunResult]:
         """The usable runs (status ok, with a summary) of ``tasks``, oldest first (whole documents)."""
         tasks = list(tasks)
         if not tasks:

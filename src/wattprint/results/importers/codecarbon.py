@@ -412,7 +412,7 @@ def _build(
     aud: _Auditor,
     params: dict[str, int],
     inferences: int,
-    hashes: dict[tuple, str],
+    hashes: dict[tuple[object, ...], str],
 ) -> RunResult:
     v = used.values
     model = v["project_name"] or "unknown"
@@ -600,7 +600,7 @@ def stream_codecarbon(
                       dataset_config=base.dataset_config if dataset is None else None, options=base.options)
 
     missing: set[str] = set()
-    hashes: dict[tuple, str] = {}
+    hashes: dict[tuple[object, ...], str] = {}
 
     def counted(stream: ImportStream, r: RunResult) -> RunResult:
         stream.count += 1

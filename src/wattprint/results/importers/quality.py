@@ -148,8 +148,7 @@ def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TA
             out.append(_checked(cell["model"], cell["task"], cell["dataset"], _metric(cell["metric"]),
                                 cell["value"].strip(), cell.get("n"), k, tasks))
         return out
-    wide = {i: _WIDE.match(h) for i, h in enumerate(header)}
-    wide = {i: m for i, m in wide.items() if m}
+    wide = {i: m for i, h in enumerate(header) if (m := _WIDE.match(h))}
     if not wide:
         raise WattprintError(f"{p}: neither long form (dataset, metric, value columns) nor wide form "
                              f"('<dataset> (<metric>)' columns); columns: {', '.join(header)}",
