@@ -21,7 +21,7 @@ from wattprint.analysis.serving import DEFAULT_LATENCY, latency_of, pareto_front
 from wattprint.report.figures import PALETTE, _axis, _layout
 from wattprint.report.fmt import sig
 from wattprint.report.termtext import plain
-from wattprint.results.serving import ServingResult
+from wattprint.results.serving import ServingResult, j_of
 
 
 def _ms(x: float | None) -> str:
@@ -32,7 +32,7 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
     """Plotly figure: J per request (log) vs latency (ms) per level, one colour per run; front dashed."""
     data = []
     for i, r in enumerate(runs):
-        pts = [(latency_of(lv, which), lv.j_per_request.mean, lv.label) for lv in r.ok_levels]
+        pts = [(latency_of(lv, which), j_of(lv).mean, lv.label) for lv in r.ok_levels]
         pts = [p for p in pts if p[0] is not None]
         if not pts:
             continue
@@ -44,7 +44,7 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
         front = pareto_front(r, which)
         data.append({"type": "scatter", "mode": "lines", "name": f"Pareto front {r.run_id[:8]}",
                      "x": [latency_of(lv, which) * 1000 for lv in front],
-                     "y": [lv.j_per_request.mean for lv in front],
+                     "y": [j_of(lv).mean for lv in front],
                      "line": {"color": color, "dash": "dash"}, "hoverinfo": "skip"})
     if not data:
         return None

@@ -69,6 +69,13 @@ class LevelRepeat(BaseModel):
         return self.energy.total_joules / self.output_tokens if self.output_tokens else None
 
 
+def j_of(level: LevelResult) -> Estimate:
+    """The J-per-request estimate of a level from ``ok_levels`` (a ValueError for one without: a caller's bug)."""
+    if level.j_per_request is None:
+        raise ValueError(f"level {level.label} has no energy per request: pass ok_levels")
+    return level.j_per_request
+
+
 class LevelResult(BaseModel):
     """One load level over its repeats; ``status`` failed keeps the error and the server's log tail."""
 
