@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from wattprint.analysis.fits import GENERATION_TASKS, Fit, Point, linear_fit, lo
 from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name
 from wattprint.analysis.stars import size_class, star_ratings
-from wattprint.analysis.stats import GroupStats, Stats, ci95, describe
+from wattprint.analysis.stats import GroupStats, ci95, describe
 from wattprint.results.columns import RunColumns
 
 __all__ = [
@@ -64,12 +65,11 @@ def by_task_columns(c: RunColumns) -> dict[str, GroupStats]:
         emissions = describe(grams)
         if len(idx) == 1:
             i = idx[0]
-            energy = Stats(**{**energy.to_dict(), "ci95_low": c.ci95_low[i], "ci95_high": c.ci95_high[i]})
+            energy = replace(energy, ci95_low=c.ci95_low[i], ci95_high=c.ci95_high[i])
             if emissions is not None and c.factor[i] >= 0:
                 f = c.factor_of(i)
                 assert f is not None
-                emissions = Stats(**{**emissions.to_dict(), "ci95_low": f.grams(c.ci95_low[i]),
-                                     "ci95_high": f.grams(c.ci95_high[i])})
+                emissions = replace(emissions, ci95_low=f.grams(c.ci95_low[i]), ci95_high=f.grams(c.ci95_high[i]))
         out[k] = GroupStats(
             key=k,
             runs=len(idx),

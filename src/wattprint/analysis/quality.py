@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from wattprint.analysis.multipurpose import DEFAULT_FAMILIES, base_task, is_multi_purpose
-from wattprint.analysis.stats import ci95, usable
+from wattprint.analysis.stats import ci95, summary_of, usable
 from wattprint.errors import WattprintError
 from wattprint.results.quality import METRICS, TASK_METRICS, check_metric
 from wattprint.results.schema import RunResult
@@ -77,11 +77,11 @@ def quality_points(runs: Iterable[RunResult], task: str, metric: str, dataset: s
         groups.setdefault((ds, r.config.model), []).append(r)
     points: list[QualityPoint] = []
     for (ds, model), rs in sorted(groups.items()):
-        means = [r.summary.wh_per_1k_mean for r in rs]
+        means = [summary_of(r).wh_per_1k_mean for r in rs]
         if len(means) > 1:
             lo, hi = ci95(means)
         else:
-            lo, hi = rs[0].summary.wh_per_1k_ci95.low, rs[0].summary.wh_per_1k_ci95.high
+            lo, hi = summary_of(rs[0]).wh_per_1k_ci95.low, summary_of(rs[0]).wh_per_1k_ci95.high
         scores = [q for r in rs for q in r.quality if q.metric == metric]
         quality = ci = src = n = None
         if scores:

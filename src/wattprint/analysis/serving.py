@@ -25,9 +25,8 @@ def latency_of(level: LevelResult, which: str = DEFAULT_LATENCY) -> float | None
 
 def pareto_front(run: ServingResult, which: str = DEFAULT_LATENCY) -> list[LevelResult]:
     """Levels not dominated in (J per request, latency), by increasing latency."""
-    pts = [(lv, j_of(lv).mean, latency_of(lv, which)) for lv in run.ok_levels]
-    pts = [p for p in pts if p[2] is not None]
-    front = []
+    pts = [(lv, j_of(lv).mean, lat) for lv in run.ok_levels if (lat := latency_of(lv, which)) is not None]
+    front: list[tuple[float, LevelResult]] = []
     for lv, j, lat in pts:
         dominated = any(j2 <= j and l2 <= lat and (j2 < j or l2 < lat) for _, j2, l2 in pts)
         if not dominated:

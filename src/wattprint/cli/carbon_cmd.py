@@ -63,6 +63,7 @@ def _energy_per_query(
         which = f"the SLO's best level {serving.slo_best}" if serving.slo_best else "its level with the least J/request"
         return j / J_PER_WH, f"serving run {serving.run_id[:12]} ({serving.model}): {j:.4g} J per request at " \
             f"{which} (whole server energy)", serving.carbon
+    assert run is not None  # store.get raises when the id is unknown
     if run.status != "ok" or run.summary is None:
         raise WattprintError(f"run {run.run_id[:12]} has no energy summary (status {run.status})", "pick an ok run")
     s = run.summary

@@ -101,7 +101,8 @@ def recommend_cmd(
                                "noise (95% energy intervals " + ("apart)" if rec.gap_exceeds_noise else "overlap)")))
         else:
             console.print("  no runner-up: one model meets the bar")
-        if rec.multi_over_specific_energy is not None:
+        if (rec.multi_over_specific_energy is not None and rec.best_multi_purpose is not None
+            and rec.best_task_specific is not None):
             console.print(plain(f"  multi-purpose vs task-specific: {rec.best_multi_purpose.model} meets the bar with "
                                f"{_fmt(rec.multi_over_specific_energy)}x the energy of "
                                f"{rec.best_task_specific.model}"))

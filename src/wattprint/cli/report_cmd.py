@@ -153,7 +153,7 @@ def report_cmd(
     if html:
         from wattprint.report.html import write_html
 
-        out = write_html(data, html)
+        out = str(write_html(data, html))
     if as_json:
         doc = data.to_dict()
         doc["db"] = str(path)

@@ -142,6 +142,7 @@ def show_cmd(
 
         print_serving(serving, full=True)
         return
+    assert r is not None  # store.get raises when the id is unknown
     if as_json:
         print_json(r)
         return

@@ -32,8 +32,7 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
     """Plotly figure: J per request (log) vs latency (ms) per level, one colour per run; front dashed."""
     data = []
     for i, r in enumerate(runs):
-        pts = [(latency_of(lv, which), j_of(lv).mean, lv.label) for lv in r.ok_levels]
-        pts = [p for p in pts if p[0] is not None]
+        pts = [(lat, j_of(lv).mean, lv.label) for lv in r.ok_levels if (lat := latency_of(lv, which)) is not None]
         if not pts:
             continue
         color = PALETTE[i % len(PALETTE)]
@@ -43,7 +42,7 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
                      "marker": {"color": color, "size": 9}})
         front = pareto_front(r, which)
         data.append({"type": "scatter", "mode": "lines", "name": f"Pareto front {r.run_id[:8]}",
-                     "x": [latency_of(lv, which) * 1000 for lv in front],
+                     "x": [lat * 1000 for lv in front if (lat := latency_of(lv, which)) is not None],
                      "y": [j_of(lv).mean for lv in front],
                      "line": {"color": color, "dash": "dash"}, "hoverinfo": "skip"})
     if not data:

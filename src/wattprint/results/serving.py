@@ -69,6 +69,10 @@ class LevelRepeat(BaseModel):
         return self.energy.total_joules / self.output_tokens if self.output_tokens else None
 
 
+#: The endpoint kinds a serving run can drive.
+ApiKind = Literal["completions", "chat", "embeddings"]
+
+
 def j_of(level: LevelResult) -> Estimate:
     """The J-per-request estimate of a level from ``ok_levels`` (a ValueError for one without: a caller's bug)."""
     if level.j_per_request is None:
@@ -144,7 +148,7 @@ class ServingResult(BaseModel):
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     endpoint: str
-    api: Literal["completions", "chat", "embeddings"] = "completions"
+    api: ApiKind = "completions"
     model: str = ""
     server_command: str = ""
     server_launched: bool = False
