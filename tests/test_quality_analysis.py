@@ -131,6 +131,10 @@ def test_import_long_form_and_rejections(tmp_path):
     bad.write_text("model,task,dataset,metric,value\nm,text-classification,imdb,rougeL,0.4\n")
     with pytest.raises(WattprintError, match="does not fit"):
         read_quality_table(bad)
+    for n in ("-5", "inf", "nan", "1e300", "2.5", "many"):  # a count, finite, whole, not negative
+        bad.write_text(f"model,task,dataset,metric,value,n\nm,text-classification,imdb,accuracy,0.9,{n}\n")
+        with pytest.raises(WattprintError, match=f"line 2: .* n '{n}' is not a count"):
+            read_quality_table(bad)
 
 
 def test_cli_import_quality_and_recommend(tmp_path, capsys):

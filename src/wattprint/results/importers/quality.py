@@ -18,6 +18,7 @@ before anything is stored: one bad row rejects the whole file, with the row.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ METRIC_ALIASES = {"acc": "accuracy", "accuracy": "accuracy", "em": "exact_match"
                   "macro-f1": "macro_f1", "top-1": "top1_accuracy", "top-5": "top5_accuracy",
                   "map@.5": "map_50", "map": "map", "ppl": "perplexity"}
 
+MAX_N = 10**12  # items scored: more than any dataset holds
 _WIDE = re.compile(r"^\s*(?P<dataset>[^()]+?)\s*\((?P<metric>[^()]+)\)\s*$")
 
 
@@ -112,9 +114,13 @@ def _checked(model: str, task: str, dataset: str, metric: str, raw: str, n: str 
     count = None
     if n not in (None, ""):
         try:
-            count = int(float(n))
+            f = float(n)
         except ValueError:
-            raise WattprintError(f"{where}: n {n!r} is not a count", "n is the number of scored items") from None
+            f = math.nan
+        if not (math.isfinite(f) and f == int(f) and 0 <= f <= MAX_N):
+            raise WattprintError(f"{where}: n {n!r} is not a count of scored items",
+                                 f"n is a whole number from 0 to {MAX_N:,}, or left empty") from None
+        count = int(f)
     return QualityRow(model.strip(), t, _dataset(dataset), metric, value, count, line)
 
 
