@@ -53,6 +53,10 @@ def test_when_bad_input_is_one_line(capsys, day_csv):
     assert code != 0 and "longer than the horizon" in err and "Traceback" not in err
     code, _, err = cli(capsys, "when", "--energy", "12kWh", "--duration", "3h")
     assert code != 0 and "exactly one of --series, --profile or --carbon-source" in err
+    for within in ("1e300h", "400d"):  # no overflow, no year-long expansion of a profile: the limit is said
+        code, _, err = cli(capsys, "when", "--energy", "12kWh", "--duration", "3h", "--within", within,
+                           "--profile", str(day_csv))
+        assert code == 2 and "beyond the limit of 366 days" in err
 
 
 def test_project_with_a_profile_uses_each_hours_intensity(capsys, day_csv):

@@ -28,12 +28,12 @@ def when_cmd(
     from datetime import datetime, timezone
 
     from wattprint.carbon.series import parse_time, read_profile_file
-    from wattprint.carbon.timed import best_start, load_series, profile_over
+    from wattprint.carbon.timed import best_start, check_horizon, load_series, profile_over
     from wattprint.carbon.units import format_mass, parse_duration, parse_energy
 
     wh = parse_energy(energy, default_unit="kWh", what="--energy")
     dur = parse_duration(duration, "--duration")
-    horizon = parse_duration(within, "--within")
+    horizon = check_horizon(parse_duration(within, "--within"))
     t_now = parse_time(now, "--now") if now else datetime.now(timezone.utc)
     if sum(x is not None for x in (series, profile, carbon_source)) != 1:
         raise WattprintError("give exactly one of --series, --profile or --carbon-source",
