@@ -155,6 +155,20 @@ def test_cli_import_quality_and_recommend(tmp_path, capsys):
     assert "no model reaches accuracy >= 0.999" in out and "extra" in out
 
 
+def test_task_filters_take_the_aliases_run_takes(tmp_path, capsys):
+    db = str(tmp_path / "w.db")
+    with ResultStore(db) as store:
+        store.put_many(table()[:3])
+    assert main(["recommend", "-t", "sentiment-analysis", "--min-quality", "0.93", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["task"] == "text-classification"
+    assert main(["results", "list", "--task", "text_classif", "--db", db, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+    assert main(["report", "--task", "sentiment-analysis", "--db", db, "--json"]) == 0
+    capsys.readouterr()
+    assert main(["results", "list", "--task", "no-such-task", "--db", db, "--json"]) == 0  # unknown: literal
+    assert json.loads(capsys.readouterr().out) == []
+
+
 def test_report_draws_a_pareto_plot_per_task_and_a_quality_column(tmp_path):
     from wattprint.report.data import build_report
     from wattprint.report.figures import pareto_plots

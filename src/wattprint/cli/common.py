@@ -22,3 +22,17 @@ def print_json(obj: Any) -> None:
     if hasattr(obj, "model_dump"):
         obj = obj.model_dump(mode="json")
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def task_filter(name: str | None) -> str | None:
+    """A ``--task`` filter as stored: a known alias (``qa``, ``sentiment-analysis``) becomes its task's name;
+    other names (tasks of imported logs) stay as given."""
+    if not name:
+        return name
+    from wattprint.errors import WattprintError
+    from wattprint.workloads.base import task_class
+
+    try:
+        return task_class(name).name
+    except WattprintError:
+        return name

@@ -15,7 +15,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json, task_filter
 from wattprint.report.termtext import OneLine, plain
 
 
@@ -80,7 +80,7 @@ def recommend_cmd(
 
     with ResultStore.existing(db) as store:
         runs = store.list(status="ok")
-    rec = recommend(runs, task, min_quality, metric=metric, dataset=dataset)
+    rec = recommend(runs, task_filter(task), min_quality, metric=metric, dataset=dataset)
     if as_json:
         print_json(rec.to_dict())
         return

@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json, task_filter
 from wattprint.cli.run_render import fmt
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
@@ -51,6 +51,7 @@ def list_cmd(
 
     if limit is None and not as_json:
         limit = TABLE_LIMIT
+    task = task_filter(task)  # an alias (sentiment-analysis) finds its task's runs
     with _store(db) as store:
         runs = store.list(task=task, model=model, status=status, origin=origin, limit=limit)
         matching = store.count_where(task=task, model=model, status=status, origin=origin) if limit else len(runs)
@@ -184,7 +185,7 @@ def export_cmd(
         console.print(plain(f"wrote {n} level row(s) of {len(sruns)} serving run(s) to {path}"))
         return
     with _store(db) as store:
-        runs = store.list(task=task, model=model, status=status, origin=origin)
+        runs = store.list(task=task_filter(task), model=model, status=status, origin=origin)
     if path == "-":
         fmt = fmt or "csv"
         if fmt == "parquet":
