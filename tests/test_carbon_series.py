@@ -155,5 +155,15 @@ def test_profile_repeats_daily_and_projects_hour_by_hour(tmp_path):
 def test_profile_must_cover_the_day(tmp_path):
     p = tmp_path / "half.csv"
     p.write_text("hour,g_per_kwh\n" + "".join(f"{h},{100}\n" for h in range(12)))
-    with pytest.raises(WattprintError, match="not the whole day"):
+    with pytest.raises(WattprintError, match=r"covers hours 0 to 12, not the whole day \(0 to 24\)"):
         read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n" + "".join(f"{h},{100}\n" for h in range(25)))
+    with pytest.raises(WattprintError, match=r"line 26: hour '24' is outside 0-23"):
+        read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n00:00,100\n12:99,200\n")  # minute 99 is not 13:39
+    with pytest.raises(WattprintError, match=r"line 3: cannot read hour '12:99'"):
+        read_profile_file(p)
+    with pytest.raises(WattprintError, match="is not a regular file"):  # a folder is there, not missing
+        read_profile_file(tmp_path)
+    with pytest.raises(WattprintError, match="is not a regular file"):
+        read_series_file(tmp_path)

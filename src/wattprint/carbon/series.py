@@ -247,7 +247,8 @@ def read_series_file(path: str | Path, region: str = "", interpolation: Interpol
     """
     p = Path(path).expanduser()
     if not p.is_file():
-        raise WattprintError(f"intensity series file {str(p)!r} not found", "give a CSV or JSON file path")
+        state = "is not a regular file" if p.exists() else "not found"
+        raise WattprintError(f"intensity series file {str(p)!r} {state}", "give a CSV or JSON file path")
     if p.stat().st_size > MAX_FILE_BYTES:
         raise WattprintError(f"intensity series file {p.name!r} is over {MAX_FILE_BYTES >> 20} MiB",
                              "an hourly series for a year is under 1 MiB; trim it to the period you need")
@@ -315,13 +316,16 @@ def _hour(text: str, where: str) -> float:
     try:
         if ":" in s:
             hh, mm = s.split(":", 1)
+            if not 0 <= int(mm[:2]) < 60:
+                raise ValueError(mm)
             h = int(hh) + int(mm[:2]) / 60.0
         else:
             h = float(s)
     except ValueError:
         raise WattprintError(f"{where}: cannot read hour {s[:20]!r}", "write 0-23 or HH:MM (UTC)") from None
     if not 0 <= h < 24:
-        raise WattprintError(f"{where}: hour {s[:20]!r} is outside 0-24", "write 0-23 or HH:MM (UTC)")
+        raise WattprintError(f"{where}: hour {s[:20]!r} is outside 0-23 (24:00 is the next day's 0)",
+                             "write 0-23 or HH:MM (UTC)")
     return h
 
 
@@ -333,7 +337,8 @@ def read_profile_file(path: str | Path, region: str = "", interpolation: Interpo
     """
     p = Path(path).expanduser()
     if not p.is_file():
-        raise WattprintError(f"profile file {str(p)!r} not found", "a CSV with columns hour,g_per_kwh")
+        state = "is not a regular file" if p.exists() else "not found"
+        raise WattprintError(f"profile file {str(p)!r} {state}", "a CSV with columns hour,g_per_kwh")
     if p.stat().st_size > MAX_FILE_BYTES:
         raise WattprintError(f"profile file {p.name!r} is over {MAX_FILE_BYTES >> 20} MiB", "a day is 24-288 rows")
     raw = p.read_bytes()
@@ -363,6 +368,8 @@ def read_profile_file(path: str | Path, region: str = "", interpolation: Interpo
                               note="typical day, hours in UTC")
     s = make_series(points, identity)
     if s.start != PROFILE_DAY or abs((s.end - PROFILE_DAY).total_seconds() - 86400) > 1:
-        raise WattprintError(f"profile {p.name!r} covers {s.start:%H:%M} to {(s.end - PROFILE_DAY)} of a day, "
-                             "not the whole day", "give one row per hour (or half-hour) from 00:00 to the last step")
+        end_h = (s.end - PROFILE_DAY).total_seconds() / 3600
+        raise WattprintError(f"profile {p.name!r} covers hours {(s.start - PROFILE_DAY).total_seconds() / 3600:g} "
+                             f"to {end_h:g}, not the whole day (0 to 24)",
+                             "give one row per hour (or half-hour) from 00:00 to the last step")
     return s
