@@ -155,6 +155,20 @@ def test_cli_import_quality_and_recommend(tmp_path, capsys):
     assert "no model reaches accuracy >= 0.999" in out and "extra" in out
 
 
+def test_recommend_says_whether_the_energy_was_measured_or_estimated(tmp_path, capsys):
+    guessed = make_run("text-classification", "guessed-bert", [0.3], dataset="imdb", estimated_share=1.0)
+    guessed.quality = [QualityScore(metric="accuracy", value=0.95, n=100, dataset="imdb")]
+    db = str(tmp_path / "w.db")
+    with ResultStore(db) as store:
+        store.put_many([guessed, scored("text-classification", "counted-bert", [2.0], 0.96)])
+    assert main(["recommend", "-t", "text-classification", "--min-quality", "0.9", "--db", db, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["best"]["measured_share"] == 0.0 and doc["runner_up"]["measured_share"] == 1.0
+    assert main(["recommend", "-t", "text-classification", "--min-quality", "0.9", "--db", db]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "best: guessed-bert" in out and "0.3-0.3, ESTIMATED)" in out and "2-2, measured)" in out
+
+
 def test_task_filters_take_the_aliases_run_takes(tmp_path, capsys):
     db = str(tmp_path / "w.db")
     with ResultStore(db) as store:

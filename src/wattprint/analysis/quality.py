@@ -44,6 +44,7 @@ class QualityPoint:
     multi_purpose: bool
     wh_per_1k_correct: float | None = None
     on_front: bool = False
+    measured_share: float = 0.0  # mean over runs of the energy's share read from sensors (0 = all estimated)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,7 +99,8 @@ def quality_points(runs: Iterable[RunResult], task: str, metric: str, dataset: s
             task=base_task(task), dataset=ds, model=model, metric=metric, quality=quality, quality_ci95=ci,
             quality_source=src, quality_n=n, wh_per_1k=mean, wh_per_1k_ci95=(lo, hi), runs=len(rs),
             run_tasks=tuple(sorted({r.config.task for r in rs})),
-            multi_purpose=any(is_multi_purpose(r, families) for r in rs), wh_per_1k_correct=per_correct))
+            multi_purpose=any(is_multi_purpose(r, families) for r in rs), wh_per_1k_correct=per_correct,
+            measured_share=statistics.fmean(r.summary.measured_share for r in rs)))
     front: set[tuple[str, str]] = set()
     for ds in {p.dataset for p in points}:
         front |= {(p.dataset, p.model) for p in pareto_front([p for p in points if p.dataset == ds],

@@ -63,7 +63,14 @@ def _point_line(p: Any) -> str:
     ci = f" (95% {_fmt(p.quality_ci95[0])}-{_fmt(p.quality_ci95[1])})" if p.quality_ci95 else ""
     kind = "multi-purpose" if p.multi_purpose else "task-specific"
     return (f"{p.model} [{kind}]: {p.metric} {_fmt(p.quality, 4)}{ci}, {_fmt(p.wh_per_1k)} Wh per 1,000 "
-            f"(95% {_fmt(p.wh_per_1k_ci95[0])}-{_fmt(p.wh_per_1k_ci95[1])})")
+            f"(95% {_fmt(p.wh_per_1k_ci95[0])}-{_fmt(p.wh_per_1k_ci95[1])}, {_provenance(p.measured_share)})")
+
+
+def _provenance(share: float) -> str:
+    """How the energy was obtained, in words: an estimate is never shown as a measurement."""
+    if share >= 0.995:
+        return "measured"
+    return "ESTIMATED" if share <= 0.005 else f"{share:.0%} measured, the rest estimated"
 
 
 def recommend_cmd(
@@ -115,12 +122,12 @@ def recommend_cmd(
 def _print_points(rec: Any) -> None:
     t = Table(title_justify="left", title="All models (front *: on the Pareto front of energy vs quality)",
               box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    cols = ("model", "kind", rec.metric, "Wh/1k", "Wh/1k\ncorrect", "front")
+    cols = ("model", "kind", rec.metric, "Wh/1k", "Wh/1k\ncorrect", "measured", "front")
     for col in cols:  # numbers never cut; only the model name shortens
         t.add_column(col, justify="left" if col in ("model", "kind") else "right", no_wrap=col != "model")
     for p in sorted(rec.points, key=lambda p: p.wh_per_1k):
         t.add_row(OneLine(p.model), "multi" if p.multi_purpose else "specific", _fmt(p.quality, 4),
-                  _fmt(p.wh_per_1k), _fmt(p.wh_per_1k_correct), "*" if p.on_front else "")
+                  _fmt(p.wh_per_1k), _fmt(p.wh_per_1k_correct), f"{p.measured_share:.0%}", "*" if p.on_front else "")
     console.print(t)
 
 
