@@ -96,6 +96,13 @@ def test_store_tables_fit_80_columns(argv, db, capsys, monkeypatch):
         assert LONG_MODEL in text or re.search(r"sent\S*…\S*imdb", text), text
 
 
+def test_region_ids_stay_whole_at_80_columns(capsys, monkeypatch):
+    text = _render(["regions", "oregon"], 80, capsys, monkeypatch)  # ids are what --region takes: never shortened
+    assert "codecarbon:oregon" in text and "aws:us-west-2" in text, text
+    text = _render(["regions", "northamerica"], 80, capsys, monkeypatch)
+    assert "gcp:northamerica-northeast1" in text, text
+
+
 def test_demo_table_fits_80_columns(capsys, monkeypatch):
     from wattprint.bench.demo import ranked
     from wattprint.cli.run_cmd import _print_demo_table

@@ -8,6 +8,7 @@ import typer
 from rich import box
 from rich.console import JustifyMethod
 from rich.table import Table
+from rich.text import Text
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
@@ -236,14 +237,21 @@ def regions_cmd(
         raise WattprintError(
             f"no region matches {query!r}", "try a country code (FR), a name (france), 'us-state', 'aws', 'gcp'"
         )
-    t = Table(title=f"{len(rows)} region(s), grid data v{data_version()}, g CO2e/kWh", title_justify="left")
-    cols: tuple[tuple[str, JustifyMethod], ...] = (("region", "left"), ("name", "left"), ("g/kWh", "right"),
-                                                   ("year", "right"), ("scope", "left"), ("source", "left"))
+    t = Table(title=f"{len(rows)} region(s), grid data v{data_version()}, g CO2e/kWh", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    narrow = console.width < 100  # the region id (what --region takes) stays whole: the name goes under it
+    cols: list[tuple[str, JustifyMethod]] = [("region", "left")]
+    if not narrow:
+        cols.append(("name", "left"))
+    cols += [("g/kWh", "right"), ("year", "right"), ("scope", "left"), ("source", "left")]
     for col, just in cols:
-        t.add_column(col, justify=just, no_wrap=col in ("g/kWh", "year"))
+        t.add_column(col, justify=just, no_wrap=col in ("g/kWh", "year"),
+                     min_width=max(len(r.key) for r in rows) if col == "region" else None)
     for r in rows:
         src = r.source + (f" via {r.mapped_to}" if r.mapped_to else "")
-        t.add_row(OneLine(r.key), plain(r.name), f"{r.g_per_kwh:g}", str(r.year), plain(r.scope), plain(src))
+        names = [Text.assemble(plain(r.key, style="bold"), "\n", plain(r.name))] if narrow else \
+            [OneLine(r.key), plain(r.name)]
+        t.add_row(*names, f"{r.g_per_kwh:g}", str(r.year), plain(r.scope), plain(src))
     console.print(t)
     console.print("[dim]sources: `wattprint regions --json` lists each source id with its URL, licence and route[/]")
 
