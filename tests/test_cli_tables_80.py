@@ -156,3 +156,18 @@ def test_time_resolved_carbon_table_fits_80_columns(tmp_path):
     assert not split, split
     assert any("…" in w for w in words[80]) or LONG_MODEL in " ".join(words[80])
     assert "zero-shot-…answering" in words[80] and "▁▅█" in words[119]  # names keep room before the trace
+
+
+def test_time_resolved_fallback_notes_are_capped(tmp_path):
+    from rich.console import Console
+
+    from wattprint.report.timed import MAX_NOTES, print_timed
+
+    runs = [make_run("text-classification", f"m{i}", [1.0]) for i in range(MAX_NOTES + 3)]
+    for r in runs:
+        r.carbon_fallback = "time-resolved carbon not computed (the series does not cover the run)"
+    console = Console(width=80, record=True, file=open(tmp_path / "out", "w"))  # noqa: SIM115
+    print_timed(runs, console)
+    text = console.export_text()
+    assert text.count("time-resolved carbon not computed") == MAX_NOTES, text
+    assert "3 more run(s) kept the flat factor" in text

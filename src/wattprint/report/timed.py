@@ -12,6 +12,7 @@ from wattprint.report.termtext import OneLine, markup_safe, plain
 from wattprint.results.schema import RunResult
 
 _BARS = "▁▂▃▄▅▆▇█"
+MAX_NOTES = 5  # per-run fallback reasons printed; a store of thousands of runs would print thousands
 
 
 def sparkline(values: list[float]) -> str:
@@ -68,5 +69,8 @@ def print_timed(runs: list[RunResult], console: Any) -> None:
         legend = "trace: the intensity over the run" if wide else "the trace needs 100+ columns (or --html)"
         console.print(plain(f"flat: the yearly/average factor; timed: the series' hours; g/kWh: the mean intensity "
                             f"met; {legend}. Series: {series.label()} {series.origin}"))
-    for n in notes:
+    for n in notes[:MAX_NOTES]:
         console.print(f"[yellow]note:[/] {markup_safe(n)}")
+    if len(notes) > MAX_NOTES:
+        console.print(plain(f"note: {len(notes) - MAX_NOTES} more run(s) kept the flat factor "
+                            "(--json lists each run's reason under time_resolved)"))
