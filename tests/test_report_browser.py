@@ -10,6 +10,7 @@ import pytest
 
 from fakes_analysis import make_run, study_like
 from wattprint.report.html import write_html_report
+from wattprint.results.quality import QualityScore
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
@@ -31,6 +32,10 @@ def page(tmp_path_factory):
     from selenium.webdriver.chrome.service import Service
 
     runs = study_like() + [make_run("text-classification", EVIL, [3.0, 3.1], params=1_000_000, dataset="imdb")]
+    for model, wh, acc in (("small-bert", [1.4, 1.5], 0.8), ("big-bert", [4.4, 4.5], 0.9)):  # within one decade
+        r = make_run("text-classification", model, wh, dataset="sst2")
+        r.quality = [QualityScore(metric="accuracy", value=acc, n=100, dataset="sst2")]
+        runs.append(r)
     path = write_html_report(runs, tmp_path_factory.mktemp("html") / "report.html")
     opts = Options()
     opts.binary_location = CHROMIUM
@@ -74,6 +79,17 @@ def test_plots_render_with_size(page):
     for plot_id, w, h, marks in sizes:
         assert w > 100 and h > 100, plot_id
         assert marks > 0, plot_id
+
+
+def test_every_log_axis_has_numbers(page):
+    # energies within one decade (the Pareto plot of sst2: 1.45 and 4.45 Wh) still get tick labels
+    ticks = page.execute_script(
+        "return Array.from(document.querySelectorAll('.plot')).map(d => [d.id, "
+        "Array.from(d.querySelectorAll('.xtick text, .ytick text')).map(t => t.textContent).filter(t => t)])")
+    for plot_id, labels in ticks:
+        assert len(labels) >= 4, (plot_id, labels)
+    pareto = dict(ticks)["plot-pareto-0"]
+    assert any(lab in pareto for lab in ("2", "3", "4")), pareto
 
 
 def test_leaderboard_sorts_on_header_click(page):

@@ -46,7 +46,7 @@ def _axis(title: str, log: bool = False, **kw: Any) -> dict[str, Any]:
     ax = {"title": {"text": title}, "gridcolor": "#e3e7ee", "zeroline": False, "linecolor": "#c5ccd8",
           "automargin": True}
     if log:
-        ax.update(type="log", dtick=1, exponentformat="power")
+        ax.update(type="log", exponentformat="power")  # plotly picks ticks: a decade or less still gets numbers
     ax.update(kw)
     return ax
 
