@@ -337,6 +337,10 @@ def _check_task_options(config: Any) -> None:
     except WattprintError:
         return
     get_task(config.task, options=task_options_of(config))
+    column = config.label_column or config.reference_column
+    if column and config.dataset == "synthetic":  # said before a model loads or a failed run is stored
+        raise WattprintError(f"synthetic data has no label column ({column!r} given)",
+                             "drop --label-column / --reference-column, or give a labelled dataset with -d")
 
 
 def _fmt(x: float | None) -> str:
