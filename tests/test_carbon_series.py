@@ -78,6 +78,10 @@ def test_malformed_files(tmp_path):
                       ("missing.csv", "not found")):
         with pytest.raises(WattprintError, match=msg):
             read_series_file(tmp_path / name)
+    for stamp in ("9999-12-31T23:30Z", "253402297000", "0001-01-01T00:00+01:00"):  # no datetime overflow later
+        (tmp_path / "c.csv").write_text(f"timestamp,g_per_kwh\n{stamp},100\n")
+        with pytest.raises(WattprintError, match="is outside the years 1970-2200"):
+            read_series_file(tmp_path / "c.csv")
 
 
 def test_windows_integrate_against_the_hours_they_ran(tmp_path):

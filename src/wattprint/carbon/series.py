@@ -162,6 +162,9 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
+YEARS = (1970, 2200)  # timestamps outside are refused (no grid data there; no datetime overflow near year 9999)
+
+
 def parse_time(text: str, where: str) -> datetime:
     """A timezone-aware UTC datetime from ISO 8601 text (``Z`` or an offset required) or Unix seconds."""
     s = str(text).strip()
@@ -169,14 +172,18 @@ def parse_time(text: str, where: str) -> datetime:
         raise WattprintError(f"{where}: empty timestamp", "write ISO 8601 with a zone, e.g. 2026-03-01T12:00Z")
     try:
         if s.replace(".", "", 1).isdigit():
-            return datetime.fromtimestamp(float(s), timezone.utc)
-        t = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+            t = datetime.fromtimestamp(float(s), timezone.utc)
+        else:
+            t = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
     except (ValueError, OverflowError, OSError):
         raise WattprintError(f"{where}: cannot read timestamp {s[:40]!r}",
                              "write ISO 8601 with a zone, e.g. 2026-03-01T12:00Z, or Unix seconds") from None
     if t.tzinfo is None:
         raise WattprintError(f"{where}: timestamp {s[:40]!r} has no time zone",
                              "add Z (UTC) or an offset such as +01:00; wattprint never guesses a zone")
+    if not YEARS[0] <= t.year <= YEARS[1]:  # year 9999 + one step overflowed datetime with a traceback
+        raise WattprintError(f"{where}: timestamp {s[:40]!r} is outside the years {YEARS[0]}-{YEARS[1]}",
+                             "grid intensity data are dated within a few decades of now")
     return t.astimezone(timezone.utc)
 
 
