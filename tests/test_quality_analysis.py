@@ -224,3 +224,10 @@ def test_export_carries_a_quality_column(tmp_path):
     assert "quality" in COLUMNS
     assert flatten(r)["quality"] == "accuracy=0.9 [0.88, 0.92] n=1000 measured-outputs imdb"
     assert flatten(make_run("text-classification", "m", [1.0]))["quality"] is None
+
+
+def test_import_group_help_names_what_it_imports(capsys):
+    assert main(["import", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for what in ("energy logs", "quality tables", "result files"):  # codecarbon, quality, results
+        assert what in out, out
