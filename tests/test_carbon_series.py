@@ -171,3 +171,10 @@ def test_profile_must_cover_the_day(tmp_path):
         read_profile_file(tmp_path)
     with pytest.raises(WattprintError, match="is not a regular file"):
         read_series_file(tmp_path)
+
+
+def test_series_label_reads_as_words_without_a_region(tmp_path):
+    p = tmp_path / "grid.csv"
+    p.write_text("timestamp,g_per_kwh\n2026-03-01T00:00Z,100\n2026-03-01T01:00Z,200\n")
+    assert read_series_file(p).identity.label().startswith("file (region not given) (average, step, sha256 ")
+    assert read_series_file(p, region="FR").identity.label().startswith("file FR (average, step")

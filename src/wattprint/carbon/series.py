@@ -59,7 +59,8 @@ class SeriesIdentity(BaseModel):
 
     def label(self) -> str:
         """One line for tables: ``uk-carbon-intensity GB forecast (step)``."""
-        bits = [self.source, self.region] + ([self.kind] if self.kind != self.source else []) + \
+        region = self.region if self.region != "unspecified" else "(region not given)"  # not "file unspecified"
+        bits = [self.source, region] + ([self.kind] if self.kind != self.source else []) + \
             [f"({self.signal}, {self.interpolation}"]
         if self.sha256:
             bits[-1] += f", sha256 {self.sha256[:12]}"
