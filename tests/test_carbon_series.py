@@ -178,3 +178,27 @@ def test_series_label_reads_as_words_without_a_region(tmp_path):
     p.write_text("timestamp,g_per_kwh\n2026-03-01T00:00Z,100\n2026-03-01T01:00Z,200\n")
     assert read_series_file(p).identity.label().startswith("file (region not given) (average, step, sha256 ")
     assert read_series_file(p, region="FR").identity.label().startswith("file FR (average, step")
+
+
+def test_export_carries_the_time_resolved_carbon(tmp_path):
+    from fakes_analysis import make_run
+    from wattprint.carbon import resolve_factor
+    from wattprint.carbon.timed import time_resolved
+    from wattprint.results.export import COLUMNS, flatten
+
+    p = tmp_path / "grid.csv"
+    p.write_text("timestamp,g_per_kwh\n" + "".join(f"{(T0 + timedelta(hours=i)).isoformat()},{v}\n"
+                                                  for i, v in enumerate([100, 300, 500])))
+    r = make_run("text-classification", "m", [1.0, 1.0, 1.0])
+    for i, rep in enumerate(r.repeats):
+        rep.energy.start_unix_s = (T0 + timedelta(hours=i)).timestamp()
+    r.carbon_timed = time_resolved([(x.energy, x.inferences) for x in r.repeats], read_series_file(p),
+                                   average=resolve_factor())
+    row = flatten(r)
+    assert set(row) <= set(COLUMNS)
+    assert row["timed_g_co2e_per_1k"] == r.carbon_timed.g_co2e_per_1k
+    assert row["timed_intensity_g_per_kwh"] == pytest.approx(300.0)
+    assert row["timed_series"].startswith("file (region not given)") and row["timed_series"].endswith("grid.csv")
+    flat = make_run("text-classification", "m", [1.0])
+    flat.carbon_fallback = "time-resolved carbon not computed (no cover)"
+    assert flatten(flat)["carbon_fallback"] == flat.carbon_fallback and flatten(flat).get("timed_series") is None

@@ -62,6 +62,10 @@ COLUMNS = (
     "started_at",
     "config_hash",
     "quality",
+    "timed_g_co2e_per_1k",
+    "timed_intensity_g_per_kwh",
+    "timed_series",
+    "carbon_fallback",
 )
 
 _J_PER_WH = 3600.0
@@ -146,6 +150,11 @@ def flatten(result: RunResult) -> dict[str, Any]:
         )
     if result.quality:
         row["quality"] = quality_text(result)
+    tc = result.carbon_timed  # carbon with the intensity of the hours the run met, beside the flat figure
+    if tc is not None:
+        row.update(timed_g_co2e_per_1k=tc.g_co2e_per_1k, timed_intensity_g_per_kwh=tc.mean_intensity_g_per_kwh,
+                   timed_series=f"{tc.series.label()} {tc.series.origin}".strip())
+    row["carbon_fallback"] = result.carbon_fallback
     return row
 
 
