@@ -92,6 +92,16 @@ def test_every_log_axis_has_numbers(page):
     assert any(lab in pareto for lab in ("2", "3", "4")), pareto
 
 
+def test_short_model_names_are_not_broken_mid_word(page):
+    lines = page.execute_script(
+        "return Array.from(document.querySelectorAll('td.model')).map(td => {"
+        "const r = document.createRange(); r.selectNodeContents(td);"
+        "const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));"
+        "return [td.textContent, tops.size]; })")
+    short = [(name, n) for name, n in lines if len(name) <= 16]
+    assert short and all(n == 1 for _, n in short), short  # e.g. 'distilbert-sst2' not 'distilbert-s / st2'
+
+
 def test_leaderboard_sorts_on_header_click(page):
     from selenium.webdriver.common.by import By
 
