@@ -217,6 +217,19 @@ def test_terminal_report_lists_the_pareto_front():
     assert front in text
 
 
+def test_terminal_report_headline_counts_in_words():
+    from rich.console import Console
+
+    from wattprint.report.data import build_report
+    from wattprint.report.terminal import print_report
+
+    console = Console(record=True, width=160)
+    print_report(build_report([scored("text-classification", "only-bert", [1.0], 0.9),
+                               make_run("text-classification", "x", [1.0], status="failed")]), console)
+    text = console.export_text()
+    assert text.startswith("1 run, 1 model, 1 task; 1 failed run left out.") and "(WORLD, 1 run)" in text, text
+
+
 def test_export_carries_a_quality_column(tmp_path):
     from wattprint.results.export import COLUMNS, flatten
 

@@ -25,12 +25,18 @@ def _stars(n: int | None) -> str:
     return f"[{color}]{_STAR * n}[/][dim]{_STAR * (5 - n)}[/]"
 
 
+def _n(count: int, word: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def print_report(d: ReportData, console: Console, top: int = 5) -> None:
     """Print the report; ``top`` leaderboard rows per task group (0 = all)."""
-    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({markup_safe(f['region'])}, {f['runs']} runs)"
+    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({markup_safe(f['region'])}, {_n(f['runs'], 'run')})"
                         for f in d.carbon_factors[:3])
-    console.print(f"[bold]{d.runs}[/] runs, {len({e.model for e in d.leaderboard})} models, {len(d.tasks)} tasks"
-                  f"{f'; {d.failed} failed runs left out' if d.failed else ''}. "
+    failed = f"; {_n(d.failed, 'failed run')} left out" if d.failed else ""
+    console.print(f"[bold]{d.runs}[/] {'run' if d.runs == 1 else 'runs'}, "
+                  f"{_n(len({e.model for e in d.leaderboard}), 'model')}, {_n(len(d.tasks), 'task')}{failed}. "
                   f"{pct(d.provenance['measured_share'])} of the energy measured by sensors. Carbon: {factors or '-'}")
     narrow = console.width < WIDE
     t = Table(title="Energy per task: Wh per 1,000 inferences (mean over runs, 95% CI); g/1k: g CO2e per 1,000",
