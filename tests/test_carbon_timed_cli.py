@@ -45,6 +45,9 @@ def test_when_with_a_profile_finds_the_known_start(capsys, day_csv):
     code, out, _ = cli(capsys, "when", "--energy", "12", "--duration", "3h", "--profile", str(day_csv),
                        "--now", "2026-03-01T01:00Z")
     assert code == 0 and "best start 2026-03-01 12:00 UTC" in out and "88%" in out and "typical day" in out
+    code, out, _ = cli(capsys, "when", "--energy", "12", "--duration", "3h", "--profile", str(day_csv),
+                       "--now", "2026-03-01T12:00Z")  # already in the cleanest hours: no '0 mg (0%)' saving
+    assert code == 0 and "starting now is already the cleanest start: nothing to save" in out, out
 
 
 def test_when_bad_input_is_one_line(capsys, day_csv):

@@ -57,8 +57,9 @@ def when_cmd(
                   f"(mean {plan.now.mean_intensity_g_per_kwh:.4g} g/kWh)")
     console.print(f"  [bold]best start {plan.best.start:{fmt_t}}[/]: {format_mass(plan.best.g_co2e)} CO2e "
                   f"(mean {plan.best.mean_intensity_g_per_kwh:.4g} g/kWh)")
-    console.print(f"  saves [bold]{format_mass(plan.saving_g)}[/] ({plan.saving_share:.0%}) against starting now; "
-                  f"worst start {plan.worst.start:{fmt_t}}: {format_mass(plan.worst.g_co2e)}; "
+    saving = (f"saves [bold]{format_mass(plan.saving_g)}[/] ({plan.saving_share:.0%}) against starting now"
+              if plan.saving_g > 0 else "starting now is already the cleanest start: nothing to save")
+    console.print(f"  {saving}; worst start {plan.worst.start:{fmt_t}}: {format_mass(plan.worst.g_co2e)}; "
                   f"{plan.candidates} starts compared")
     if plan.series.signal == "marginal":
         console.print("  [dim]marginal signal: grams are what the extra load is expected to cause[/]")
