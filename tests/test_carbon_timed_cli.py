@@ -60,6 +60,8 @@ def test_when_bad_input_is_one_line(capsys, day_csv):
         code, _, err = cli(capsys, "when", "--energy", "12kWh", "--duration", "3h", "--within", within,
                            "--profile", str(day_csv))
         assert code == 2 and "beyond the limit of 366 days" in err
+    code, _, err = cli(capsys, "when", "--energy", "1e300kWh", "--duration", "3h", "--profile", str(day_csv))
+    assert code == 2 and "beyond the limit of 1000 GWh" in err  # not a plan in 1.5e+296 t
 
 
 def test_project_with_a_profile_uses_each_hours_intensity(capsys, day_csv):

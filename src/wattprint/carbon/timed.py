@@ -140,6 +140,17 @@ class Plan(BaseModel):
 MAX_HORIZON_S = 366 * 86400.0  # a year: no forecast or planning horizon goes further
 
 
+MAX_JOB_WH = 1e12  # 1 TWh: a year of a large data centre; a job beyond it is a typo
+
+
+def check_job_energy(energy_wh: float) -> float:
+    """``energy_wh`` (Wh) if it is at most :data:`MAX_JOB_WH`; else a one-line error stating the limit."""
+    if not energy_wh <= MAX_JOB_WH:
+        raise WattprintError(f"--energy {energy_wh / 1000:.3g} kWh is beyond the limit of {MAX_JOB_WH / 1e9:g} GWh",
+                             "check the unit: 12kWh, 500Wh (a bare number is kWh)")
+    return energy_wh
+
+
 def check_horizon(within_s: float) -> float:
     """``within_s`` (s) if it is at most :data:`MAX_HORIZON_S`; else a one-line error stating the limit."""
     if not within_s <= MAX_HORIZON_S:

@@ -28,10 +28,10 @@ def when_cmd(
     from datetime import datetime, timezone
 
     from wattprint.carbon.series import parse_time, read_profile_file
-    from wattprint.carbon.timed import best_start, check_horizon, load_series, profile_over
+    from wattprint.carbon.timed import best_start, check_horizon, check_job_energy, load_series, profile_over
     from wattprint.carbon.units import format_mass, parse_duration, parse_energy
 
-    wh = parse_energy(energy, default_unit="kWh", what="--energy")
+    wh = check_job_energy(parse_energy(energy, default_unit="kWh", what="--energy"))
     dur = parse_duration(duration, "--duration")
     horizon = check_horizon(parse_duration(within, "--within"))
     t_now = parse_time(now, "--now") if now else datetime.now(timezone.utc)
