@@ -100,7 +100,7 @@ def quality_points(runs: Iterable[RunResult], task: str, metric: str, dataset: s
             quality_source=src, quality_n=n, wh_per_1k=mean, wh_per_1k_ci95=(lo, hi), runs=len(rs),
             run_tasks=tuple(sorted({r.config.task for r in rs})),
             multi_purpose=any(is_multi_purpose(r, families) for r in rs), wh_per_1k_correct=per_correct,
-            measured_share=statistics.fmean(r.summary.measured_share for r in rs)))
+            measured_share=statistics.fmean(summary_of(r).measured_share for r in rs)))
     front: set[tuple[str, str]] = set()
     for ds in {p.dataset for p in points}:
         front |= {(p.dataset, p.model) for p in pareto_front([p for p in points if p.dataset == ds],

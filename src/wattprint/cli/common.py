@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, overload
 
 import typer
 from rich.console import Console
@@ -24,6 +24,10 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
 
 
+@overload
+def task_filter(name: str) -> str: ...
+@overload
+def task_filter(name: None) -> None: ...
 def task_filter(name: str | None) -> str | None:
     """A ``--task`` filter as stored: a known alias (``qa``, ``sentiment-analysis``) becomes its task's name;
     other names (tasks of imported logs) stay as given."""
