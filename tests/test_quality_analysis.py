@@ -131,6 +131,13 @@ def test_import_long_form_and_rejections(tmp_path):
     bad.write_text("model,task,dataset,metric,value\nm,text-classification,imdb,rougeL,0.4\n")
     with pytest.raises(WattprintError, match="does not fit"):
         read_quality_table(bad)
+    bad.write_text("model,task,dataset,metric,value\nm,text-classification,imdb,accuracy,0.9\n"
+                   "m,text-classification,imdb,accuracy,0.2\n")  # which one? never the last silently
+    with pytest.raises(WattprintError, match="accuracy is 0.9 on line 2 and 0.2 on line 3"):
+        read_quality_table(bad)
+    bad.write_text("model,task,sst2 (accuracy),sst2 (acc)\nm,sentiment,0.9,0.8\n")  # wide form, two spellings
+    with pytest.raises(WattprintError, match="is 0.9 on line 2 and 0.8 on line 2"):
+        read_quality_table(bad)
     for n in ("-5", "inf", "nan", "1e300", "2.5", "many"):  # a count, finite, whole, not negative
         bad.write_text(f"model,task,dataset,metric,value,n\nm,text-classification,imdb,accuracy,0.9,{n}\n")
         with pytest.raises(WattprintError, match=f"line 2: .* n '{n}' is not a count"):

@@ -124,6 +124,20 @@ def _checked(model: str, task: str, dataset: str, metric: str, raw: str, n: str 
     return QualityRow(model.strip(), t, _dataset(dataset), metric, value, count, line)
 
 
+def _no_conflicts(rows: list[QualityRow], p: Path) -> list[QualityRow]:
+    """``rows``, unless two give different values for one model, task, dataset and metric (one would win
+    silently); a :class:`WattprintError` names both lines."""
+    seen: dict[tuple[str, str, str, str], QualityRow] = {}
+    for r in rows:
+        key = (r.model, r.task, r.dataset, r.metric)
+        first = seen.setdefault(key, r)
+        if first.value != r.value:
+            raise WattprintError(f"{p.name}: {r.model} / {r.task} / {r.dataset} {r.metric} is {first.value:g} on line "
+                                 f"{first.line} and {r.value:g} on line {r.line}",
+                                 "keep one figure per model, task, dataset and metric")
+    return rows
+
+
 def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TASKS) -> list[QualityRow]:
     """Rows of a long- or wide-form quality CSV, all checked; raises for the first bad row (nothing is kept).
 
@@ -153,7 +167,7 @@ def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TA
             cell = {h: (r[i] if i < len(r) else "") for h, i in col.items()}
             out.append(_checked(cell["model"], cell["task"], cell["dataset"], _metric(cell["metric"]),
                                 cell["value"].strip(), cell.get("n"), k, tasks))
-        return out
+        return _no_conflicts(out, p)
     wide = {i: m for i, h in enumerate(header) if (m := _WIDE.match(h))}
     if not wide:
         raise WattprintError(f"{p}: neither long form (dataset, metric, value columns) nor wide form "
@@ -165,7 +179,7 @@ def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TA
             if raw:
                 out.append(_checked(r[col["model"]], r[col["task"]], m.group("dataset"), _metric(m.group("metric")),
                                     raw, None, k, tasks))
-    return out
+    return _no_conflicts(out, p)
 
 
 def _model_key(name: str) -> str:
