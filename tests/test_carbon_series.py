@@ -74,8 +74,9 @@ def test_bad_series_is_a_one_line_error(tmp_path, rows, message):
 def test_malformed_files(tmp_path):
     (tmp_path / "a.json").write_text('{"points": [1, 2')
     (tmp_path / "b.csv").write_text("when,what\n2026-03-01T00:00Z,1\n")
+    (tmp_path / "day.csv").write_text("hour,g_per_kwh\n0,100\n")
     for name, msg in (("a.json", "malformed JSON"), ("b.csv", "lacks a time or an intensity column"),
-                      ("missing.csv", "not found")):
+                      ("missing.csv", "not found"), ("day.csv", "is a typical day")):
         with pytest.raises(WattprintError, match=msg):
             read_series_file(tmp_path / name)
     for stamp in ("9999-12-31T23:30Z", "253402297000", "0001-01-01T00:00+01:00"):  # no datetime overflow later

@@ -238,6 +238,9 @@ def _columns(header: list[str]) -> tuple[int, int]:
     low = [h.strip().lower().replace(" ", "_") for h in header]
     t_col = next((low.index(c) for c in _TIME_COLUMNS if c in low), None)
     v_col = next((low.index(c) for c in _VALUE_COLUMNS if c in low), None)
+    if t_col is None and "hour" in low:  # a typical day given where a dated series is needed
+        raise WattprintError(f"series header {header[:6]!r} is a typical day (an 'hour' column), not a dated series",
+                             "use it with --profile (wattprint when, wattprint project); a run needs timestamps")
     if t_col is None or v_col is None:
         raise WattprintError(f"series header {header[:6]!r} lacks a time or an intensity column",
                              f"name them e.g. 'timestamp' and 'g_per_kwh' (time: {', '.join(_TIME_COLUMNS)}; "
