@@ -130,8 +130,13 @@ def parse_label_map(text: str | None) -> dict[str, str]:
         if "=" not in pair:
             raise WattprintError(f"--label-map entry {pair!r} is not MODEL_LABEL=DATASET_LABEL",
                                  "e.g. --label-map POSITIVE=1,NEGATIVE=0")
-        k, v = pair.split("=", 1)
-        out[k.strip()] = v.strip()
+        k, v = (x.strip() for x in pair.split("=", 1))
+        if not k or not v:
+            raise WattprintError(f"--label-map entry {pair!r} has an empty label",
+                                 "e.g. --label-map POSITIVE=1,NEGATIVE=0")
+        if k in out and out[k] != v:  # said before a model loads, not as 'labels that do not exist' after
+            raise WattprintError(f"--label-map maps {k!r} twice ({out[k]!r} and {v!r})", "keep one entry per label")
+        out[k] = v
     return out
 
 
