@@ -165,6 +165,12 @@ def test_profile_must_cover_the_day(tmp_path):
     p.write_text("hour,g_per_kwh\n" + "".join(f"{h},{100}\n" for h in range(25)))
     with pytest.raises(WattprintError, match=r"line 26: hour '24' is outside 0-23"):
         read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n" + "".join(f"{h},100\n" for h in range(24)) + "5,200\n")
+    with pytest.raises(WattprintError, match=r"line 26: hour 05:00 comes after 23:00"):  # not '2000-01-01T05:00'
+        read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n0,100\n1,100\n1,200\n")
+    with pytest.raises(WattprintError, match=r"line 4: hour 01:00 repeats"):
+        read_profile_file(p)
     p.write_text("hour,g_per_kwh\n00:00,100\n12:99,200\n")  # minute 99 is not 13:39
     with pytest.raises(WattprintError, match=r"line 3: cannot read hour '12:99'"):
         read_profile_file(p)

@@ -366,14 +366,18 @@ def read_profile_file(path: str | Path, region: str = "", interpolation: Interpo
     v_col = next((low.index(c) for c in _VALUE_COLUMNS if c in low), None)
     if v_col is None:
         raise WattprintError(f"profile {p.name!r} has no intensity column", "columns: hour,g_per_kwh")
-    points = []
+    points: list[tuple[datetime, float]] = []
     for n, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) <= max(h_col, v_col):
             raise WattprintError(f"{p.name} line {n}: too few columns", "every row needs an hour and a value")
         where = f"{p.name} line {n}"
-        points.append((PROFILE_DAY + timedelta(hours=_hour(row[h_col], where)), check_value(row[v_col], where)))
+        t = PROFILE_DAY + timedelta(hours=_hour(row[h_col], where))
+        if points and t <= points[-1][0]:  # said in hours of the day, not as the internal reference date
+            what = "repeats" if t == points[-1][0] else f"comes after {points[-1][0]:%H:%M}"
+            raise WattprintError(f"{where}: hour {t:%H:%M} {what}", "one row per hour (or half-hour), 00:00 upwards")
+        points.append((t, check_value(row[v_col], where)))
     identity = SeriesIdentity(source="profile", region=region or "unspecified", origin=str(p),
                               sha256=hashlib.sha256(raw).hexdigest(), kind="profile", interpolation=interpolation,
                               note="typical day, hours in UTC")
