@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from wattprint.analysis.multipurpose import DEFAULT_FAMILIES, base_task, is_multi_purpose
+from wattprint.analysis.pareto import non_dominated
 from wattprint.analysis.stats import ci95, summary_of, usable
 from wattprint.errors import WattprintError
 from wattprint.results.quality import METRICS, TASK_METRICS, check_metric
@@ -112,12 +113,7 @@ def pareto_front(points: Sequence[QualityPoint], higher_is_better: bool = True) 
     """Points no other point beats on both axes (lower energy and better quality, one strictly), by energy."""
     scored = [p for p in points if p.quality is not None]
     sign = 1.0 if higher_is_better else -1.0
-
-    def beats(a: QualityPoint, b: QualityPoint) -> bool:
-        qa, qb = sign * a.quality, sign * b.quality  # type: ignore[operator]
-        return a.wh_per_1k <= b.wh_per_1k and qa >= qb and (a.wh_per_1k < b.wh_per_1k or qa > qb)
-
-    front = [p for p in scored if not any(beats(o, p) for o in scored if o is not p)]
+    front = non_dominated(scored, lambda p: (p.wh_per_1k, -sign * p.quality))  # type: ignore[operator]
     return sorted(front, key=lambda p: p.wh_per_1k)
 
 

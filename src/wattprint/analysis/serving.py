@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wattprint.analysis.pareto import non_dominated
 from wattprint.analysis.welch import welch_t_test
 from wattprint.results.serving import LevelResult, ServingResult, j_of
 
@@ -26,12 +27,8 @@ def latency_of(level: LevelResult, which: str = DEFAULT_LATENCY) -> float | None
 def pareto_front(run: ServingResult, which: str = DEFAULT_LATENCY) -> list[LevelResult]:
     """Levels not dominated in (J per request, latency), by increasing latency."""
     pts = [(lv, j_of(lv).mean, lat) for lv in run.ok_levels if (lat := latency_of(lv, which)) is not None]
-    front: list[tuple[float, LevelResult]] = []
-    for lv, j, lat in pts:
-        dominated = any(j2 <= j and l2 <= lat and (j2 < j or l2 < lat) for _, j2, l2 in pts)
-        if not dominated:
-            front.append((lat, lv))
-    return [lv for _, lv in sorted(front, key=lambda x: x[0])]
+    front = non_dominated(pts, lambda p: (p[1], p[2]))
+    return [lv for lv, _, _ in sorted(front, key=lambda p: p[2])]
 
 
 @dataclass(frozen=True)
