@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from wattprint.analysis.fits import GENERATION_TASKS, Fit, Point, linear_fit, loglog_fit
-from wattprint.analysis.leaderboard import Entry
+from wattprint.analysis.leaderboard import Entry, rate_and_sort
 from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name
-from wattprint.analysis.stars import size_class, star_ratings
+from wattprint.analysis.stars import size_class
 from wattprint.analysis.stats import GroupStats, ci95, describe
 from wattprint.results.columns import RunColumns
 
@@ -144,19 +144,7 @@ def _entry(c: RunColumns, task: str, model: str, idx: list[int]) -> Entry:
 
 def leaderboard_columns(c: RunColumns) -> list[Entry]:
     """:func:`wattprint.analysis.leaderboard` on columns."""
-    entries = [_entry(c, t, m, idx) for (t, m), idx in _model_groups(c).items()]
-    by_group: dict[str, list[Entry]] = {}
-    for e in entries:
-        e.group = e.task + (f" ({e.size_class})" if e.size_class else "")
-        by_group.setdefault(e.group, []).append(e)
-    for group, members in by_group.items():
-        if group == "unknown":
-            continue
-        stars = star_ratings({e.model: e.wh_per_1k for e in members})
-        for e in members:
-            e.stars = stars[e.model]
-    entries.sort(key=lambda e: (e.task, e.wh_per_1k, e.model))
-    return entries
+    return rate_and_sort([_entry(c, t, m, idx) for (t, m), idx in _model_groups(c).items()])
 
 
 def energy_vs_parameters_columns(c: RunColumns, task: str | None = None) -> tuple[list[Point], Fit | None]:

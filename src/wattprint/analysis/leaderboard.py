@@ -17,7 +17,7 @@ from wattprint.analysis.stats import ci95, dataset_key, summary_of, usable
 from wattprint.results.columns import hardware_of
 from wattprint.results.schema import RunResult
 
-__all__ = ["Entry", "leaderboard", "hardware_of"]
+__all__ = ["Entry", "leaderboard", "rate_and_sort", "hardware_of"]
 
 
 @dataclass
@@ -99,7 +99,15 @@ def leaderboard(results: Iterable[RunResult], task: str | None = None) -> list[E
         if task is not None and r.config.task != task:
             continue
         groups.setdefault((r.config.task, r.config.model), []).append(r)
-    entries = [_entry(t, m, runs) for (t, m), runs in groups.items()]
+    return rate_and_sort([_entry(t, m, runs) for (t, m), runs in groups.items()])
+
+
+def rate_and_sort(entries: list[Entry]) -> list[Entry]:
+    """``entries`` grouped (task and size class), starred within their group, sorted by task, energy, model.
+
+    Fills ``group`` and ``stars`` in place and returns the same list (sorted): the one rating rule of the
+    leaderboard over runs and over stored columns.
+    """
     by_group: dict[str, list[Entry]] = {}
     for e in entries:
         e.group = e.task + (f" ({e.size_class})" if e.size_class else "")
