@@ -24,6 +24,17 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
 
 
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A compact number: ``-`` for missing, ``digits`` significant digits (whole numbers from 1,000 up)."""
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
 @overload
 def task_filter(name: str) -> str: ...
 @overload

@@ -9,8 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json, task_filter
-from wattprint.cli.run_render import fmt
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, print_json, task_filter
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
 

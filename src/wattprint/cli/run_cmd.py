@@ -16,7 +16,7 @@ from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, print_json
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
 
@@ -348,12 +348,6 @@ def _check_task_options(config: Any) -> None:
                              "drop --label-column / --reference-column, or give a labelled dataset with -d")
 
 
-def _fmt(x: float | None) -> str:
-    from wattprint.cli.run_render import fmt
-
-    return fmt(x, 3)
-
-
 def demo(
     quick: bool = typer.Option(False, "--quick", help="Tiny models, 2 inferences x 2 repeats: seconds."),
     tasks: str = typer.Option(None, "--tasks", help="Comma-separated subset of the ten study tasks."),
@@ -393,7 +387,7 @@ def demo(
         unsaved += [] if saved.stored else [saved]
         if not as_json:
             if r.status == "ok":
-                console.print(f"{markup_safe(label)}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
+                console.print(f"{markup_safe(label)}: {fmt(r.summary.wh_per_1k_mean, 3)} Wh per 1,000 "
                               f"({cfg.n} x {cfg.repeats} repeats)")
             else:
                 console.print(f"{markup_safe(label)}: [red]failed[/]: {markup_safe(r.error)}")
@@ -467,7 +461,6 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
     repeating on each row; the 95% interval is shown as mean +/- half-width.
     """
     from wattprint.bench.reference import STUDY_SOURCE
-    from wattprint.cli.run_render import fmt
     from wattprint.results.export import provenance_label
 
     done = [row.result for row in rows if row.result.summary is not None]
@@ -492,7 +485,7 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
     for row in rows:
         r = row.result
         model = r.config.model.removeprefix("arch:") if all_arch else r.config.model
-        study = _fmt(row.study.wh_per_1k_mean) if row.study else "-"
+        study = fmt(row.study.wh_per_1k_mean, 3) if row.study else "-"
         if r.summary is None:
             cells: list[RenderableType] = ["-", OneLine(r.config.task), OneLine(model), "[red]failed[/]", "-", "-",
                                            study, "-"]
@@ -500,8 +493,8 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
             continue
         s = r.summary
         half = (s.wh_per_1k_ci95.high - s.wh_per_1k_ci95.low) / 2
-        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), _fmt(s.wh_per_1k_mean), fmt(half, 2),
-                 _fmt(r.g_co2e_per_1k), study, _fmt(s.seconds_per_inference)]
+        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), fmt(s.wh_per_1k_mean, 3), fmt(half, 2),
+                 fmt(r.g_co2e_per_1k, 3), study, fmt(s.seconds_per_inference, 3)]
         t.add_row(*cells, *([] if uniform else [OneLine(provenance_label(r))]))
     console.print(t)
     for row in rows:

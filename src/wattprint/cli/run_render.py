@@ -9,20 +9,9 @@ from typing import Any
 
 from rich.table import Table
 
-from wattprint.cli.common import console
+from wattprint.cli.common import console, fmt
 from wattprint.report.termtext import OneLine, clean, markup_safe, plain
 from wattprint.results.schema import J_PER_WH, RunResult
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A compact number: ``-`` for missing, 4 significant digits."""
-    if x is None:
-        return "-"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
 
 
 def provenance_sentence(r: RunResult) -> str:
