@@ -14,12 +14,11 @@ from typing import Any
 
 from wattprint.contracts.devices import GpuSelection
 from wattprint.contracts.meters import MeterDescription
-from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
+from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter, listing_devices
 from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.types import Method
 from wattprint.energy.visible import select_indices
-from wattprint.errors import WattprintError
 
 
 class NvmlUnavailable(MeterUnavailable):
@@ -77,7 +76,7 @@ class NvmlMeter(GpuMeter):
                 hint="install the NVIDIA driver on a machine with an NVIDIA GPU (nvidia-smi must work)",
                 reason="absent",
             ) from exc
-        try:
+        with listing_devices(self._shutdown, "pynvml", PYNVML_FIX, NvmlUnavailable):
             count = int(nv.nvmlDeviceGetCount())
             handles = [nv.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
             uuids = [_text(nv.nvmlDeviceGetUUID(h)) for h in handles]
@@ -103,15 +102,6 @@ class NvmlMeter(GpuMeter):
                     reason="absent" if count == 0 else "unusable",
                 )
             super().__init__(devices, power_period_s, start_poller)
-        except WattprintError:
-            self._shutdown()
-            raise
-        except Exception as exc:  # any vendor exception while listing devices: unavailable, not a crash
-            self._shutdown()
-            raise vendor_failure("pynvml", "listing GPUs", exc, PYNVML_FIX, NvmlUnavailable) from exc
-        except BaseException:
-            self._shutdown()
-            raise
 
     def _energy_j(self, d: GpuDevice) -> float:
         return float(self._nv.nvmlDeviceGetTotalEnergyConsumption(d.handle)) / 1000.0  # mJ -> J
