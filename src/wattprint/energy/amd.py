@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from typing import Any
 
 from wattprint.contracts.devices import GpuSelection
-from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter, listing_devices
 from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
@@ -145,7 +143,3 @@ class AmdSmiMeter(GpuMeter):
         if getattr(self, "_smi", None) is not None:
             self._shutdown()
             self._smi = None
-
-    def describe(self) -> MeterDescription:
-        out = super().describe()
-        return replace(out, detail=f"{out.detail}; selection: {self.selection}")

@@ -88,6 +88,8 @@ class GpuMeter(Meter):
     source = "gpu"
     counter_uncertainty = (-0.05, 0.05)
     power_uncertainty = (-0.1, 0.1)
+    #: which devices were chosen and why (set by the subclass from :func:`~wattprint.energy.visible.select_indices`)
+    selection: str = ""
 
     def __init__(self, devices: list[GpuDevice], power_period_s: float, start_poller: bool) -> None:
         if not devices:
@@ -183,5 +185,6 @@ class GpuMeter(Meter):
             method=",".join(methods),
             measured=self.all_components_measured(),
             scope="whole device",
-            detail="; ".join(f"{d.component}: {d.name} ({d.method.value})" for d in self.devices),
+            detail="; ".join(f"{d.component}: {d.name} ({d.method.value})" for d in self.devices)
+            + f"; selection: {self.selection}",
         )

@@ -9,11 +9,9 @@ by default: ``CUDA_VISIBLE_DEVICES`` (indices or UUIDs) when set, every GPU othe
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from typing import Any
 
 from wattprint.contracts.devices import GpuSelection
-from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter, listing_devices
 from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
@@ -120,7 +118,3 @@ class NvmlMeter(GpuMeter):
         if getattr(self, "_nv", None) is not None:
             self._shutdown()
             self._nv = None
-
-    def describe(self) -> MeterDescription:
-        out = super().describe()
-        return replace(out, detail=f"{out.detail}; selection: {self.selection}")
