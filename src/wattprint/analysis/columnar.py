@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from wattprint.analysis.audit import summarize_flags
 from wattprint.analysis.fits import GENERATION_TASKS, Fit, Point, linear_fit, loglog_fit
 from wattprint.analysis.leaderboard import Entry, rate_and_sort
 from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name
@@ -227,19 +228,7 @@ def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
             per.setdefault(comp, []).append(values[start + j])
             reasons.setdefault(comp, why)
         total.append(c.audited_share[i])
-    comps = {
-        k: {"runs": len(v), "mean_share": statistics.fmean(v), "min_share": min(v), "max_share": max(v),
-            "example_reason": reasons[k]}
-        for k, v in sorted(per.items())
-    }
-    return {
-        "runs": len(c),
-        "flagged": len(total),
-        "mean_guessed_share": statistics.fmean(total) if total else 0.0,
-        "min_guessed_share": min(total) if total else 0.0,
-        "max_guessed_share": max(total) if total else 0.0,
-        "components": comps,
-    }
+    return summarize_flags(len(c), per, reasons, total)
 
 
 def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
