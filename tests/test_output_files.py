@@ -131,3 +131,13 @@ def test_a_read_only_disk_is_one_line(read_only_disk, db, capsys):
     assert rc == 2 and "read-only" in text, text
     with pytest.raises(WattprintError, match="not writable"):
         prepare_output_dir(read_only_disk)
+
+
+def test_the_serving_html_page_is_written_like_the_main_report(tmp_path):
+    from wattprint.report.serving import write_serving_html
+
+    with pytest.raises(WattprintError, match="is a directory"):
+        write_serving_html([], tmp_path)  # a one-line error, not IsADirectoryError
+    page = write_serving_html([], tmp_path / "new" / "s.html")
+    assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert [p.name for p in page.parent.iterdir()] == ["s.html"]  # no temporary file left beside it

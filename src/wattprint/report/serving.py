@@ -21,6 +21,7 @@ from wattprint.analysis.serving import DEFAULT_LATENCY, latency_of, pareto_front
 from wattprint.report.figures import PALETTE, _axis, _layout
 from wattprint.report.fmt import sig
 from wattprint.report.termtext import plain
+from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
 from wattprint.results.serving import ServingResult, j_of
 
 
@@ -126,10 +127,12 @@ def render_serving_html(runs: list[ServingResult], title: str = "wattprint servi
 
 
 def write_serving_html(runs: list[ServingResult], path: str | os.PathLike[str]) -> Path:
-    """Write the serving page to ``path`` (atomically); returns the path."""
+    """Write the serving page to ``path`` (atomically, as the main report); returns the path.
+
+    A bad path (a folder, a read-only disk, a full disk) is a one-line :class:`WattprintError`.
+    """
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(render_serving_html(runs), encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    if not out.parent.exists():
+        prepare_output_dir(out.parent, option="--html folder")
+    check_output_file(out)
+    return write_text_atomic(out, render_serving_html(runs))
