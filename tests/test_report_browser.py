@@ -2,59 +2,36 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
 import pytest
 
+from browser import BROWSER_MARKS, chromium_page
 from fakes_analysis import make_run, study_like
 from wattprint.report.html import write_html_report
 from wattprint.results.quality import QualityScore
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None or DRIVER is None,
-                       reason="needs chromium and chromedriver (apt-get install chromium chromium-driver)"),
-]
+pytestmark = BROWSER_MARKS
 
 EVIL = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    pytest.importorskip("selenium")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
     runs = study_like() + [make_run("text-classification", EVIL, [3.0, 3.1], params=1_000_000, dataset="imdb")]
     for model, wh, acc in (("small-bert", [1.4, 1.5], 0.8), ("big-bert", [4.4, 4.5], 0.9)):  # within one decade
         r = make_run("text-classification", model, wh, dataset="sst2")
         r.quality = [QualityScore(metric="accuracy", value=acc, n=100, dataset="sst2")]
         runs.append(r)
     path = write_html_report(runs, tmp_path_factory.mktemp("html") / "report.html")
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1000"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    driver.set_page_load_timeout(60)
-    try:
-        driver.get(path.as_uri())
+    logs = {"goog:loggingPrefs": {"browser": "ALL"}}
+    with chromium_page(path, "--window-size=1400,1000", capabilities=logs) as driver:
         deadline = time.time() + 20
         while time.time() < deadline:
             if driver.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length") >= 4:
                 break
             time.sleep(0.2)
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_loads_without_console_errors_or_alerts(page):
