@@ -20,7 +20,7 @@ from typing import Any
 from wattprint.analysis.audit import summarize_flags
 from wattprint.analysis.fits import GENERATION_TASKS, Fit, Point, linear_fit, loglog_fit
 from wattprint.analysis.leaderboard import Entry, rate_and_sort
-from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name
+from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name, ratio_of
 from wattprint.analysis.stars import size_class
 from wattprint.analysis.stats import GroupStats, ci95, describe
 from wattprint.results.columns import RunColumns
@@ -199,17 +199,9 @@ def multi_vs_specific_columns(c: RunColumns, families: Sequence[str]) -> list[Ra
     for key in sorted(set(multi) & set(spec)):
         mm = {m: statistics.fmean(v) for m, v in sorted(multi[key].items())}
         sm = {m: statistics.fmean(v) for m, v in sorted(spec[key].items())}
-        m_mean, s_mean = statistics.fmean(mm.values()), statistics.fmean(sm.values())
-        if s_mean <= 0:
-            continue
-        per_model = sorted(v / s_mean for v in mm.values())
-        out.append(Ratio(
-            task=key[0], dataset=key[1], multi_models=len(mm), specific_models=len(sm),
-            multi_wh_per_1k=m_mean, specific_wh_per_1k=s_mean, ratio=m_mean / s_mean,
-            ratio_min=per_model[0], ratio_median=statistics.median(per_model), ratio_max=per_model[-1],
-            ratio_extreme_low=min(mm.values()) / max(sm.values()),
-            ratio_extreme_high=max(mm.values()) / min(sm.values()) if min(sm.values()) > 0 else float("inf"),
-        ))
+        ratio = ratio_of(key, mm, sm)
+        if ratio is not None:
+            out.append(ratio)
     return out
 
 
