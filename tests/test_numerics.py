@@ -64,3 +64,14 @@ def test_without_scipy_the_numerics_say_how_to_install_it(monkeypatch, missing):
             welch_t_test([1.0, 2.0], [3.0, 5.0])
         with pytest.raises(WattprintError, match="needs scipy"):
             linear_fit([1, 2, 3], [1.0, 2.0, 4.0])
+
+
+def test_one_rule_names_how_a_figure_was_obtained():
+    """Every output (export, recommend, report badges, demo caveats) calls a figure measured by the same rule."""
+    from wattprint.results.schema import MEASURED_SHARE_MIN, share_words
+
+    assert share_words(1.0) == share_words(MEASURED_SHARE_MIN) == "measured"
+    assert share_words(0.0) == share_words(1 - MEASURED_SHARE_MIN) == "ESTIMATED"
+    assert share_words(0.999) == "partly estimated (99.9% measured)"  # 0.1% guessed is not "measured"
+    assert share_words(0.001) == "partly estimated (0.1% measured)"
+    assert share_words(0.42) == "partly estimated (42% measured)"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from wattprint.bench.reference import STUDY_TASKS, StudyFigure, study_figure
 from wattprint.errors import WattprintError
-from wattprint.results.schema import RunConfig, RunResult
+from wattprint.results.schema import MEASURED_SHARE_MIN, RunConfig, RunResult
 from wattprint.workloads.base import Task
 
 if TYPE_CHECKING:
@@ -192,13 +192,13 @@ def caveats(results: list[RunResult]) -> list[str]:
         )
     if ok:
         shares = [s.measured_share for r in ok if (s := r.summary) is not None]
-        if max(shares) <= 0.0005:
+        if max(shares) <= 1 - MEASURED_SHARE_MIN:
             meters = sorted({m.name for r in ok for m in r.environment.meters})
             out.append(
                 "Energy is ESTIMATED on this machine, not measured: no hardware energy counter was readable "
                 f"(meters: {', '.join(meters) or 'estimate'}), so every figure comes from a power model."
             )
-        elif min(shares) >= 0.9995:
+        elif min(shares) >= MEASURED_SHARE_MIN:
             out.append("Energy is MEASURED on this machine by hardware counters (see provenance per run).")
         else:
             out.append(

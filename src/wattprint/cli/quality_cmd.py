@@ -62,9 +62,9 @@ def _point_line(p: Any) -> str:
 
 def _provenance(share: float) -> str:
     """How the energy was obtained, in words: an estimate is never shown as a measurement."""
-    if share >= 0.995:
-        return "measured"
-    return "ESTIMATED" if share <= 0.005 else f"{share:.0%} measured, the rest estimated"
+    from wattprint.results.schema import share_words
+
+    return share_words(share)
 
 
 def recommend_cmd(

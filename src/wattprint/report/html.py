@@ -25,7 +25,7 @@ from wattprint.report.data import ReportData, build_report
 from wattprint.report.fmt import params, pct, sig
 from wattprint.report.labels import energy_label_svg
 from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
-from wattprint.results.schema import RunResult
+from wattprint.results.schema import MEASURED_SHARE_MIN, RunResult
 
 __all__ = ["write_html_report", "write_html", "render_html"]
 
@@ -66,7 +66,7 @@ def _num(value: float | None, ci: tuple[float, float] | None = None, extra: str 
 
 
 def _measured_badge(share: float) -> str:
-    if share >= 0.999:
+    if share >= MEASURED_SHARE_MIN:
         return '<span class="badge m">measured</span>'
     return f'<span class="badge e" title="share of energy from a model, not a sensor">{pct(1 - share)} estimated</span>'
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from wattprint.errors import WattprintError
 from wattprint.results.atomic import atomic_output, check_output_file, write_text_atomic
-from wattprint.results.schema import RunResult
+from wattprint.results.schema import J_PER_WH, RunResult, share_words
 
 #: column order of every export
 COLUMNS = (
@@ -68,9 +68,6 @@ COLUMNS = (
     "carbon_fallback",
 )
 
-_J_PER_WH = 3600.0
-
-
 def provenance_label(result: RunResult) -> str:
     """Plain words for how a run's energy was obtained.
 
@@ -80,12 +77,7 @@ def provenance_label(result: RunResult) -> str:
     s = result.summary
     if s is None:
         return "-"
-    share = s.measured_share
-    if share >= 0.9995:
-        return "measured"
-    if share <= 0.0005:
-        return "ESTIMATED"
-    return f"partly estimated ({share:.0%} measured)"
+    return share_words(s.measured_share)
 
 
 def _meters(result: RunResult) -> str:
@@ -120,8 +112,8 @@ def flatten(result: RunResult) -> dict[str, Any]:
         random_weights=result.model_info.random_weights if result.model_info else None,
         provenance=provenance_label(result),
         meters=_meters(result),
-        load_wh=result.load.total_joules / _J_PER_WH if result.load else None,
-        preprocess_wh=result.preprocess.total_joules / _J_PER_WH if result.preprocess else None,
+        load_wh=result.load.total_joules / J_PER_WH if result.load else None,
+        preprocess_wh=result.preprocess.total_joules / J_PER_WH if result.preprocess else None,
         carbon_region=result.carbon.region if result.carbon else None,
         carbon_intensity_g_per_kwh=result.carbon.intensity_g_per_kwh if result.carbon else None,
         pue=result.carbon.pue if result.carbon else None,

@@ -35,6 +35,22 @@ __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "R
 SCHEMA_VERSION = 2
 J_PER_WH = 3600.0
 
+#: A figure is called measured when at least this share of its energy came from hardware sensors, and
+#: ESTIMATED when at most ``1 - MEASURED_SHARE_MIN`` did; in between it is partly estimated.
+MEASURED_SHARE_MIN = 0.9995
+
+
+def share_words(share: float) -> str:
+    """``measured``, ``ESTIMATED`` or ``partly estimated (N% measured)`` for a share of energy from sensors."""
+    if share >= MEASURED_SHARE_MIN:
+        return "measured"
+    if share <= 1 - MEASURED_SHARE_MIN:
+        return "ESTIMATED"
+    pct = f"{share:.0%}"
+    if pct in ("0%", "100%"):  # never round a partial figure to all or nothing
+        pct = f"{share:.1%}"
+    return f"partly estimated ({pct} measured)"
+
 
 def t975(df: int) -> float:
     """Two-sided 95% Student t quantile (the 0.975 quantile) for ``df`` degrees of freedom; NaN when df <= 0.
