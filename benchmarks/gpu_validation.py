@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -642,6 +643,15 @@ def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
     unknown = [s for s in only or [] if s not in {n for n, _, _ in STEPS}]
     if unknown:
         p.error(f"unknown step(s) {unknown}")
+    if not (math.isfinite(a.budget_s) and a.budget_s > 0):
+        p.error(f"--budget-s must be a positive number of seconds, got {a.budget_s}")
+    try:  # the folder is made and tried before minutes of measuring, never after
+        a.out.mkdir(parents=True, exist_ok=True)
+        probe = a.out / ".gpu_validation.write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        p.error(f"--out {a.out}: cannot write there ({exc.strerror or exc}); give a folder you can write")
     ctx = ctx or detect(a.quick, a.budget_s)
     doc = run_pack(ctx, only)
     j, m = write(doc, a.out)

@@ -201,5 +201,6 @@ def test_one_run_group_reports_the_runs_own_interval_not_a_point():
     # with two runs the interval is over the runs' means again
     two = by_task([run, make_run("text-classification", "m2", [4.0, 4.0])])["text-classification"]
     low, high = two.energy_wh_per_1k.ci95_low, two.energy_wh_per_1k.ci95_high
-    half = 12.706 * statistics.stdev([2.0, 4.0]) / math.sqrt(2)
+    t975_df1 = math.tan(math.pi * (0.975 - 0.5))  # df = 1: Student t is Cauchy, quantile tan(pi (p - 1/2))
+    half = t975_df1 * statistics.stdev([2.0, 4.0]) / math.sqrt(2)
     assert (low, high) == pytest.approx((max(0.0, 3.0 - half), 3.0 + half))

@@ -145,3 +145,14 @@ def test_find_by_intensity_identifies_study_factor():
     keys = [r.key for r in find_by_intensity(emissions_kg / energy_kwh * 1000)]
     assert "codecarbon:oregon" in keys
     assert find_by_intensity(0) == []
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf")])
+def test_every_carbon_figure_refuses_negative_or_non_finite_energy_the_same_way(bad):
+    from wattprint.carbon.layers import facility_wh, water_litres
+
+    for call in (lambda: grams(bad, 300.0), lambda: facility_wh(bad, 1.2), lambda: water_litres(bad, 1.8)):
+        with pytest.raises(WattprintError, match="Wh must be zero or more") as e:
+            call()
+        assert e.value.hint == "energy cannot be negative"
+    assert facility_wh(10.0, 1.5) == 15.0 and water_litres(2000.0, 1.8) == pytest.approx(3.6)

@@ -71,6 +71,17 @@ def test_projection_rejects_bad_input(kwargs):
         project(**kwargs)
 
 
+def test_absurd_sizes_are_refused_with_the_limit(capsys):
+    from wattprint.cli.main import main
+
+    with pytest.raises(WattprintError, match="beyond the limit of 1e\\+06 Wh"):
+        project(wh_per_query=1e300, queries_per_day=10)  # was inf, then "must be zero or more"
+    with pytest.raises(WattprintError, match="beyond the limit of 1e\\+15 per day"):
+        project(wh_per_query=0.1, queries_per_day=1e300)  # was a table of 1e+288 trillion queries
+    assert main(["project", "--energy", "1e300Wh", "--rate", "10M/day"]) == 2
+    assert "energy per query 1e+300 Wh is beyond the limit" in capsys.readouterr().err
+
+
 def test_pue_layer_is_explicit():
     assert facility_wh(100.0, 1.5) == pytest.approx(150.0)
     with pytest.raises(WattprintError):

@@ -159,3 +159,13 @@ def test_parse_source():
         parse_source("gridmaps:DE")
     with pytest.raises(WattprintError, match="needs a zone"):
         parse_source("watttime")
+
+
+def test_an_answer_whose_points_are_not_a_list_is_a_one_line_error(server, monkeypatch):
+    monkeypatch.setenv("ELECTRICITYMAPS_TOKEN", TOKEN)
+    server.route("/v3/carbon-intensity/history", {"zone": "DE", "history": {"carbonIntensity": 300}})
+    with pytest.raises(WattprintError, match=r"electricitymaps: unexpected answer \('history' is not a list\)"):
+        electricitymaps.fetch("DE", base_url=server.url)
+    server.route(f"/intensity/{NOW:%Y-%m-%dT%H:%MZ}/fw24h", {"data": "none today"})
+    with pytest.raises(WattprintError, match=r"uk-carbon-intensity: unexpected answer \('data' is not a list\)"):
+        ukgrid.fetch("GB", "forecast", NOW, base_url=server.url)

@@ -74,10 +74,15 @@ def test_bad_series_is_a_one_line_error(tmp_path, rows, message):
 def test_malformed_files(tmp_path):
     (tmp_path / "a.json").write_text('{"points": [1, 2')
     (tmp_path / "b.csv").write_text("when,what\n2026-03-01T00:00Z,1\n")
+    (tmp_path / "day.csv").write_text("hour,g_per_kwh\n0,100\n")
     for name, msg in (("a.json", "malformed JSON"), ("b.csv", "lacks a time or an intensity column"),
-                      ("missing.csv", "not found")):
+                      ("missing.csv", "not found"), ("day.csv", "is a typical day")):
         with pytest.raises(WattprintError, match=msg):
             read_series_file(tmp_path / name)
+    for stamp in ("9999-12-31T23:30Z", "253402297000", "0001-01-01T00:00+01:00"):  # no datetime overflow later
+        (tmp_path / "c.csv").write_text(f"timestamp,g_per_kwh\n{stamp},100\n")
+        with pytest.raises(WattprintError, match="is outside the years 1970-2200"):
+            read_series_file(tmp_path / "c.csv")
 
 
 def test_windows_integrate_against_the_hours_they_ran(tmp_path):
@@ -155,5 +160,52 @@ def test_profile_repeats_daily_and_projects_hour_by_hour(tmp_path):
 def test_profile_must_cover_the_day(tmp_path):
     p = tmp_path / "half.csv"
     p.write_text("hour,g_per_kwh\n" + "".join(f"{h},{100}\n" for h in range(12)))
-    with pytest.raises(WattprintError, match="not the whole day"):
+    with pytest.raises(WattprintError, match=r"covers hours 0 to 12, not the whole day \(0 to 24\)"):
         read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n" + "".join(f"{h},{100}\n" for h in range(25)))
+    with pytest.raises(WattprintError, match=r"line 26: hour '24' is outside 0-23"):
+        read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n" + "".join(f"{h},100\n" for h in range(24)) + "5,200\n")
+    with pytest.raises(WattprintError, match=r"line 26: hour 05:00 comes after 23:00"):  # not '2000-01-01T05:00'
+        read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n0,100\n1,100\n1,200\n")
+    with pytest.raises(WattprintError, match=r"line 4: hour 01:00 repeats"):
+        read_profile_file(p)
+    p.write_text("hour,g_per_kwh\n00:00,100\n12:99,200\n")  # minute 99 is not 13:39
+    with pytest.raises(WattprintError, match=r"line 3: cannot read hour '12:99'"):
+        read_profile_file(p)
+    with pytest.raises(WattprintError, match="is not a regular file"):  # a folder is there, not missing
+        read_profile_file(tmp_path)
+    with pytest.raises(WattprintError, match="is not a regular file"):
+        read_series_file(tmp_path)
+
+
+def test_series_label_reads_as_words_without_a_region(tmp_path):
+    p = tmp_path / "grid.csv"
+    p.write_text("timestamp,g_per_kwh\n2026-03-01T00:00Z,100\n2026-03-01T01:00Z,200\n")
+    assert read_series_file(p).identity.label().startswith("file (region not given) (average, step, sha256 ")
+    assert read_series_file(p, region="FR").identity.label().startswith("file FR (average, step")
+
+
+def test_export_carries_the_time_resolved_carbon(tmp_path):
+    from fakes_analysis import make_run
+    from wattprint.carbon import resolve_factor
+    from wattprint.carbon.timed import time_resolved
+    from wattprint.results.export import COLUMNS, flatten
+
+    p = tmp_path / "grid.csv"
+    p.write_text("timestamp,g_per_kwh\n" + "".join(f"{(T0 + timedelta(hours=i)).isoformat()},{v}\n"
+                                                  for i, v in enumerate([100, 300, 500])))
+    r = make_run("text-classification", "m", [1.0, 1.0, 1.0])
+    for i, rep in enumerate(r.repeats):
+        rep.energy.start_unix_s = (T0 + timedelta(hours=i)).timestamp()
+    r.carbon_timed = time_resolved([(x.energy, x.inferences) for x in r.repeats], read_series_file(p),
+                                   average=resolve_factor())
+    row = flatten(r)
+    assert set(row) <= set(COLUMNS)
+    assert row["timed_g_co2e_per_1k"] == r.carbon_timed.g_co2e_per_1k
+    assert row["timed_intensity_g_per_kwh"] == pytest.approx(300.0)
+    assert row["timed_series"].startswith("file (region not given)") and row["timed_series"].endswith("grid.csv")
+    flat = make_run("text-classification", "m", [1.0])
+    flat.carbon_fallback = "time-resolved carbon not computed (no cover)"
+    assert flatten(flat)["carbon_fallback"] == flat.carbon_fallback and flatten(flat).get("timed_series") is None

@@ -45,6 +45,9 @@ def test_when_with_a_profile_finds_the_known_start(capsys, day_csv):
     code, out, _ = cli(capsys, "when", "--energy", "12", "--duration", "3h", "--profile", str(day_csv),
                        "--now", "2026-03-01T01:00Z")
     assert code == 0 and "best start 2026-03-01 12:00 UTC" in out and "88%" in out and "typical day" in out
+    code, out, _ = cli(capsys, "when", "--energy", "12", "--duration", "3h", "--profile", str(day_csv),
+                       "--now", "2026-03-01T12:00Z")  # already in the cleanest hours: no '0 mg (0%)' saving
+    assert code == 0 and "starting now is already the cleanest start: nothing to save" in out, out
 
 
 def test_when_bad_input_is_one_line(capsys, day_csv):
@@ -53,6 +56,12 @@ def test_when_bad_input_is_one_line(capsys, day_csv):
     assert code != 0 and "longer than the horizon" in err and "Traceback" not in err
     code, _, err = cli(capsys, "when", "--energy", "12kWh", "--duration", "3h")
     assert code != 0 and "exactly one of --series, --profile or --carbon-source" in err
+    for within in ("1e300h", "400d"):  # no overflow, no year-long expansion of a profile: the limit is said
+        code, _, err = cli(capsys, "when", "--energy", "12kWh", "--duration", "3h", "--within", within,
+                           "--profile", str(day_csv))
+        assert code == 2 and "beyond the limit of 366 days" in err
+    code, _, err = cli(capsys, "when", "--energy", "1e300kWh", "--duration", "3h", "--profile", str(day_csv))
+    assert code == 2 and "beyond the limit of 1000 GWh" in err  # not a plan in 1.5e+296 t
 
 
 def test_project_with_a_profile_uses_each_hours_intensity(capsys, day_csv):

@@ -96,6 +96,13 @@ def test_store_tables_fit_80_columns(argv, db, capsys, monkeypatch):
         assert LONG_MODEL in text or re.search(r"sent\S*…\S*imdb", text), text
 
 
+def test_region_ids_stay_whole_at_80_columns(capsys, monkeypatch):
+    text = _render(["regions", "oregon"], 80, capsys, monkeypatch)  # ids are what --region takes: never shortened
+    assert "codecarbon:oregon" in text and "aws:us-west-2" in text, text
+    text = _render(["regions", "northamerica"], 80, capsys, monkeypatch)
+    assert "gcp:northamerica-northeast1" in text, text
+
+
 def test_demo_table_fits_80_columns(capsys, monkeypatch):
     from wattprint.bench.demo import ranked
     from wattprint.cli.run_cmd import _print_demo_table
@@ -129,7 +136,7 @@ def test_time_resolved_carbon_table_fits_80_columns(tmp_path):
     series.write_text("timestamp,g_per_kwh\n" + "".join(f"{(t0 + timedelta(hours=i)).isoformat()},{v}\n"
                                                           for i, v in enumerate([100, 300, 500, 200])))
     runs = []
-    for model in (LONG_MODEL, "bert-base"):
+    for model in (LONG_MODEL, "arch:bert-tiny"):
         r = make_run(LONG_TASK, model, [1.0, 1.0, 1.0])
         for i, rep in enumerate(r.repeats):
             rep.energy.start_unix_s = (t0 + timedelta(hours=i)).timestamp()
@@ -142,8 +149,25 @@ def test_time_resolved_carbon_table_fits_80_columns(tmp_path):
             console = Console(width=width, record=True, file=sink)
             print_timed(runs, console)
         text = console.export_text()
-        assert "Carbon with the intensity each run met" in text and (width < 119 or "bert-base" in text), text
+        assert "Carbon with the intensity each run met" in text and "arch:bert-tiny" in text, text
         words[width] = _words(text, width)
-    split = sorted(w for w in words[80] - words[119] if "…" not in w and not _NUMBER.match(w))
+    narrow_note = set("the trace needs 100+ columns (or --html).".split())  # the sparkline only where it fits
+    split = sorted(w for w in words[80] - words[119] - narrow_note if "…" not in w and not _NUMBER.match(w))
     assert not split, split
     assert any("…" in w for w in words[80]) or LONG_MODEL in " ".join(words[80])
+    assert "zero-shot-…answering" in words[80] and "▁▅█" in words[119]  # names keep room before the trace
+
+
+def test_time_resolved_fallback_notes_are_capped(tmp_path):
+    from rich.console import Console
+
+    from wattprint.report.timed import MAX_NOTES, print_timed
+
+    runs = [make_run("text-classification", f"m{i}", [1.0]) for i in range(MAX_NOTES + 3)]
+    for r in runs:
+        r.carbon_fallback = "time-resolved carbon not computed (the series does not cover the run)"
+    console = Console(width=80, record=True, file=open(tmp_path / "out", "w"))  # noqa: SIM115
+    print_timed(runs, console)
+    text = console.export_text()
+    assert text.count("time-resolved carbon not computed") == MAX_NOTES, text
+    assert "3 more run(s) kept the flat factor" in text

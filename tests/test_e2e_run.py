@@ -134,3 +134,26 @@ def test_the_run_seed_reaches_random_weights(tmp_path):
 
     assert torch.equal(first_weight(1), first_weight(1))
     assert not torch.equal(first_weight(1), first_weight(2))
+
+
+def test_label_column_on_synthetic_data_is_refused_before_the_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "--task", "text-classification", "--model", "arch:bert-tiny", "-n", "1", "--repeats", "1",
+                 "--idle-seconds", "0", "--warmup", "0", "--label-column", "label", "--db", "w.db"])
+    err = capsys.readouterr().err
+    assert code == 2 and "synthetic data has no label column ('label' given)" in err and "Traceback" not in err
+    if (tmp_path / "w.db").exists():  # refused before a model loads: nothing measured, nothing stored
+        with ResultStore(tmp_path / "w.db") as store:
+            assert store.list() == []
+
+
+@pytest.mark.parametrize("label_map, message", [("A=B,A=C", "maps 'A' twice"), ("=x", "has an empty label"),
+                                                ("x=", "has an empty label")])
+def test_bad_label_map_is_refused_before_the_run(label_map, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.csv").write_text("text,label\ngood,POSITIVE\n")
+    code = main(["run", "--task", "text-classification", "--model", "arch:bert-tiny", "-d", "r.csv", "-n", "1",
+                 "--repeats", "1", "--idle-seconds", "0", "--warmup", "0", "--label-map", label_map, "--db", "w.db"])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err
+    assert not (tmp_path / "w.db").exists()  # nothing loaded, nothing measured, no failed run stored

@@ -45,6 +45,15 @@ def test_counter_gpu_exact_joules(nv, gpus):
     assert nv.shutdowns == 1
 
 
+def test_describe_names_each_device_its_method_and_the_selection(nv, gpus):
+    m = NvmlMeter(gpus=[0, 1], start_poller=False)
+    d = m.describe()
+    assert d.detail == ("gpu:0: NVIDIA A100 (counter); gpu:1: Tesla P100 (power-integration); "
+                        f"selection: {m.selection}") and m.selection
+    assert d.method == "counter,power-integration" and d.scope == "whole device"
+    m.close()
+
+
 def test_power_only_gpu_is_integrated_with_trapezoid(nv, gpus, monkeypatch):
     clock = iter([100.0, 100.5, 101.5])  # open, sample, read
     monkeypatch.setattr("wattprint.energy.gpu._now", lambda: next(clock))

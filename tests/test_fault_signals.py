@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from wattprint.results.store import ResultStore
 
 pytestmark = pytest.mark.slow
 
@@ -99,11 +100,11 @@ def test_sigterm_on_run_stops_the_worker_stores_terminated_and_cleans_up(tmp_pat
     assert "Traceback" not in err
     _wait_for(lambda: _gone(worker), 5, "the worker to be gone")
     assert list((tmp_path / "tmp").iterdir()) == []  # temporary folder removed
-    rows = sqlite3.connect(tmp_path / "w.db").execute("SELECT status, doc FROM runs").fetchall()
-    assert len(rows) == 1 and rows[0][0] == "failed"
-    doc = json.loads(rows[0][1])
-    assert doc["error"].startswith("terminated by SIGTERM")
-    assert doc["load"] is not None and doc["preprocess"] is not None  # phases finished before the stop are kept
+    with ResultStore(tmp_path / "w.db") as store:
+        runs = store.list()
+    assert len(runs) == 1 and runs[0].status == "failed"
+    assert runs[0].error is not None and runs[0].error.startswith("terminated by SIGTERM")
+    assert runs[0].load is not None and runs[0].preprocess is not None  # phases finished before the stop are kept
 
 
 def test_sigkill_of_the_parent_stops_the_worker(tmp_path):

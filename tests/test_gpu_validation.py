@@ -104,3 +104,17 @@ def test_gpu_that_disappears_fails_its_steps_and_the_others_still_run(gv, tmp_pa
     assert status["overhead"]["status"] == "failed" or "window_latency_us_cpu_meters" in status["overhead"]["data"]
     md = (tmp_path / "gpu_validation.md").read_text()
     assert "2. Counter vs power integration: failed" in md and "5. The study's tasks on the GPU: missing" in md
+
+
+def test_bad_out_or_budget_is_refused_before_measuring(gv, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    ok_out = ["--out", str(tmp_path / "o")]
+    for argv, message in ((["--out", str(afile)], "cannot write there"),
+                          (["--out", str(afile / "sub")], "cannot write there"),
+                          (["--budget-s", "-1", *ok_out], "positive number of seconds"),
+                          (["--budget-s", "nan", *ok_out], "positive number of seconds")):
+        with pytest.raises(SystemExit) as exc:
+            gv.main(argv, ctx=object())  # a context that would fail at once if any step ran
+        assert exc.value.code == 2
+        assert message in capsys.readouterr().err

@@ -8,22 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from cli_capture import run_cli
 from fakes_analysis import study_like
-from wattprint.cli.main import main
 from wattprint.energy.idle import MAX_IDLE_S, check_idle_seconds
 from wattprint.errors import WattprintError
 from wattprint.results.importers import import_codecarbon
 from wattprint.results.store import ResultStore
 
 V3 = Path(__file__).parent / "fixtures" / "codecarbon" / "v3" / "emissions.csv"
-
-
-def _cli(argv, capsys) -> tuple[int, str]:
-    rc = main(argv)
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert "Traceback" not in text, text
-    return rc, text
 
 
 def _log_with(tmp_path: Path, **changes: str) -> Path:
@@ -43,7 +35,7 @@ def _log_with(tmp_path: Path, **changes: str) -> Path:
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e999"])
 def test_a_non_finite_codecarbon_figure_is_a_one_line_error_naming_the_row(column, value, tmp_path, capsys):
     log = _log_with(tmp_path, **{column: value})
-    rc, text = _cli(["import", "codecarbon", str(log), "--db", str(tmp_path / "db.db")], capsys)
+    rc, text = run_cli(["import", "codecarbon", str(log), "--db", str(tmp_path / "db.db")], capsys)
     assert rc == 2 and text.startswith("error:") and f"{log}:3" in text and repr(column) in text, text
     with ResultStore(tmp_path / "db.db") as store:
         assert store.count() == 0  # nothing imported
@@ -57,7 +49,7 @@ def test_energy_consumed_inconsistent_with_its_components_is_a_warning_naming_th
     assert len(outcome.results) == 2
     assert len(outcome.warnings) == 1 and f"{log}:3" in outcome.warnings[0]
     assert "is not cpu + gpu + ram" in outcome.warnings[0]
-    rc, text = _cli(["import", "codecarbon", str(log), "--dry-run"], capsys)
+    rc, text = run_cli(["import", "codecarbon", str(log), "--dry-run"], capsys)
     assert rc == 0 and "warning:" in text and "is not cpu + gpu + ram" in text
     assert import_codecarbon([V3]).warnings == []  # a consistent log warns about nothing
 
@@ -100,7 +92,7 @@ def test_idle_seconds_out_of_range_is_refused(value):
 def test_absurd_command_line_numbers_fail_before_any_work(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WATTPRINT_DB", raising=False)
-    rc, text = _cli(argv, capsys)
+    rc, text = run_cli(argv, capsys)
     assert rc == 2 and message in text, text
     assert not (tmp_path / "wattprint.db").exists()  # nothing ran, nothing stored
 
@@ -110,5 +102,5 @@ def test_report_pue_out_of_range_is_an_error_not_one(pue, tmp_path, capsys):
     db = tmp_path / "runs.db"
     with ResultStore(db) as store:
         store.put_many(study_like())
-    rc, text = _cli(["report", "--db", str(db), "--pue", pue], capsys)
+    rc, text = run_cli(["report", "--db", str(db), "--pue", pue], capsys)
     assert rc == 2 and "PUE" in text and "outside 1-3" in text, text

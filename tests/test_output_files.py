@@ -13,20 +13,12 @@ import subprocess
 
 import pytest
 
+from cli_capture import run_cli
 from fakes_analysis import make_run, study_like
-from wattprint.cli.main import main
 from wattprint.errors import WattprintError
 from wattprint.results.atomic import atomic_output, prepare_output_dir, write_text_atomic
 from wattprint.results.export import export
 from wattprint.results.store import ResultStore
-
-
-def _cli(argv, capsys) -> tuple[int, str]:
-    rc = main(argv)
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert "Traceback" not in text, text
-    return rc, text
 
 
 def _leftovers(folder) -> list[str]:
@@ -66,14 +58,14 @@ def test_export_to_a_bad_path_is_one_line(kind, db, tmp_path, capsys):
     a_file.write_text("x")
     path = {"missing folder": tmp_path / "nope" / "runs.csv", "directory": tmp_path,
             "file as folder": a_file / "runs.csv"}[kind]
-    rc, text = _cli(["results", "export", str(path), "--db", str(db)], capsys)
+    rc, text = run_cli(["results", "export", str(path), "--db", str(db)], capsys)
     assert rc == 2 and text.startswith("error:") and len(text.strip().splitlines()) == 2, text
     assert {"missing folder": "does not exist", "directory": "is a directory",
             "file as folder": "not a folder"}[kind] in text
 
 
 def test_report_html_to_a_directory_is_one_line(db, tmp_path, capsys):
-    rc, text = _cli(["report", "--db", str(db), "--html", str(tmp_path)], capsys)
+    rc, text = run_cli(["report", "--db", str(db), "--html", str(tmp_path)], capsys)
     assert rc == 2 and "is a directory" in text
 
 
@@ -81,10 +73,10 @@ def test_run_and_demo_out_an_existing_file_fail_before_any_work(db, tmp_path, ca
     a_file = tmp_path / "results.txt"
     a_file.write_text("x")
     before = ResultStore(db).count()
-    rc, text = _cli(["run", "-t", "text-classification", "-m", "arch:bert-tiny", "--out", str(a_file),
+    rc, text = run_cli(["run", "-t", "text-classification", "-m", "arch:bert-tiny", "--out", str(a_file),
                      "--db", str(db)], capsys)
     assert rc == 2 and "is a file, not a folder" in text
-    rc, text = _cli(["demo", "--quick", "--out", str(a_file), "--db", str(db)], capsys)
+    rc, text = run_cli(["demo", "--quick", "--out", str(a_file), "--db", str(db)], capsys)
     assert rc == 2 and "is a file, not a folder" in text
     assert ResultStore(db).count() == before  # nothing ran
 
@@ -125,7 +117,7 @@ def test_a_full_disk_keeps_the_old_export_and_leaves_no_temporary(full_disk, db,
     many = [make_run("text-classification", f"model-{i:04d}-" + "x" * 60, [1.0, 1.1]) for i in range(400)]
     with ResultStore(db) as store:
         store.put_many(many)
-    rc, text = _cli(["results", "export", str(target), "--db", str(db)], capsys)
+    rc, text = run_cli(["results", "export", str(target), "--db", str(db)], capsys)
     assert rc == 2 and "disk is full" in text and len(text.strip().splitlines()) == 2, text
     assert target.read_text() == "the previous export\n"
     assert _leftovers(full_disk) == []
@@ -135,7 +127,17 @@ def test_a_full_disk_keeps_the_old_export_and_leaves_no_temporary(full_disk, db,
 
 
 def test_a_read_only_disk_is_one_line(read_only_disk, db, capsys):
-    rc, text = _cli(["results", "export", str(read_only_disk / "runs.csv"), "--db", str(db)], capsys)
+    rc, text = run_cli(["results", "export", str(read_only_disk / "runs.csv"), "--db", str(db)], capsys)
     assert rc == 2 and "read-only" in text, text
     with pytest.raises(WattprintError, match="not writable"):
         prepare_output_dir(read_only_disk)
+
+
+def test_the_serving_html_page_is_written_like_the_main_report(tmp_path):
+    from wattprint.report.serving import write_serving_html
+
+    with pytest.raises(WattprintError, match="is a directory"):
+        write_serving_html([], tmp_path)  # a one-line error, not IsADirectoryError
+    page = write_serving_html([], tmp_path / "new" / "s.html")
+    assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert [p.name for p in page.parent.iterdir()] == ["s.html"]  # no temporary file left beside it

@@ -131,6 +131,17 @@ def test_import_long_form_and_rejections(tmp_path):
     bad.write_text("model,task,dataset,metric,value\nm,text-classification,imdb,rougeL,0.4\n")
     with pytest.raises(WattprintError, match="does not fit"):
         read_quality_table(bad)
+    bad.write_text("model,task,dataset,metric,value\nm,text-classification,imdb,accuracy,0.9\n"
+                   "m,text-classification,imdb,accuracy,0.2\n")  # which one? never the last silently
+    with pytest.raises(WattprintError, match="accuracy is 0.9 on line 2 and 0.2 on line 3"):
+        read_quality_table(bad)
+    bad.write_text("model,task,sst2 (accuracy),sst2 (acc)\nm,sentiment,0.9,0.8\n")  # wide form, two spellings
+    with pytest.raises(WattprintError, match="is 0.9 on line 2 and 0.8 on line 2"):
+        read_quality_table(bad)
+    for n in ("-5", "inf", "nan", "1e300", "2.5", "many"):  # a count, finite, whole, not negative
+        bad.write_text(f"model,task,dataset,metric,value,n\nm,text-classification,imdb,accuracy,0.9,{n}\n")
+        with pytest.raises(WattprintError, match=f"line 2: .* n '{n}' is not a count"):
+            read_quality_table(bad)
 
 
 def test_cli_import_quality_and_recommend(tmp_path, capsys):
@@ -149,6 +160,34 @@ def test_cli_import_quality_and_recommend(tmp_path, capsys):
     assert main(["recommend", "-t", "text-classification", "--min-quality", "0.999", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "no model reaches accuracy >= 0.999" in out and "extra" in out
+
+
+def test_recommend_says_whether_the_energy_was_measured_or_estimated(tmp_path, capsys):
+    guessed = make_run("text-classification", "guessed-bert", [0.3], dataset="imdb", estimated_share=1.0)
+    guessed.quality = [QualityScore(metric="accuracy", value=0.95, n=100, dataset="imdb")]
+    db = str(tmp_path / "w.db")
+    with ResultStore(db) as store:
+        store.put_many([guessed, scored("text-classification", "counted-bert", [2.0], 0.96)])
+    assert main(["recommend", "-t", "text-classification", "--min-quality", "0.9", "--db", db, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["best"]["measured_share"] == 0.0 and doc["runner_up"]["measured_share"] == 1.0
+    assert main(["recommend", "-t", "text-classification", "--min-quality", "0.9", "--db", db]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "best: guessed-bert" in out and "0.3-0.3, ESTIMATED)" in out and "2-2, measured)" in out
+
+
+def test_task_filters_take_the_aliases_run_takes(tmp_path, capsys):
+    db = str(tmp_path / "w.db")
+    with ResultStore(db) as store:
+        store.put_many(table()[:3])
+    assert main(["recommend", "-t", "sentiment-analysis", "--min-quality", "0.93", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["task"] == "text-classification"
+    assert main(["results", "list", "--task", "text_classif", "--db", db, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+    assert main(["report", "--task", "sentiment-analysis", "--db", db, "--json"]) == 0
+    capsys.readouterr()
+    assert main(["results", "list", "--task", "no-such-task", "--db", db, "--json"]) == 0  # unknown: literal
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_report_draws_a_pareto_plot_per_task_and_a_quality_column(tmp_path):
@@ -185,6 +224,19 @@ def test_terminal_report_lists_the_pareto_front():
     assert front in text
 
 
+def test_terminal_report_headline_counts_in_words():
+    from rich.console import Console
+
+    from wattprint.report.data import build_report
+    from wattprint.report.terminal import print_report
+
+    console = Console(record=True, width=160)
+    print_report(build_report([scored("text-classification", "only-bert", [1.0], 0.9),
+                               make_run("text-classification", "x", [1.0], status="failed")]), console)
+    text = console.export_text()
+    assert text.startswith("1 run, 1 model, 1 task; 1 failed run left out.") and "(WORLD, 1 run)" in text, text
+
+
 def test_export_carries_a_quality_column(tmp_path):
     from wattprint.results.export import COLUMNS, flatten
 
@@ -192,3 +244,10 @@ def test_export_carries_a_quality_column(tmp_path):
     assert "quality" in COLUMNS
     assert flatten(r)["quality"] == "accuracy=0.9 [0.88, 0.92] n=1000 measured-outputs imdb"
     assert flatten(make_run("text-classification", "m", [1.0]))["quality"] is None
+
+
+def test_import_group_help_names_what_it_imports(capsys):
+    assert main(["import", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for what in ("energy logs", "quality tables", "result files"):  # codecarbon, quality, results
+        assert what in out, out

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from cli_capture import run_cli
 from fakes_analysis import make_run
-from wattprint.cli.main import main
 from wattprint.errors import WattprintError
 from wattprint.results.files import write_result_json
 from wattprint.results.store import ResultStore
-
-
-def _cli(argv, capsys) -> tuple[int, str]:
-    rc = main(argv)
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert "Traceback" not in text, text
-    return rc, text
 
 
 def test_validate_reports_every_file_past_a_non_utf8_one(tmp_path, capsys):
@@ -24,7 +16,7 @@ def test_validate_reports_every_file_past_a_non_utf8_one(tmp_path, capsys):
     good = write_result_json(make_run("text-classification", "m", [1.0, 1.1]), folder)
     (folder / "0-latin1.json").write_bytes('{"model": "caf\xe9"}'.encode("latin-1"))
     (folder / "1-broken.json").write_text("{not json", encoding="utf-8")
-    rc, text = _cli(["results", "validate", str(folder)], capsys)
+    rc, text = run_cli(["results", "validate", str(folder)], capsys)
     assert rc == 1, text
     assert "0-latin1.json: not UTF-8" in text and "INVALID 1-broken.json" in text and f"ok {good.name}" in text
     assert "3 file(s), 2 invalid" in text
@@ -44,7 +36,7 @@ def db(tmp_path, monkeypatch):
                                   ["results", "export", "-", "--status", "done"], ["report", "--origin", "x"]],
                          ids=lambda a: " ".join(a))
 def test_a_filter_value_that_cannot_exist_is_an_error_not_no_runs(argv, db, capsys):
-    rc, text = _cli([*argv, "--db", str(db)], capsys)
+    rc, text = run_cli([*argv, "--db", str(db)], capsys)
     assert rc == 2 and "error: unknown --" in text and "use one of" in text, text
 
 
@@ -53,7 +45,7 @@ def test_a_filter_value_that_cannot_exist_is_an_error_not_no_runs(argv, db, caps
                          ids=lambda a: " ".join(a[:2]))
 def test_commands_that_only_read_never_create_a_store(argv, tmp_path, capsys):
     typo = tmp_path / "typo-dir" / "wattrpint.db"
-    rc, text = _cli([*argv, "--db", str(typo)], capsys)
+    rc, text = run_cli([*argv, "--db", str(typo)], capsys)
     assert rc == 2 and "does not exist" in text, text
     assert not typo.parent.exists()
 
@@ -77,6 +69,6 @@ def test_run_id_prefixes_are_literal_not_like_patterns(db):
 def test_a_mistyped_task_option_fails_before_any_worker_or_model(option, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WATTPRINT_DB", raising=False)
-    rc, text = _cli(["run", "-t", "text-generation", "-m", "arch:gpt2-tiny", "-o", option], capsys)
+    rc, text = run_cli(["run", "-t", "text-generation", "-m", "arch:gpt2-tiny", "-o", option], capsys)
     assert rc == 2 and message in text, text
     assert not (tmp_path / "wattprint.db").exists()  # no failed run stored: nothing started

@@ -2,54 +2,36 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
 import pytest
 
+from browser import BROWSER_MARKS, chromium_page
 from fakes_analysis import make_run, study_like
 from wattprint.report.html import write_html_report
+from wattprint.results.quality import QualityScore
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None or DRIVER is None,
-                       reason="needs chromium and chromedriver (apt-get install chromium chromium-driver)"),
-]
+pytestmark = BROWSER_MARKS
 
 EVIL = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    pytest.importorskip("selenium")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
     runs = study_like() + [make_run("text-classification", EVIL, [3.0, 3.1], params=1_000_000, dataset="imdb")]
+    for model, wh, acc in (("small-bert", [1.4, 1.5], 0.8), ("big-bert", [4.4, 4.5], 0.9)):  # within one decade
+        r = make_run("text-classification", model, wh, dataset="sst2")
+        r.quality = [QualityScore(metric="accuracy", value=acc, n=100, dataset="sst2")]
+        runs.append(r)
     path = write_html_report(runs, tmp_path_factory.mktemp("html") / "report.html")
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1000"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    driver.set_page_load_timeout(60)
-    try:
-        driver.get(path.as_uri())
+    logs = {"goog:loggingPrefs": {"browser": "ALL"}}
+    with chromium_page(path, "--window-size=1400,1000", capabilities=logs) as driver:
         deadline = time.time() + 20
         while time.time() < deadline:
             if driver.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length") >= 4:
                 break
             time.sleep(0.2)
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_loads_without_console_errors_or_alerts(page):
@@ -74,6 +56,27 @@ def test_plots_render_with_size(page):
     for plot_id, w, h, marks in sizes:
         assert w > 100 and h > 100, plot_id
         assert marks > 0, plot_id
+
+
+def test_every_log_axis_has_numbers(page):
+    # energies within one decade (the Pareto plot of sst2: 1.45 and 4.45 Wh) still get tick labels
+    ticks = page.execute_script(
+        "return Array.from(document.querySelectorAll('.plot')).map(d => [d.id, "
+        "Array.from(d.querySelectorAll('.xtick text, .ytick text')).map(t => t.textContent).filter(t => t)])")
+    for plot_id, labels in ticks:
+        assert len(labels) >= 4, (plot_id, labels)
+    pareto = dict(ticks)["plot-pareto-0"]
+    assert any(lab in pareto for lab in ("2", "3", "4")), pareto
+
+
+def test_short_model_names_are_not_broken_mid_word(page):
+    lines = page.execute_script(
+        "return Array.from(document.querySelectorAll('td.model')).map(td => {"
+        "const r = document.createRange(); r.selectNodeContents(td);"
+        "const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));"
+        "return [td.textContent, tops.size]; })")
+    short = [(name, n) for name, n in lines if len(name) <= 16]
+    assert short and all(n == 1 for _, n in short), short  # e.g. 'distilbert-sst2' not 'distilbert-s / st2'
 
 
 def test_leaderboard_sorts_on_header_click(page):

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
+from browser import BROWSER_MARKS, chromium_page
 from fakes_analysis import make_run
 from wattprint.report.html import write_html_report
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None or DRIVER is None,
-                       reason="needs chromium and chromedriver (apt-get install chromium chromium-driver)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    pytest.importorskip("selenium")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
     runs = [make_run("fill-mask" if i % 3 else "text-classification", f"model-{i:03d}", [1.0 + i / 100])
             for i in range(450)]
     path = write_html_report(runs, tmp_path_factory.mktemp("html") / "report.html")
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    driver.set_page_load_timeout(60)
-    try:
-        driver.get(path.as_uri())
+    with chromium_page(path) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _shown(page) -> int:

@@ -33,7 +33,8 @@ def test_summary_from_repeats_exact_figures():
     # repeat 0: 396 J / 100 inferences -> 1.1 Wh per 1k; repeat 1: 756 J -> 2.1 Wh per 1k
     assert s.wh_per_1k_mean == pytest.approx(1.6)
     assert s.wh_per_1k_std == pytest.approx(math.sqrt(0.5))
-    half = 12.706 * math.sqrt(0.5) / math.sqrt(2)
+    t975_df1 = math.tan(math.pi * (0.975 - 0.5))  # df = 1: Student t is Cauchy, quantile tan(pi (p - 1/2))
+    half = t975_df1 * math.sqrt(0.5) / math.sqrt(2)
     assert s.wh_per_1k_ci95.high == pytest.approx(1.6 + half)
     assert s.wh_per_1k_ci95.low == 0.0  # floored: energy is never negative
     assert s.measured_share == pytest.approx(1080 / 1152)

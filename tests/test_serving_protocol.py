@@ -264,3 +264,17 @@ def test_fit_warns_when_a_term_is_negative():
     assert f.j_per_output_token.high < 0 and "do not read the terms as costs" in f.warning
     ok = [(s_, i, o, 10 * s_ + 0.001 * i + 0.02 * o) for s_, i, o, _ in rows]
     assert fit_energy(ok).warning == ""
+
+
+def test_a_level_estimate_is_the_mean_with_the_summary_s_95_interval():
+    from wattprint.serving.figures import estimate
+
+    e = estimate([10.0, 12.0, 14.0])
+    assert e is not None and e.mean == 12.0 and e.n == 3
+    # t(0.975, 2) = 4.303: 12 +/- 4.303 * 2 / sqrt(3), the low end floored at zero when it would go below
+    assert e.low == pytest.approx(12 - 4.9685, abs=1e-3) and e.high == pytest.approx(12 + 4.9685, abs=1e-3)
+    wide = estimate([0.1, 5.0])
+    assert wide is not None and wide.low == 0.0 and wide.high > 5.0
+    one = estimate([7.0, float("nan")])
+    assert one is not None and (one.mean, one.low, one.high, one.n) == (7.0, 7.0, 7.0, 1)
+    assert estimate([]) is None

@@ -93,6 +93,15 @@ def test_bad_setting_and_unknown_key_are_reported_with_their_lines() -> None:
     assert any(p.startswith("x.yaml:21: models[0].defaults.warmpu: unknown key") and "'warmup'" in p for p in probs)
 
 
+def test_unknown_key_suggests_a_key_of_its_own_block() -> None:
+    text = BASIC + "taks: 1\n"
+    assert any("taks: unknown key (did you mean 'tasks'?)" in p for p in _problems(text)), _problems(text)
+    moved = BASIC.replace("    defaults: {task_options: {max_new_tokens: 2}}\n",
+                          "    defaults: {task_options: {max_new_tokens: 2}}\n    models: [x]\n", 1)
+    probs = _problems(moved)  # 'models' inside a task: not "unknown key 'models' (did you mean 'models'?)"
+    assert any("unknown key here: 'models' goes at the top level of the file" in p for p in probs), probs
+
+
 def test_unknown_dataset_reference_and_matrix_key() -> None:
     text = BASIC.replace("datasets: [imdb, synthetic]", "datasets: [imdb, imbd]").replace(
         "  batch_size: [1, 2]", "  batch_sise: [1, 2]")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import statistics
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from wattprint.analysis.stats import usable
 from wattprint.results.schema import RunResult
 
-__all__ = ["AuditTally", "audit_summary"]
+__all__ = ["AuditTally", "audit_summary", "summarize_flags"]
 
 
 class AuditTally:
@@ -39,25 +39,31 @@ class AuditTally:
 
     def summary(self) -> dict[str, Any]:
         """What :func:`audit_summary` returns."""
-        comps = {
-            c: {
-                "runs": len(v),
-                "mean_share": statistics.fmean(v),
-                "min_share": min(v),
-                "max_share": max(v),
-                "example_reason": self.reasons[c],
-            }
-            for c, v in sorted(self.per.items())
+        return summarize_flags(self.runs, self.per, self.reasons, self.total)
+
+
+def summarize_flags(runs: int, per: Mapping[str, Sequence[float]], reasons: Mapping[str, str],
+                    total: Sequence[float]) -> dict[str, Any]:
+    """The audit summary of ``runs`` usable runs: ``per`` component the shares (0..1) of the flags on it,
+    ``reasons`` an example reason per component, ``total`` the guessed share (0..1) of each flagged run."""
+    comps = {
+        c: {
+            "runs": len(v),
+            "mean_share": statistics.fmean(v),
+            "min_share": min(v),
+            "max_share": max(v),
+            "example_reason": reasons[c],
         }
-        total = self.total
-        return {
-            "runs": self.runs,
-            "flagged": len(total),
-            "mean_guessed_share": statistics.fmean(total) if total else 0.0,
-            "min_guessed_share": min(total) if total else 0.0,
-            "max_guessed_share": max(total) if total else 0.0,
-            "components": comps,
-        }
+        for c, v in sorted(per.items())
+    }
+    return {
+        "runs": runs,
+        "flagged": len(total),
+        "mean_guessed_share": statistics.fmean(total) if total else 0.0,
+        "min_guessed_share": min(total) if total else 0.0,
+        "max_guessed_share": max(total) if total else 0.0,
+        "components": comps,
+    }
 
 
 def audit_summary(results: Iterable[RunResult]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import statistics
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import reduce
 from itertools import chain, compress, cycle, repeat
@@ -22,11 +23,12 @@ from math import fsum, isnan
 from operator import add, eq, mul, truediv
 from typing import Any
 
+from wattprint.analysis.audit import summarize_flags
 from wattprint.analysis.fits import GENERATION_TASKS, Fit, Point, linear_fit, loglog_fit
-from wattprint.analysis.leaderboard import Entry
-from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name
-from wattprint.analysis.stars import size_class, star_ratings
-from wattprint.analysis.stats import GroupStats, Stats, ci95, describe
+from wattprint.analysis.leaderboard import Entry, rate_and_sort
+from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_multi_purpose_name, ratio_of
+from wattprint.analysis.stars import size_class
+from wattprint.analysis.stats import GroupStats, ci95, describe
 from wattprint.results.columns import RunColumns, RunShape
 
 __all__ = [
@@ -73,12 +75,11 @@ def by_task_columns(c: RunColumns) -> dict[str, GroupStats]:
         emissions = describe(grams)
         if len(idx) == 1:
             i = idx[0]
-            energy = Stats(**{**energy.to_dict(), "ci95_low": c.ci95_low[i], "ci95_high": c.ci95_high[i]})
+            energy = replace(energy, ci95_low=c.ci95_low[i], ci95_high=c.ci95_high[i])
             if emissions is not None and c.factor[i] >= 0:
                 f = c.factor_of(i)
                 assert f is not None
-                emissions = Stats(**{**emissions.to_dict(), "ci95_low": f.grams(c.ci95_low[i]),
-                                     "ci95_high": f.grams(c.ci95_high[i])})
+                emissions = replace(emissions, ci95_low=f.grams(c.ci95_low[i]), ci95_high=f.grams(c.ci95_high[i]))
         out[k] = GroupStats(
             key=k,
             runs=len(idx),
@@ -86,7 +87,7 @@ def by_task_columns(c: RunColumns) -> dict[str, GroupStats]:
             energy_wh_per_1k=energy,
             emissions_g_per_1k=emissions,
             measured_share=measured,
-            origins=tuple(sorted({c.origins[k] for k in set(map(c.origin.__getitem__, idx))})),
+            origins=tuple(sorted({c.origins[o] for o in set(map(c.origin.__getitem__, idx))})),
         )
     return out
 
@@ -182,19 +183,7 @@ def leaderboard_columns(c: RunColumns) -> list[Entry]:
         width = len(shape.components) + len(shape.provenance) + len(shape.audit)
         strided = [c.values[j::width] for j in range(len(shape.components))]
     all_utc = _one_utc_format(c.started_at)
-    entries = [_entry(c, t, m, idx, strided, all_utc) for (t, m), idx in _model_groups(c).items()]
-    by_group: dict[str, list[Entry]] = {}
-    for e in entries:
-        e.group = e.task + (f" ({e.size_class})" if e.size_class else "")
-        by_group.setdefault(e.group, []).append(e)
-    for group, members in by_group.items():
-        if group == "unknown":
-            continue
-        stars = star_ratings({e.model: e.wh_per_1k for e in members})
-        for e in members:
-            e.stars = stars[e.model]
-    entries.sort(key=lambda e: (e.task, e.wh_per_1k, e.model))
-    return entries
+    return rate_and_sort([_entry(c, t, m, idx, strided, all_utc) for (t, m), idx in _model_groups(c).items()])
 
 
 def energy_vs_parameters_columns(c: RunColumns, task: str | None = None) -> tuple[list[Point], Fit | None]:
@@ -247,17 +236,9 @@ def multi_vs_specific_columns(c: RunColumns, families: Sequence[str]) -> list[Ra
     for key in sorted(set(multi) & set(spec)):
         mm = {m: statistics.fmean(v) for m, v in sorted(multi[key].items())}
         sm = {m: statistics.fmean(v) for m, v in sorted(spec[key].items())}
-        m_mean, s_mean = statistics.fmean(mm.values()), statistics.fmean(sm.values())
-        if s_mean <= 0:
-            continue
-        per_model = sorted(v / s_mean for v in mm.values())
-        out.append(Ratio(
-            task=key[0], dataset=key[1], multi_models=len(mm), specific_models=len(sm),
-            multi_wh_per_1k=m_mean, specific_wh_per_1k=s_mean, ratio=m_mean / s_mean,
-            ratio_min=per_model[0], ratio_median=statistics.median(per_model), ratio_max=per_model[-1],
-            ratio_extreme_low=min(mm.values()) / max(sm.values()),
-            ratio_extreme_high=max(mm.values()) / min(sm.values()) if min(sm.values()) > 0 else float("inf"),
-        ))
+        ratio = ratio_of(key, mm, sm)
+        if ratio is not None:
+            out.append(ratio)
     return out
 
 
@@ -284,19 +265,7 @@ def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
                 per.setdefault(comp, []).extend(map(values.__getitem__, map(add, starts, repeat(j))))
             reasons.setdefault(comp, why)
         total.extend(c.audited_share if strided else _take(c.audited_share, idx))
-    comps = {
-        k: {"runs": len(v), "mean_share": statistics.fmean(v), "min_share": min(v), "max_share": max(v),
-            "example_reason": reasons[k]}
-        for k, v in sorted(per.items())
-    }
-    return {
-        "runs": len(c),
-        "flagged": len(total),
-        "mean_guessed_share": statistics.fmean(total) if total else 0.0,
-        "min_guessed_share": min(total) if total else 0.0,
-        "max_guessed_share": max(total) if total else 0.0,
-        "components": comps,
-    }
+    return summarize_flags(len(c), per, reasons, total)
 
 
 def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass
 
-from wattprint.analysis.stats import Stats, describe, usable
+from wattprint.analysis.stats import Stats, describe, summary_of, usable
 from wattprint.analysis.welch import WelchResult, welch_t_test
 from wattprint.results.schema import J_PER_WH, RunResult
 
@@ -103,7 +103,7 @@ def _side(label: str, runs: list[RunResult]) -> Side:
         energy=energy,
         bounds_wh_per_1k=(lo, hi),
         g_co2e_per_1k=statistics.fmean(grams) if grams else None,
-        measured_share=statistics.fmean(r.summary.measured_share for r in runs),  # type: ignore[union-attr]
+        measured_share=statistics.fmean(summary_of(r).measured_share for r in runs),
         run_ids=[r.run_id for r in runs],
     )
 

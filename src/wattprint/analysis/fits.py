@@ -1,4 +1,4 @@
-"""Least-squares fits: energy against parameter count and against output length.
+"""Least-squares fits (scipy): energy against parameter count and against output length.
 
 ``loglog_fit`` fits ``log10(y) = intercept + slope * log10(x)``: a slope of 1
 means energy grows in proportion to size. ``r2`` is the coefficient of
@@ -12,7 +12,8 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from wattprint.analysis.stats import usable
+from wattprint.analysis.stats import summary_of, usable
+from wattprint.errors import WattprintError
 from wattprint.results.schema import RunResult
 
 __all__ = ["Fit", "Point", "linear_fit", "loglog_fit", "energy_vs_parameters", "energy_vs_output_length"]
@@ -55,21 +56,26 @@ class Point:
 
 
 def linear_fit(xs: Iterable[float], ys: Iterable[float]) -> Fit | None:
-    """Ordinary least squares; None with fewer than 2 distinct x values."""
+    """Ordinary least squares (``scipy.stats.linregress``); None with fewer than 2 distinct x values.
+
+    ``r2`` is the square of Pearson's r; when every y is the same the horizontal line fits
+    exactly and r2 is 1. scipy (the ``analysis`` extra) is imported here, on first use.
+    """
     pairs = zip(list(xs), list(ys), strict=True)
     pts = [(float(x), float(y)) for x, y in pairs if math.isfinite(x) and math.isfinite(y)]
     if len(pts) < 2 or len({x for x, _ in pts}) < 2:
         return None
-    mx = statistics.fmean(x for x, _ in pts)
-    my = statistics.fmean(y for _, y in pts)
-    sxx = sum((x - mx) ** 2 for x, _ in pts)
-    sxy = sum((x - mx) * (y - my) for x, y in pts)
-    syy = sum((y - my) ** 2 for _, y in pts)
-    slope = sxy / sxx
-    intercept = my - slope * mx
-    ss_res = sum((y - (intercept + slope * x)) ** 2 for x, y in pts)
-    r2 = 1.0 - ss_res / syy if syy > 0 else 1.0
-    return Fit(slope=slope, intercept=intercept, r2=r2, n=len(pts), loglog=False)
+    try:
+        from scipy.stats import linregress
+    except ImportError as exc:
+        raise WattprintError(
+            "fitting energy against size needs scipy, which is not installed",
+            hint="pip install 'wattprint[analysis]' (numpy and scipy)",
+        ) from exc
+    res = linregress([x for x, _ in pts], [y for _, y in pts])
+    constant_y = len({y for _, y in pts}) == 1
+    r2 = 1.0 if constant_y else float(res.rvalue) ** 2
+    return Fit(slope=float(res.slope), intercept=float(res.intercept), r2=r2, n=len(pts), loglog=False)
 
 
 def loglog_fit(xs: Iterable[float], ys: Iterable[float]) -> Fit | None:
@@ -103,7 +109,7 @@ def energy_vs_parameters(
         params = next((r.model_info.parameters for r in runs if r.model_info and r.model_info.parameters), None)
         if not params:
             continue
-        y = statistics.fmean(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
+        y = statistics.fmean(summary_of(r).wh_per_1k_mean for r in runs)
         points.append(Point(label=model, task=t, x=float(params), y=y, runs=len(runs)))
     return points, loglog_fit([p.x for p in points], [p.y for p in points])
 
@@ -120,10 +126,10 @@ def energy_vs_output_length(
     for r in usable(results):
         if r.config.task not in wanted:
             continue
-        tokens = r.summary.counts_per_inference.get("output_tokens")  # type: ignore[union-attr]
+        tokens = summary_of(r).counts_per_inference.get("output_tokens")
         if not tokens:
             continue
         points.append(Point(label=r.config.model, task=r.config.task, x=tokens,
-                            y=r.summary.wh_per_1k_mean, runs=1))  # type: ignore[union-attr]
+                            y=summary_of(r).wh_per_1k_mean, runs=1))
     points.sort(key=lambda p: (p.task, p.label, p.x, p.y))
     return points, linear_fit([p.x for p in points], [p.y for p in points])

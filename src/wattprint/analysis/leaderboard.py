@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from wattprint.analysis.stars import size_class, star_ratings
-from wattprint.analysis.stats import ci95, dataset_key, usable
+from wattprint.analysis.stats import ci95, dataset_key, summary_of, usable
 from wattprint.results.columns import hardware_of
 from wattprint.results.schema import RunResult
 
-__all__ = ["Entry", "leaderboard", "hardware_of"]
+__all__ = ["Entry", "leaderboard", "rate_and_sort", "hardware_of"]
 
 
 @dataclass
@@ -60,21 +60,21 @@ def _plain(value: Any) -> Any:
 
 
 def _entry(task: str, model: str, runs: list[RunResult]) -> Entry:
-    vals = [r.summary.wh_per_1k_mean for r in runs]  # type: ignore[union-attr]
+    vals = [summary_of(r).wh_per_1k_mean for r in runs]
     mean = statistics.fmean(vals)
     if len(runs) > 1:
         ci = ci95(vals)
     else:
-        iv = runs[0].summary.wh_per_1k_ci95  # type: ignore[union-attr]
+        iv = summary_of(runs[0]).wh_per_1k_ci95
         ci = (iv.low, iv.high)
-    bounds = [r.summary.provenance_bounds_wh_per_1k for r in runs if r.summary.provenance_bounds_wh_per_1k]  # type: ignore[union-attr]
+    bounds = [pb for r in runs if (pb := summary_of(r).provenance_bounds_wh_per_1k)]
     b = (statistics.fmean(x.low for x in bounds), statistics.fmean(x.high for x in bounds)) if bounds else None
     grams = [r.g_co2e_per_1k for r in runs if r.g_co2e_per_1k is not None]
-    measured = statistics.fmean(r.summary.measured_share for r in runs)  # type: ignore[union-attr]
+    measured = statistics.fmean(summary_of(r).measured_share for r in runs)
     params = next((r.model_info.parameters for r in runs if r.model_info and r.model_info.parameters), None)
     comps: dict[str, float] = {}
     for r in runs:
-        for c, v in r.summary.components_wh_per_1k.items():  # type: ignore[union-attr]
+        for c, v in summary_of(r).components_wh_per_1k.items():
             comps[c] = comps.get(c, 0.0) + v / len(runs)
     prov = sorted({c.provenance.label + f" [{c.component}]" for r in runs for rep in r.repeats[:1]
                    for c in rep.energy.components})
@@ -109,7 +109,15 @@ def leaderboard(results: Iterable[RunResult], task: str | None = None) -> list[E
         if task is not None and r.config.task != task:
             continue
         groups.setdefault((r.config.task, r.config.model), []).append(r)
-    entries = [_entry(t, m, runs) for (t, m), runs in groups.items()]
+    return rate_and_sort([_entry(t, m, runs) for (t, m), runs in groups.items()])
+
+
+def rate_and_sort(entries: list[Entry]) -> list[Entry]:
+    """``entries`` grouped (task and size class), starred within their group, sorted by task, energy, model.
+
+    Fills ``group`` and ``stars`` in place and returns the same list (sorted): the one rating rule of the
+    leaderboard over runs and over stored columns.
+    """
     by_group: dict[str, list[Entry]] = {}
     for e in entries:
         e.group = e.task + (f" ({e.size_class})" if e.size_class else "")

@@ -14,11 +14,11 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from wattprint.analysis.stats import dataset_key, usable
+from wattprint.analysis.stats import dataset_key, summary_of, usable
 from wattprint.results.schema import RunResult
 
 __all__ = ["DEFAULT_FAMILIES", "ZERO_SHOT_BASE", "is_multi_purpose", "is_multi_purpose_name", "base_task", "Ratio",
-           "multi_vs_specific"]
+           "multi_vs_specific", "ratio_of"]
 
 #: task of imported runs whose task could not be told; never compared
 UNKNOWN_TASK = "unknown"
@@ -81,7 +81,7 @@ class Ratio:
 def _model_means(runs: list[RunResult]) -> dict[str, float]:
     per: dict[str, list[float]] = {}
     for r in runs:
-        per.setdefault(r.config.model, []).append(r.summary.wh_per_1k_mean)  # type: ignore[union-attr]
+        per.setdefault(r.config.model, []).append(summary_of(r).wh_per_1k_mean)
     return {m: statistics.fmean(v) for m, v in sorted(per.items())}
 
 
@@ -98,25 +98,30 @@ def multi_vs_specific(
         (multi if is_multi_purpose(r, families) else spec).setdefault(key, []).append(r)
     out = []
     for key in sorted(set(multi) & set(spec)):
-        mm, sm = _model_means(multi[key]), _model_means(spec[key])
-        m_mean, s_mean = statistics.fmean(mm.values()), statistics.fmean(sm.values())
-        if s_mean <= 0:
-            continue
-        per_model = sorted(v / s_mean for v in mm.values())
-        out.append(
-            Ratio(
-                task=key[0],
-                dataset=key[1],
-                multi_models=len(mm),
-                specific_models=len(sm),
-                multi_wh_per_1k=m_mean,
-                specific_wh_per_1k=s_mean,
-                ratio=m_mean / s_mean,
-                ratio_min=per_model[0],
-                ratio_median=statistics.median(per_model),
-                ratio_max=per_model[-1],
-                ratio_extreme_low=min(mm.values()) / max(sm.values()),
-                ratio_extreme_high=max(mm.values()) / min(sm.values()) if min(sm.values()) > 0 else float("inf"),
-            )
-        )
+        ratio = ratio_of(key, _model_means(multi[key]), _model_means(spec[key]))
+        if ratio is not None:
+            out.append(ratio)
     return out
+
+
+def ratio_of(key: tuple[str, str], mm: dict[str, float], sm: dict[str, float]) -> Ratio | None:
+    """The :class:`Ratio` of (base task, dataset) ``key`` from the mean Wh per 1,000 of each multi-purpose
+    model (``mm``) and each task-specific one (``sm``); None when the task-specific mean is not positive."""
+    m_mean, s_mean = statistics.fmean(mm.values()), statistics.fmean(sm.values())
+    if s_mean <= 0:
+        return None
+    per_model = sorted(v / s_mean for v in mm.values())
+    return Ratio(
+        task=key[0],
+        dataset=key[1],
+        multi_models=len(mm),
+        specific_models=len(sm),
+        multi_wh_per_1k=m_mean,
+        specific_wh_per_1k=s_mean,
+        ratio=m_mean / s_mean,
+        ratio_min=per_model[0],
+        ratio_median=statistics.median(per_model),
+        ratio_max=per_model[-1],
+        ratio_extreme_low=min(mm.values()) / max(sm.values()),
+        ratio_extreme_high=max(mm.values()) / min(sm.values()) if min(sm.values()) > 0 else float("inf"),
+    )

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from wattprint.analysis.multipurpose import DEFAULT_FAMILIES, base_task, is_multi_purpose
-from wattprint.analysis.stats import ci95, usable
+from wattprint.analysis.pareto import non_dominated
+from wattprint.analysis.stats import ci95, summary_of, usable
 from wattprint.errors import WattprintError
 from wattprint.results.quality import METRICS, TASK_METRICS, check_metric
 from wattprint.results.schema import RunResult
@@ -44,6 +45,7 @@ class QualityPoint:
     multi_purpose: bool
     wh_per_1k_correct: float | None = None
     on_front: bool = False
+    measured_share: float = 0.0  # mean over runs of the energy's share read from sensors (0 = all estimated)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,11 +79,11 @@ def quality_points(runs: Iterable[RunResult], task: str, metric: str, dataset: s
         groups.setdefault((ds, r.config.model), []).append(r)
     points: list[QualityPoint] = []
     for (ds, model), rs in sorted(groups.items()):
-        means = [r.summary.wh_per_1k_mean for r in rs]
+        means = [summary_of(r).wh_per_1k_mean for r in rs]
         if len(means) > 1:
             lo, hi = ci95(means)
         else:
-            lo, hi = rs[0].summary.wh_per_1k_ci95.low, rs[0].summary.wh_per_1k_ci95.high
+            lo, hi = summary_of(rs[0]).wh_per_1k_ci95.low, summary_of(rs[0]).wh_per_1k_ci95.high
         scores = [q for r in rs for q in r.quality if q.metric == metric]
         quality = ci = src = n = None
         if scores:
@@ -98,7 +100,8 @@ def quality_points(runs: Iterable[RunResult], task: str, metric: str, dataset: s
             task=base_task(task), dataset=ds, model=model, metric=metric, quality=quality, quality_ci95=ci,
             quality_source=src, quality_n=n, wh_per_1k=mean, wh_per_1k_ci95=(lo, hi), runs=len(rs),
             run_tasks=tuple(sorted({r.config.task for r in rs})),
-            multi_purpose=any(is_multi_purpose(r, families) for r in rs), wh_per_1k_correct=per_correct))
+            multi_purpose=any(is_multi_purpose(r, families) for r in rs), wh_per_1k_correct=per_correct,
+            measured_share=statistics.fmean(summary_of(r).measured_share for r in rs)))
     front: set[tuple[str, str]] = set()
     for ds in {p.dataset for p in points}:
         front |= {(p.dataset, p.model) for p in pareto_front([p for p in points if p.dataset == ds],
@@ -110,12 +113,7 @@ def pareto_front(points: Sequence[QualityPoint], higher_is_better: bool = True) 
     """Points no other point beats on both axes (lower energy and better quality, one strictly), by energy."""
     scored = [p for p in points if p.quality is not None]
     sign = 1.0 if higher_is_better else -1.0
-
-    def beats(a: QualityPoint, b: QualityPoint) -> bool:
-        qa, qb = sign * a.quality, sign * b.quality  # type: ignore[operator]
-        return a.wh_per_1k <= b.wh_per_1k and qa >= qb and (a.wh_per_1k < b.wh_per_1k or qa > qb)
-
-    front = [p for p in scored if not any(beats(o, p) for o in scored if o is not p)]
+    front = non_dominated(scored, lambda p: (p.wh_per_1k, -sign * p.quality))  # type: ignore[operator]
     return sorted(front, key=lambda p: p.wh_per_1k)
 
 

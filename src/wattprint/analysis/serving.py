@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wattprint.analysis.pareto import non_dominated
 from wattprint.analysis.welch import welch_t_test
-from wattprint.results.serving import LevelResult, ServingResult
+from wattprint.results.serving import LevelResult, ServingResult, j_of
 
 #: latency used for the front: "<metric>_<stat>", metric ttft|itl|e2e, stat p50|p90|p99|mean
 DEFAULT_LATENCY = "e2e_p90"
@@ -25,14 +26,9 @@ def latency_of(level: LevelResult, which: str = DEFAULT_LATENCY) -> float | None
 
 def pareto_front(run: ServingResult, which: str = DEFAULT_LATENCY) -> list[LevelResult]:
     """Levels not dominated in (J per request, latency), by increasing latency."""
-    pts = [(lv, lv.j_per_request.mean, latency_of(lv, which)) for lv in run.ok_levels]
-    pts = [p for p in pts if p[2] is not None]
-    front = []
-    for lv, j, lat in pts:
-        dominated = any(j2 <= j and l2 <= lat and (j2 < j or l2 < lat) for _, j2, l2 in pts)
-        if not dominated:
-            front.append((lat, lv))
-    return [lv for _, lv in sorted(front, key=lambda x: x[0])]
+    pts = [(lv, j_of(lv).mean, lat) for lv in run.ok_levels if (lat := latency_of(lv, which)) is not None]
+    front = non_dominated(pts, lambda p: (p[1], p[2]))
+    return [lv for lv, _, _ in sorted(front, key=lambda p: p[2])]
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ def compare_serving(a: ServingResult, b: ServingResult) -> list[LevelComparison]
         va = [r.j_per_request for r in la.repeats if r.j_per_request is not None]
         vb = [r.j_per_request for r in lb.repeats if r.j_per_request is not None]
         w = welch_t_test(va, vb) if len(va) > 1 and len(vb) > 1 else None
-        aj, bj = la.j_per_request.mean, lb.j_per_request.mean
+        aj, bj = j_of(la).mean, j_of(lb).mean
         out.append(LevelComparison(la.label, aj, bj, bj / aj if aj else float("inf"),
                                    w.p_value if w is not None else None))
     return out

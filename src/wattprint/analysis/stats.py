@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
 from wattprint.results import exact
-from wattprint.results.schema import RunResult, ci95_of_mean
+from wattprint.results.schema import RunResult, Summary, ci95_of_mean
 
 __all__ = [
     "Stats",
     "GroupStats",
     "usable",
+    "summary_of",
     "describe",
     "group_stats",
     "by_task",
@@ -33,6 +34,13 @@ __all__ = [
 def usable(results: Iterable[RunResult]) -> list[RunResult]:
     """Runs that carry numbers: status ok and a summary."""
     return [r for r in results if r.status == "ok" and r.summary is not None]
+
+
+def summary_of(r: RunResult) -> Summary:
+    """The summary of a :func:`usable` run (a ValueError for a run without one: a caller's bug)."""
+    if r.summary is None:
+        raise ValueError(f"run {r.run_id} has no summary: pass usable() runs")
+    return r.summary
 
 
 def ci95(values: list[float]) -> tuple[float, float]:
@@ -112,7 +120,7 @@ def dataset_key(r: RunResult) -> str:
 def _own_interval(run: RunResult, energy: Stats, emissions: Stats | None) -> tuple[Stats, Stats | None]:
     """A one-run group: the interval over runs is a point, so use the run's own 95% interval over its
     repeats instead (never a zero-width interval that would read as certainty)."""
-    iv = run.summary.wh_per_1k_ci95  # type: ignore[union-attr]
+    iv = summary_of(run).wh_per_1k_ci95
     energy = replace(energy, ci95_low=iv.low, ci95_high=iv.high)
     if emissions is not None and run.carbon is not None:
         emissions = replace(emissions, ci95_low=run.carbon.grams(iv.low), ci95_high=run.carbon.grams(iv.high))
@@ -127,11 +135,12 @@ def group_stats(results: Iterable[RunResult], key: Callable[[RunResult], str]) -
     out: dict[str, GroupStats] = {}
     for k in sorted(groups):
         runs = groups[k]
-        energy = describe(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
-        grams = [r.g_co2e_per_1k for r in runs if r.g_co2e_per_1k is not None]
-        wh_total = sum(r.summary.wh_per_1k_mean for r in runs)  # type: ignore[union-attr]
+        summaries = [s for r in runs if (s := r.summary) is not None]  # all of them: usable() runs
+        energy = describe(s.wh_per_1k_mean for s in summaries)
+        grams = [g for r in runs if (g := r.g_co2e_per_1k) is not None]
+        wh_total = sum(s.wh_per_1k_mean for s in summaries)
         measured = (
-            sum(r.summary.wh_per_1k_mean * r.summary.measured_share for r in runs) / wh_total  # type: ignore[union-attr]
+            sum(s.wh_per_1k_mean * s.measured_share for s in summaries) / wh_total
             if wh_total > 0
             else 0.0
         )

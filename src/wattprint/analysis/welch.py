@@ -1,77 +1,63 @@
-"""Welch's unequal-variance t-test, with the Student t distribution computed here (no scipy)."""
+"""Welch's unequal-variance t-test, by scipy (``scipy.stats.ttest_ind(equal_var=False)``).
+
+scipy is in the ``analysis`` extra and imported inside the functions, so importing this
+module stays light; without scipy a call raises a :class:`WattprintError` with the fix.
+"""
 
 from __future__ import annotations
 
 import math
 import statistics
+import warnings
 from dataclasses import asdict, dataclass
+from typing import Any
+
+from wattprint.errors import WattprintError
 
 __all__ = ["WelchResult", "welch_t_test", "student_t_sf"]
 
 
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (Lentz's method)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-14:
-            break
-    return h
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularized incomplete beta I_x(a, b)."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    lbeta = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(1 - x)
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(lbeta) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(lbeta) * _betacf(b, a, 1 - x) / b
+def _scipy_stats() -> Any:
+    try:
+        import scipy.stats
+    except ImportError as exc:
+        raise WattprintError(
+            "Welch's test needs scipy, which is not installed",
+            hint="pip install 'wattprint[analysis]' (numpy and scipy)",
+        ) from exc
+    return scipy.stats
 
 
 def student_t_sf(t: float, df: float) -> float:
     """P(T > t) for Student's t with ``df`` (real, > 0) degrees of freedom."""
-    x = df / (df + t * t)
-    tail = 0.5 * _betainc(df / 2.0, 0.5, x)
-    return tail if t >= 0 else 1.0 - tail
+    return float(_scipy_stats().t.sf(t, df))
 
 
 @dataclass(frozen=True)
 class WelchResult:
+    """Welch's t statistic, its Welch-Satterthwaite degrees of freedom, and the two-sided p-value."""
+
     t: float
     df: float
     p_value: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
 
 def welch_t_test(a: list[float], b: list[float]) -> WelchResult | None:
-    """Two-sided Welch t-test of equal means; None when a side has fewer than 2 values."""
+    """Two-sided Welch t-test of equal means; None when a side has fewer than 2 values.
+
+    When both samples have zero variance the test is degenerate (scipy gives NaN): the means
+    then differ for certain (t = inf, p = 0) or are equal (t = 0, p = 1).
+    """
     if len(a) < 2 or len(b) < 2:
         return None
     ma, mb = statistics.fmean(a), statistics.fmean(b)
-    va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
-    if va + vb == 0:
+    if statistics.variance(a) + statistics.variance(b) == 0:
         return WelchResult(t=math.inf if ma != mb else 0.0, df=math.inf, p_value=0.0 if ma != mb else 1.0)
-    t = (ma - mb) / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / ((va**2 / (len(a) - 1) if va else 0.0) + (vb**2 / (len(b) - 1) if vb else 0.0))
-    p = min(1.0, 2.0 * student_t_sf(abs(t), df))
-    return WelchResult(t=t, df=df, p_value=p)
+    stats = _scipy_stats()
+    with warnings.catch_warnings():  # scipy flags a constant side as "precision loss"; its variance is exactly 0
+        warnings.filterwarnings("ignore", message="Precision loss occurred", category=RuntimeWarning)
+        res = stats.ttest_ind(a, b, equal_var=False)
+    return WelchResult(t=float(res.statistic), df=float(res.df), p_value=float(res.pvalue))

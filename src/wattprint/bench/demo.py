@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wattprint.bench.reference import STUDY_TASKS, StudyFigure, study_figure
 from wattprint.errors import WattprintError
-from wattprint.results.schema import RunConfig, RunResult
+from wattprint.results.schema import MEASURED_SHARE_MIN, RunConfig, RunResult
 from wattprint.workloads.base import Task
+
+if TYPE_CHECKING:
+    from wattprint.workloads.base import Task
 
 #: inferences per repeat when a task publishes no ``demo_n``
 FALLBACK_DEMO_N = 10
@@ -137,9 +140,13 @@ class DemoRow:
         return self.wh / self.study.wh_per_1k_mean
 
 
+def _wh_per_1k(r: RunResult) -> float:
+    return r.summary.wh_per_1k_mean if r.summary is not None else math.inf
+
+
 def ranked(results: list[RunResult]) -> list[DemoRow]:
     """Successful runs ranked by Wh per 1,000 (lowest first, like Table 2), failed runs last."""
-    ok = sorted((r for r in results if r.status == "ok" and r.summary), key=lambda r: r.summary.wh_per_1k_mean)
+    ok = sorted((r for r in results if r.status == "ok" and r.summary), key=_wh_per_1k)
     rows = [DemoRow(i + 1, r, study_figure(r.config.task)) for i, r in enumerate(ok)]
     ok_ids = {id(r) for r in ok}
     rows += [DemoRow(None, r, study_figure(r.config.task)) for r in results if id(r) not in ok_ids]
@@ -184,14 +191,14 @@ def caveats(results: list[RunResult]) -> list[str]:
             "the architecture's compute; the outputs are meaningless."
         )
     if ok:
-        shares = [r.summary.measured_share for r in ok]
-        if max(shares) <= 0.0005:
+        shares = [s.measured_share for r in ok if (s := r.summary) is not None]
+        if max(shares) <= 1 - MEASURED_SHARE_MIN:
             meters = sorted({m.name for r in ok for m in r.environment.meters})
             out.append(
                 "Energy is ESTIMATED on this machine, not measured: no hardware energy counter was readable "
                 f"(meters: {', '.join(meters) or 'estimate'}), so every figure comes from a power model."
             )
-        elif min(shares) >= 0.9995:
+        elif min(shares) >= MEASURED_SHARE_MIN:
             out.append("Energy is MEASURED on this machine by hardware counters (see provenance per run).")
         else:
             out.append(

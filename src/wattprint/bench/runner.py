@@ -130,6 +130,7 @@ def execute(
             from wattprint.energy import open_meters
 
             meterset = open_meters(config.meters)
+        assert meterset is not None  # given, or opened just above
         result.environment = collect_environment(meterset, isolation)
         _seed(config.seed)
         run_protocol(task, config, meterset, result, on_event=on_event, checkpoint=checkpoint)

@@ -6,23 +6,14 @@ energy with any other factor, without touching the measured energy.
 
 from __future__ import annotations
 
-import math
-
 from wattprint.carbon.factor import CarbonInfo
-from wattprint.carbon.resolve import check_intensity, check_pue
+from wattprint.carbon.resolve import check_energy_wh, check_intensity, check_pue
 from wattprint.errors import WattprintError
-
-
-def _energy(wh: float) -> float:
-    value = float(wh)
-    if not math.isfinite(value) or value < 0:
-        raise WattprintError(f"energy {wh!r} Wh must be zero or more", "energy cannot be negative")
-    return value
 
 
 def grams(wh: float, intensity_g_per_kwh: float, pue: float = 1.0) -> float:
     """Grams CO2e for ``wh`` watt-hours of IT energy at ``intensity_g_per_kwh``, times ``pue``."""
-    return _energy(wh) / 1000.0 * check_pue(pue) * check_intensity(intensity_g_per_kwh)
+    return check_energy_wh(wh) / 1000.0 * check_pue(pue) * check_intensity(intensity_g_per_kwh)
 
 
 def recompute(wh: float, factor: CarbonInfo | float, pue: float | None = None) -> float:

@@ -55,7 +55,7 @@ class Equivalent(BaseModel):
 @lru_cache(maxsize=1)
 def equivalent_table() -> list[EquivalentDef]:
     """The packaged equivalents table, in display order."""
-    text = resources.files("wattprint").joinpath("data", "equivalents.json").read_text(encoding="utf-8")
+    text = resources.files("wattprint").joinpath("data").joinpath("equivalents.json").read_text(encoding="utf-8")
     return [EquivalentDef(**row) for row in json.loads(text)["equivalents"]]
 
 

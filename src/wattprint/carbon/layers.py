@@ -14,7 +14,7 @@ import math
 
 from pydantic import BaseModel
 
-from wattprint.carbon.resolve import check_pue
+from wattprint.carbon.resolve import check_energy_wh, check_pue
 from wattprint.errors import WattprintError
 
 SECONDS_PER_YEAR = 365.25 * 86400.0
@@ -108,9 +108,7 @@ def published_pue(id_: str) -> float:
 
 def facility_wh(it_wh: float, pue: float) -> float:
     """Facility energy (Wh) for ``it_wh`` Wh of measured IT energy at ``pue``."""
-    if not math.isfinite(it_wh) or it_wh < 0:
-        raise WattprintError(f"energy {it_wh!r} Wh must be zero or more", "energy cannot be negative")
-    return it_wh * check_pue(pue)
+    return check_energy_wh(it_wh) * check_pue(pue)
 
 
 def embodied_grams(duration_s: float, embodied_kg_co2e: float, lifetime_years: float, share: float = 1.0) -> float:
@@ -134,8 +132,7 @@ def embodied_grams(duration_s: float, embodied_kg_co2e: float, lifetime_years: f
 
 def water_litres(it_wh: float, wue_l_per_kwh: float) -> float:
     """Site water (litres) for ``it_wh`` Wh of IT energy at ``wue_l_per_kwh`` (L per IT kWh)."""
-    if not math.isfinite(it_wh) or it_wh < 0:
-        raise WattprintError(f"energy {it_wh!r} Wh must be zero or more", "energy cannot be negative")
+    it_wh = check_energy_wh(it_wh)
     if not math.isfinite(wue_l_per_kwh) or not 0 <= wue_l_per_kwh <= 20:
         raise WattprintError(f"WUE {wue_l_per_kwh!r} L/kWh is outside 0-20", "data-centre WUE is typically 0-2 L/kWh")
     return it_wh / 1000.0 * wue_l_per_kwh

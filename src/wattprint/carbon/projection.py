@@ -19,6 +19,8 @@ from wattprint.carbon.units import DAYS_PER_YEAR
 from wattprint.errors import WattprintError
 
 #: a horizon beyond this (days) is refused as absurd (100 years)
+MAX_WH_PER_QUERY = 1e6  # 1 MWh per query: far above any model; beyond it a typo, or an overflow
+MAX_QUERIES_PER_DAY = 1e15  # 100,000x a web search engine's daily queries
 MAX_HORIZON_DAYS = 36500.0
 
 
@@ -129,6 +131,12 @@ def project(
     horizon = _positive(horizon_days, "horizon (days)")
     if horizon > MAX_HORIZON_DAYS:
         raise WattprintError(f"horizon {horizon:g} days is more than 100 years", "pass --days 365 or similar")
+    if wh_q > MAX_WH_PER_QUERY:  # 1e300 Wh overflowed to inf and was reported as "must be zero or more"
+        raise WattprintError(f"energy per query {wh_q:g} Wh is beyond the limit of {MAX_WH_PER_QUERY:g} Wh",
+                             "the largest models use well under 100 Wh per query; check the unit (Wh, kWh)")
+    if rate > MAX_QUERIES_PER_DAY:
+        raise WattprintError(f"query rate {rate:g} per day is beyond the limit of {MAX_QUERIES_PER_DAY:g} per day",
+                             "a web search engine serves about 1e10 queries a day; check the rate and its period")
     wue = None if wue_l_per_kwh is None else _positive(wue_l_per_kwh, "WUE (L/kWh)", allow_zero=True)
     if wue is not None and wue > 20:
         raise WattprintError(f"WUE {wue:g} L/kWh is not credible", "data-centre WUE is typically 0-2 L/kWh")

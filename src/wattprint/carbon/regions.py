@@ -57,7 +57,7 @@ def _norm(text: str) -> str:
 @lru_cache(maxsize=1)
 def load_data() -> dict[str, Any]:
     """The raw packaged document (``version``, ``sources``, ``regions``, ``countries_without_data``)."""
-    text = resources.files("wattprint").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    text = resources.files("wattprint").joinpath("data").joinpath(DATA_FILE).read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -14,6 +14,14 @@ MAX_INTENSITY_G_PER_KWH = 2000.0
 MIN_PUE, MAX_PUE = 1.0, 3.0
 
 
+def check_energy_wh(wh: float) -> float:
+    """Validate an energy in Wh: finite and zero or more."""
+    value = float(wh)
+    if not math.isfinite(value) or value < 0:
+        raise WattprintError(f"energy {wh!r} Wh must be zero or more", "energy cannot be negative")
+    return value
+
+
 def check_intensity(intensity: float) -> float:
     """Validate a grid intensity in g CO2e/kWh (0 to 2,000)."""
     try:

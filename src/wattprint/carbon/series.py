@@ -59,7 +59,8 @@ class SeriesIdentity(BaseModel):
 
     def label(self) -> str:
         """One line for tables: ``uk-carbon-intensity GB forecast (step)``."""
-        bits = [self.source, self.region] + ([self.kind] if self.kind != self.source else []) + \
+        region = self.region if self.region != "unspecified" else "(region not given)"  # not "file unspecified"
+        bits = [self.source, region] + ([self.kind] if self.kind != self.source else []) + \
             [f"({self.signal}, {self.interpolation}"]
         if self.sha256:
             bits[-1] += f", sha256 {self.sha256[:12]}"
@@ -162,6 +163,9 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
+YEARS = (1970, 2200)  # timestamps outside are refused (no grid data there; no datetime overflow near year 9999)
+
+
 def parse_time(text: str, where: str) -> datetime:
     """A timezone-aware UTC datetime from ISO 8601 text (``Z`` or an offset required) or Unix seconds."""
     s = str(text).strip()
@@ -169,14 +173,18 @@ def parse_time(text: str, where: str) -> datetime:
         raise WattprintError(f"{where}: empty timestamp", "write ISO 8601 with a zone, e.g. 2026-03-01T12:00Z")
     try:
         if s.replace(".", "", 1).isdigit():
-            return datetime.fromtimestamp(float(s), timezone.utc)
-        t = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+            t = datetime.fromtimestamp(float(s), timezone.utc)
+        else:
+            t = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
     except (ValueError, OverflowError, OSError):
         raise WattprintError(f"{where}: cannot read timestamp {s[:40]!r}",
                              "write ISO 8601 with a zone, e.g. 2026-03-01T12:00Z, or Unix seconds") from None
     if t.tzinfo is None:
         raise WattprintError(f"{where}: timestamp {s[:40]!r} has no time zone",
                              "add Z (UTC) or an offset such as +01:00; wattprint never guesses a zone")
+    if not YEARS[0] <= t.year <= YEARS[1]:  # year 9999 + one step overflowed datetime with a traceback
+        raise WattprintError(f"{where}: timestamp {s[:40]!r} is outside the years {YEARS[0]}-{YEARS[1]}",
+                             "grid intensity data are dated within a few decades of now")
     return t.astimezone(timezone.utc)
 
 
@@ -230,6 +238,9 @@ def _columns(header: list[str]) -> tuple[int, int]:
     low = [h.strip().lower().replace(" ", "_") for h in header]
     t_col = next((low.index(c) for c in _TIME_COLUMNS if c in low), None)
     v_col = next((low.index(c) for c in _VALUE_COLUMNS if c in low), None)
+    if t_col is None and "hour" in low:  # a typical day given where a dated series is needed
+        raise WattprintError(f"series header {header[:6]!r} is a typical day (an 'hour' column), not a dated series",
+                             "use it with --profile (wattprint when, wattprint project); a run needs timestamps")
     if t_col is None or v_col is None:
         raise WattprintError(f"series header {header[:6]!r} lacks a time or an intensity column",
                              f"name them e.g. 'timestamp' and 'g_per_kwh' (time: {', '.join(_TIME_COLUMNS)}; "
@@ -247,7 +258,8 @@ def read_series_file(path: str | Path, region: str = "", interpolation: Interpol
     """
     p = Path(path).expanduser()
     if not p.is_file():
-        raise WattprintError(f"intensity series file {str(p)!r} not found", "give a CSV or JSON file path")
+        state = "is not a regular file" if p.exists() else "not found"
+        raise WattprintError(f"intensity series file {str(p)!r} {state}", "give a CSV or JSON file path")
     if p.stat().st_size > MAX_FILE_BYTES:
         raise WattprintError(f"intensity series file {p.name!r} is over {MAX_FILE_BYTES >> 20} MiB",
                              "an hourly series for a year is under 1 MiB; trim it to the period you need")
@@ -315,13 +327,16 @@ def _hour(text: str, where: str) -> float:
     try:
         if ":" in s:
             hh, mm = s.split(":", 1)
+            if not 0 <= int(mm[:2]) < 60:
+                raise ValueError(mm)
             h = int(hh) + int(mm[:2]) / 60.0
         else:
             h = float(s)
     except ValueError:
         raise WattprintError(f"{where}: cannot read hour {s[:20]!r}", "write 0-23 or HH:MM (UTC)") from None
     if not 0 <= h < 24:
-        raise WattprintError(f"{where}: hour {s[:20]!r} is outside 0-24", "write 0-23 or HH:MM (UTC)")
+        raise WattprintError(f"{where}: hour {s[:20]!r} is outside 0-23 (24:00 is the next day's 0)",
+                             "write 0-23 or HH:MM (UTC)")
     return h
 
 
@@ -333,7 +348,8 @@ def read_profile_file(path: str | Path, region: str = "", interpolation: Interpo
     """
     p = Path(path).expanduser()
     if not p.is_file():
-        raise WattprintError(f"profile file {str(p)!r} not found", "a CSV with columns hour,g_per_kwh")
+        state = "is not a regular file" if p.exists() else "not found"
+        raise WattprintError(f"profile file {str(p)!r} {state}", "a CSV with columns hour,g_per_kwh")
     if p.stat().st_size > MAX_FILE_BYTES:
         raise WattprintError(f"profile file {p.name!r} is over {MAX_FILE_BYTES >> 20} MiB", "a day is 24-288 rows")
     raw = p.read_bytes()
@@ -350,19 +366,25 @@ def read_profile_file(path: str | Path, region: str = "", interpolation: Interpo
     v_col = next((low.index(c) for c in _VALUE_COLUMNS if c in low), None)
     if v_col is None:
         raise WattprintError(f"profile {p.name!r} has no intensity column", "columns: hour,g_per_kwh")
-    points = []
+    points: list[tuple[datetime, float]] = []
     for n, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) <= max(h_col, v_col):
             raise WattprintError(f"{p.name} line {n}: too few columns", "every row needs an hour and a value")
         where = f"{p.name} line {n}"
-        points.append((PROFILE_DAY + timedelta(hours=_hour(row[h_col], where)), check_value(row[v_col], where)))
+        t = PROFILE_DAY + timedelta(hours=_hour(row[h_col], where))
+        if points and t <= points[-1][0]:  # said in hours of the day, not as the internal reference date
+            what = "repeats" if t == points[-1][0] else f"comes after {points[-1][0]:%H:%M}"
+            raise WattprintError(f"{where}: hour {t:%H:%M} {what}", "one row per hour (or half-hour), 00:00 upwards")
+        points.append((t, check_value(row[v_col], where)))
     identity = SeriesIdentity(source="profile", region=region or "unspecified", origin=str(p),
                               sha256=hashlib.sha256(raw).hexdigest(), kind="profile", interpolation=interpolation,
                               note="typical day, hours in UTC")
     s = make_series(points, identity)
     if s.start != PROFILE_DAY or abs((s.end - PROFILE_DAY).total_seconds() - 86400) > 1:
-        raise WattprintError(f"profile {p.name!r} covers {s.start:%H:%M} to {(s.end - PROFILE_DAY)} of a day, "
-                             "not the whole day", "give one row per hour (or half-hour) from 00:00 to the last step")
+        end_h = (s.end - PROFILE_DAY).total_seconds() / 3600
+        raise WattprintError(f"profile {p.name!r} covers hours {(s.start - PROFILE_DAY).total_seconds() / 3600:g} "
+                             f"to {end_h:g}, not the whole day (0 to 24)",
+                             "give one row per hour (or half-hour) from 00:00 to the last step")
     return s

@@ -137,6 +137,28 @@ class Plan(BaseModel):
     note: str = ""
 
 
+MAX_HORIZON_S = 366 * 86400.0  # a year: no forecast or planning horizon goes further
+
+
+MAX_JOB_WH = 1e12  # 1 TWh: a year of a large data centre; a job beyond it is a typo
+
+
+def check_job_energy(energy_wh: float) -> float:
+    """``energy_wh`` (Wh) if it is at most :data:`MAX_JOB_WH`; else a one-line error stating the limit."""
+    if not energy_wh <= MAX_JOB_WH:
+        raise WattprintError(f"--energy {energy_wh / 1000:.3g} kWh is beyond the limit of {MAX_JOB_WH / 1e9:g} GWh",
+                             "check the unit: 12kWh, 500Wh (a bare number is kWh)")
+    return energy_wh
+
+
+def check_horizon(within_s: float) -> float:
+    """``within_s`` (s) if it is at most :data:`MAX_HORIZON_S`; else a one-line error stating the limit."""
+    if not within_s <= MAX_HORIZON_S:
+        raise WattprintError(f"--within {within_s / 86400:.3g} days is beyond the limit of "
+                             f"{MAX_HORIZON_S / 86400:.0f} days", "plan within a forecast's reach, e.g. --within 48h")
+    return within_s
+
+
 def best_start(series: IntensitySeries, energy_wh: float, duration_s: float, within_s: float,
                now: datetime | None = None, pue: float = 1.0) -> Plan:
     """Among starts from ``now`` to ``now + within_s - duration_s``, the one whose job emits least.
@@ -148,6 +170,7 @@ def best_start(series: IntensitySeries, energy_wh: float, duration_s: float, wit
     pue = check_pue(pue)
     if energy_wh < 0 or duration_s <= 0 or within_s <= 0:
         raise WattprintError("energy must be >= 0, duration and horizon > 0", "e.g. --energy 12kWh --duration 3h")
+    check_horizon(within_s)
     if duration_s > within_s:
         raise WattprintError(f"the job ({duration_s / 3600:.3g} h) is longer than the horizon "
                              f"({within_s / 3600:.3g} h)", "widen --within or shorten --duration")

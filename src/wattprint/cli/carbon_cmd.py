@@ -6,7 +6,9 @@ from typing import Any
 
 import typer
 from rich import box
+from rich.console import JustifyMethod
 from rich.table import Table
+from rich.text import Text
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
 from wattprint.errors import WattprintError
@@ -51,6 +53,7 @@ def _energy_per_query(
     from wattprint.results.serving import J_PER_WH, ServingStore
     from wattprint.results.store import ResultStore
 
+    assert run_id is not None  # exactly one of the three was given, and not the first two
     with ResultStore.existing(db) as store:
         serving = ServingStore(store).find(run_id)
         run = store.get(run_id) if serving is None else None
@@ -61,6 +64,7 @@ def _energy_per_query(
         which = f"the SLO's best level {serving.slo_best}" if serving.slo_best else "its level with the least J/request"
         return j / J_PER_WH, f"serving run {serving.run_id[:12]} ({serving.model}): {j:.4g} J per request at " \
             f"{which} (whole server energy)", serving.carbon
+    assert run is not None  # store.get raises when the id is unknown
     if run.status != "ok" or run.summary is None:
         raise WattprintError(f"run {run.run_id[:12]} has no energy summary (status {run.status})", "pick an ok run")
     s = run.summary
@@ -233,13 +237,21 @@ def regions_cmd(
         raise WattprintError(
             f"no region matches {query!r}", "try a country code (FR), a name (france), 'us-state', 'aws', 'gcp'"
         )
-    t = Table(title=f"{len(rows)} region(s), grid data v{data_version()}, g CO2e/kWh", title_justify="left")
-    for col, just in (("region", "left"), ("name", "left"), ("g/kWh", "right"), ("year", "right"), ("scope", "left"),
-                      ("source", "left")):  # fmt: skip
-        t.add_column(col, justify=just, no_wrap=col in ("g/kWh", "year"))
+    t = Table(title=f"{len(rows)} region(s), grid data v{data_version()}, g CO2e/kWh", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    narrow = console.width < 100  # the region id (what --region takes) stays whole: the name goes under it
+    cols: list[tuple[str, JustifyMethod]] = [("region", "left")]
+    if not narrow:
+        cols.append(("name", "left"))
+    cols += [("g/kWh", "right"), ("year", "right"), ("scope", "left"), ("source", "left")]
+    for col, just in cols:
+        t.add_column(col, justify=just, no_wrap=col in ("g/kWh", "year"),
+                     min_width=max(len(r.key) for r in rows) if col == "region" else None)
     for r in rows:
         src = r.source + (f" via {r.mapped_to}" if r.mapped_to else "")
-        t.add_row(OneLine(r.key), plain(r.name), f"{r.g_per_kwh:g}", str(r.year), plain(r.scope), plain(src))
+        names = [Text.assemble(plain(r.key, style="bold"), "\n", plain(r.name))] if narrow else \
+            [OneLine(r.key), plain(r.name)]
+        t.add_row(*names, f"{r.g_per_kwh:g}", str(r.year), plain(r.scope), plain(src))
     console.print(t)
     console.print("[dim]sources: `wattprint regions --json` lists each source id with its URL, licence and route[/]")
 

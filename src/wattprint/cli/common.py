@@ -7,7 +7,7 @@ import gc
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import typer
 from rich.console import Console
@@ -49,3 +49,32 @@ def print_json(obj: Any) -> None:
     if hasattr(obj, "model_dump"):
         obj = obj.model_dump(mode="json")
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A compact number: ``-`` for missing, ``digits`` significant digits (whole numbers from 1,000 up)."""
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+@overload
+def task_filter(name: str) -> str: ...
+@overload
+def task_filter(name: None) -> None: ...
+def task_filter(name: str | None) -> str | None:
+    """A ``--task`` filter as stored: a known alias (``qa``, ``sentiment-analysis``) becomes its task's name;
+    other names (tasks of imported logs) stay as given."""
+    if not name:
+        return name
+    from wattprint.errors import WattprintError
+    from wattprint.workloads.base import task_class
+
+    try:
+        return task_class(name).name
+    except WattprintError:
+        return name

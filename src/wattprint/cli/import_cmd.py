@@ -15,7 +15,8 @@ from wattprint.report.termtext import OneLine, markup_safe, plain
 #: warnings printed in the terminal (--json lists all)
 MAX_WARNINGS = 5
 
-import_app = typer.Typer(help="Import other tools' energy logs into the result store.", no_args_is_help=True)
+import_app = typer.Typer(help="Bring into the result store: other tools' energy logs, quality tables, result files.",
+                         no_args_is_help=True)
 
 
 @import_app.command("codecarbon")
@@ -138,8 +139,9 @@ def results_cmd(
     db: str = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Bring result JSON files back into the store: the fallback files a failed store write left,
-    or --out folders. Validated; a run id already stored is left as it is (safe to repeat)."""
+    """Bring result JSON files back into the store (fallback files a failed store write left, --out folders).
+
+    Validated; a run id already stored is left as it is (safe to repeat)."""
     from wattprint.errors import WattprintError
     from wattprint.results.store import ResultStore
     from wattprint.results.unsaved import import_result_files

@@ -8,7 +8,7 @@ import warnings
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from wattprint.cli.common import JSON_OPTION, console, print_json
@@ -39,9 +39,9 @@ def _meters_data() -> dict[str, Any]:
         warnings.simplefilter("always")
         ms = open_meters()
     try:
-        auto = {
+        auto: dict[str, Any] = {
             "meters": ms.names,
-            "components": {c: ms.provenance(c).model_dump(mode="json") for c in ms.components()},
+            "components": {c: ms.provenance(c).to_dict() for c in ms.components()},
             "all_measured": ms.all_measured,
             "notes": list(ms.notes),
             "warnings": [str(w.message) for w in caught],
@@ -105,7 +105,7 @@ def _report_json(report: Any, cmd: list[str], rc: int, ms: Any, warned: list[str
         "estimated_joules": report.estimated_joules,
         "all_measured": report.all_measured,
         "bounds_j": list(report.bounds_j),
-        "provenance": {c.component: c.provenance.model_dump(mode="json") for c in report.components},
+        "provenance": {c.component: c.provenance.to_dict() for c in report.components},
         "idle_power_w": report.idle_power_w,
         "net_joules": report.net_joules,
         "idle_share": report.idle_share,
@@ -117,7 +117,9 @@ def _report_json(report: Any, cmd: list[str], rc: int, ms: Any, warned: list[str
 
 def _print_summary(report: Any, cmd: list[str], rc: int, ms: Any) -> None:
     table = Table(title=plain(f"wattprint track: {' '.join(cmd)}"), title_justify="left")
-    for col, just in (("component", "left"), ("energy", "right"), ("share", "right"), ("range", "right")):
+    cols: tuple[tuple[str, JustifyMethod], ...] = (
+        ("component", "left"), ("energy", "right"), ("share", "right"), ("range", "right"))
+    for col, just in cols:
         table.add_column(col, justify=just, no_wrap=col != "component")
     table.add_column("how")
     total = report.total_joules

@@ -15,7 +15,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, print_json, task_filter
 from wattprint.report.termtext import OneLine, plain
 
 
@@ -53,17 +53,18 @@ def import_quality_cmd(
             console.print(plain(f"  {r.describe()}"))
 
 
-def _fmt(x: float | None, digits: int = 3) -> str:
-    from wattprint.cli.run_render import fmt
-
-    return fmt(x, digits)
-
-
 def _point_line(p: Any) -> str:
-    ci = f" (95% {_fmt(p.quality_ci95[0])}-{_fmt(p.quality_ci95[1])})" if p.quality_ci95 else ""
+    ci = f" (95% {fmt(p.quality_ci95[0], 3)}-{fmt(p.quality_ci95[1], 3)})" if p.quality_ci95 else ""
     kind = "multi-purpose" if p.multi_purpose else "task-specific"
-    return (f"{p.model} [{kind}]: {p.metric} {_fmt(p.quality, 4)}{ci}, {_fmt(p.wh_per_1k)} Wh per 1,000 "
-            f"(95% {_fmt(p.wh_per_1k_ci95[0])}-{_fmt(p.wh_per_1k_ci95[1])})")
+    return (f"{p.model} [{kind}]: {p.metric} {fmt(p.quality, 4)}{ci}, {fmt(p.wh_per_1k, 3)} Wh per 1,000 "
+            f"(95% {fmt(p.wh_per_1k_ci95[0], 3)}-{fmt(p.wh_per_1k_ci95[1], 3)}, {_provenance(p.measured_share)})")
+
+
+def _provenance(share: float) -> str:
+    """How the energy was obtained, in words: an estimate is never shown as a measurement."""
+    from wattprint.results.schema import share_words
+
+    return share_words(share)
 
 
 def recommend_cmd(
@@ -80,7 +81,7 @@ def recommend_cmd(
 
     with ResultStore.existing(db) as store:
         runs = store.list(status="ok")
-    rec = recommend(runs, task, min_quality, metric=metric, dataset=dataset)
+    rec = recommend(runs, task_filter(task), min_quality, metric=metric, dataset=dataset)
     if as_json:
         print_json(rec.to_dict())
         return
@@ -97,13 +98,14 @@ def recommend_cmd(
         if rec.runner_up is not None:
             noise = "larger than" if rec.gap_exceeds_noise else "within"
             console.print(plain(f"  runner-up: {_point_line(rec.runner_up)}"))
-            console.print(plain(f"  the runner-up uses {_fmt(rec.gap_ratio)}x the energy; the gap is {noise} the "
+            console.print(plain(f"  the runner-up uses {fmt(rec.gap_ratio, 3)}x the energy; the gap is {noise} the "
                                "noise (95% energy intervals " + ("apart)" if rec.gap_exceeds_noise else "overlap)")))
         else:
             console.print("  no runner-up: one model meets the bar")
-        if rec.multi_over_specific_energy is not None:
+        if (rec.multi_over_specific_energy is not None and rec.best_multi_purpose is not None
+            and rec.best_task_specific is not None):
             console.print(plain(f"  multi-purpose vs task-specific: {rec.best_multi_purpose.model} meets the bar with "
-                               f"{_fmt(rec.multi_over_specific_energy)}x the energy of "
+                               f"{fmt(rec.multi_over_specific_energy, 3)}x the energy of "
                                f"{rec.best_task_specific.model}"))
     if rec.missing_quality:
         console.print(plain(f"  no {rec.metric} for: {', '.join(rec.missing_quality)} "
@@ -114,12 +116,13 @@ def recommend_cmd(
 def _print_points(rec: Any) -> None:
     t = Table(title_justify="left", title="All models (front *: on the Pareto front of energy vs quality)",
               box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    cols = ("model", "kind", rec.metric, "Wh/1k", "Wh/1k\ncorrect", "front")
+    cols = ("model", "kind", rec.metric, "Wh/1k", "Wh/1k\ncorrect", "measured", "front")
     for col in cols:  # numbers never cut; only the model name shortens
         t.add_column(col, justify="left" if col in ("model", "kind") else "right", no_wrap=col != "model")
     for p in sorted(rec.points, key=lambda p: p.wh_per_1k):
-        t.add_row(OneLine(p.model), "multi" if p.multi_purpose else "specific", _fmt(p.quality, 4),
-                  _fmt(p.wh_per_1k), _fmt(p.wh_per_1k_correct), "*" if p.on_front else "")
+        t.add_row(OneLine(p.model), "multi" if p.multi_purpose else "specific", fmt(p.quality, 4),
+                  fmt(p.wh_per_1k, 3), fmt(p.wh_per_1k_correct, 3), f"{p.measured_share:.0%}",
+                  "*" if p.on_front else "")
     console.print(t)
 
 

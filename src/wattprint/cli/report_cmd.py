@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json, without_gc_pauses
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json, task_filter, without_gc_pauses
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import markup_safe
 
@@ -129,6 +129,7 @@ def report_cmd(
     """Per-task statistics, star leaderboard, fits, multi-purpose ratios and audit of stored runs."""
     from wattprint.report.data import build_report, build_report_columns
 
+    task = task_filter(task)  # an alias (sentiment-analysis) finds its task's runs
     runs: list = []
     serving = _load_serving(db, task, origin)
     if intensity_series:  # per-repeat energy is needed: whole documents (not for a million runs)
@@ -156,7 +157,7 @@ def report_cmd(
     if html:
         from wattprint.report.html import write_html
 
-        out = write_html(data, html)
+        out = str(write_html(data, html))
     if as_json:
         doc = data.to_dict()
         doc["db"] = str(path)
@@ -220,8 +221,8 @@ def compare_cmd(
 
             print_serving_comparison(sa, sb, as_json)
             return
-        a_runs, a_label = _side(store, a, task, dataset)
-        b_runs, b_label = _side(store, b, task, dataset)
+        a_runs, a_label = _side(store, a, task_filter(task), dataset)
+        b_runs, b_label = _side(store, b, task_filter(task), dataset)
     try:
         result = compare_runs(a_runs, b_runs, a_label=a_label, b_label=b_label)
     except ValueError as exc:

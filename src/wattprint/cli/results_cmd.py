@@ -9,8 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
-from wattprint.cli.run_render import fmt
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, print_json, task_filter
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
 
@@ -51,6 +50,7 @@ def list_cmd(
 
     if limit is None and not as_json:
         limit = TABLE_LIMIT
+    task = task_filter(task)  # an alias (sentiment-analysis) finds its task's runs
     with _store(db) as store:
         runs = store.list(task=task, model=model, status=status, origin=origin, limit=limit)
         matching = store.count_where(task=task, model=model, status=status, origin=origin) if limit else len(runs)
@@ -142,6 +142,7 @@ def show_cmd(
 
         print_serving(serving, full=True)
         return
+    assert r is not None  # store.get raises when the id is unknown
     if as_json:
         print_json(r)
         return
@@ -183,7 +184,7 @@ def export_cmd(
         console.print(plain(f"wrote {n} level row(s) of {len(sruns)} serving run(s) to {path}"))
         return
     with _store(db) as store:
-        runs = store.list(task=task, model=model, status=status, origin=origin)
+        runs = store.list(task=task_filter(task), model=model, status=status, origin=origin)
     if path == "-":
         fmt = fmt or "csv"
         if fmt == "parquet":

@@ -13,10 +13,10 @@ from typing import Any
 
 import typer
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, print_json
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
 
@@ -130,8 +130,13 @@ def parse_label_map(text: str | None) -> dict[str, str]:
         if "=" not in pair:
             raise WattprintError(f"--label-map entry {pair!r} is not MODEL_LABEL=DATASET_LABEL",
                                  "e.g. --label-map POSITIVE=1,NEGATIVE=0")
-        k, v = pair.split("=", 1)
-        out[k.strip()] = v.strip()
+        k, v = (x.strip() for x in pair.split("=", 1))
+        if not k or not v:
+            raise WattprintError(f"--label-map entry {pair!r} has an empty label",
+                                 "e.g. --label-map POSITIVE=1,NEGATIVE=0")
+        if k in out and out[k] != v:  # said before a model loads, not as 'labels that do not exist' after
+            raise WattprintError(f"--label-map maps {k!r} twice ({out[k]!r} and {v!r})", "keep one entry per label")
+        out[k] = v
     return out
 
 
@@ -337,12 +342,10 @@ def _check_task_options(config: Any) -> None:
     except WattprintError:
         return
     get_task(config.task, options=task_options_of(config))
-
-
-def _fmt(x: float | None) -> str:
-    from wattprint.cli.run_render import fmt
-
-    return fmt(x, 3)
+    column = config.label_column or config.reference_column
+    if column and config.dataset == "synthetic":  # said before a model loads or a failed run is stored
+        raise WattprintError(f"synthetic data has no label column ({column!r} given)",
+                             "drop --label-column / --reference-column, or give a labelled dataset with -d")
 
 
 def demo(
@@ -384,7 +387,7 @@ def demo(
         unsaved += [] if saved.stored else [saved]
         if not as_json:
             if r.status == "ok":
-                console.print(f"{markup_safe(label)}: {_fmt(r.summary.wh_per_1k_mean)} Wh per 1,000 "
+                console.print(f"{markup_safe(label)}: {fmt(r.summary.wh_per_1k_mean, 3)} Wh per 1,000 "
                               f"({cfg.n} x {cfg.repeats} repeats)")
             else:
                 console.print(f"{markup_safe(label)}: [red]failed[/]: {markup_safe(r.error)}")
@@ -458,7 +461,6 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
     repeating on each row; the 95% interval is shown as mean +/- half-width.
     """
     from wattprint.bench.reference import STUDY_SOURCE
-    from wattprint.cli.run_render import fmt
     from wattprint.results.export import provenance_label
 
     done = [row.result for row in rows if row.result.summary is not None]
@@ -483,15 +485,16 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
     for row in rows:
         r = row.result
         model = r.config.model.removeprefix("arch:") if all_arch else r.config.model
-        study = _fmt(row.study.wh_per_1k_mean) if row.study else "-"
+        study = fmt(row.study.wh_per_1k_mean, 3) if row.study else "-"
         if r.summary is None:
-            cells = ["-", OneLine(r.config.task), OneLine(model), "[red]failed[/]", "-", "-", study, "-"]
+            cells: list[RenderableType] = ["-", OneLine(r.config.task), OneLine(model), "[red]failed[/]", "-", "-",
+                                           study, "-"]
             t.add_row(*cells, *([] if uniform else [OneLine(_one_line_error(r.error))]))
             continue
         s = r.summary
         half = (s.wh_per_1k_ci95.high - s.wh_per_1k_ci95.low) / 2
-        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), _fmt(s.wh_per_1k_mean), fmt(half, 2),
-                 _fmt(r.g_co2e_per_1k), study, _fmt(s.seconds_per_inference)]
+        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), fmt(s.wh_per_1k_mean, 3), fmt(half, 2),
+                 fmt(r.g_co2e_per_1k, 3), study, fmt(s.seconds_per_inference, 3)]
         t.add_row(*cells, *([] if uniform else [OneLine(provenance_label(r))]))
     console.print(t)
     for row in rows:
@@ -515,7 +518,7 @@ def tasks_cmd(as_json: bool = JSON_OPTION) -> None:
     """The tasks wattprint can run: names, aliases, modality, default and tiny models."""
     from wattprint.workloads.base import task_class, task_names
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in task_names():
         cls = task_class(name)
         rows.append({

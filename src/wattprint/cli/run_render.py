@@ -9,20 +9,9 @@ from typing import Any
 
 from rich.table import Table
 
-from wattprint.cli.common import console
+from wattprint.cli.common import console, fmt
 from wattprint.report.termtext import OneLine, clean, markup_safe, plain
 from wattprint.results.schema import J_PER_WH, RunResult
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A compact number: ``-`` for missing, 4 significant digits."""
-    if x is None:
-        return "-"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
 
 
 def provenance_sentence(r: RunResult) -> str:
@@ -39,7 +28,8 @@ def provenance_sentence(r: RunResult) -> str:
     if label == "ESTIMATED":
         return ("ESTIMATED, not measured: no hardware energy counter covered this run; the figures come from "
                 "a power model (" + ", ".join(f"{c}: {comps[c].label}" for c in estimated) + ").")
-    return (f"PARTLY ESTIMATED: {r.summary.measured_share:.0%} of the energy was measured "
+    share = f"{r.summary.measured_share:.0%} of the energy" if r.summary is not None else "part of the energy"
+    return (f"PARTLY ESTIMATED: {share} was measured "
             f"({', '.join(measured)}); {', '.join(estimated)} estimated from a power model.")
 
 

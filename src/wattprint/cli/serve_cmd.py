@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from typing import cast
 
 import typer
 
@@ -101,7 +102,7 @@ def serve_bench(
     """Drive an OpenAI-compatible server at set loads and meter the server: J per request and per token,
     latencies, with provenance and 95% intervals. The server runs on this machine (--launch or --server-pid)."""
     from wattprint.carbon.resolve import resolve_factor
-    from wattprint.results.serving import ServingResult, ServingStore
+    from wattprint.results.serving import ApiKind, ServingResult, ServingStore
     from wattprint.results.store import ResultStore
     from wattprint.serving import protocol
     from wattprint.serving.loadgen import LoadGenerator, WindowPolicy
@@ -133,7 +134,8 @@ def serve_bench(
     store = ResultStore(db)
     sstore = ServingStore(store)
     server = launch_server(launch) if launch else attach(server_pid)
-    result = ServingResult(endpoint=gen.base_url, api=api, server_command=server.command,
+    api_kind = cast(ApiKind, api)  # LoadGenerator above rejected any other value
+    result = ServingResult(endpoint=gen.base_url, api=api_kind, server_command=server.command,
                            server_launched=server.launched,
                            prompts=source.describe() if not mixes else "synthetic, mixes (in:out tokens) "
                            + ", ".join(f"{a}:{b}" for a, b in mixes), slo=slo, carbon=carbon,

@@ -13,7 +13,7 @@ from rich.table import Table
 from wattprint.cli.common import console
 from wattprint.cli.run_render import fmt
 from wattprint.report.termtext import clean, markup_safe
-from wattprint.results.serving import Estimate, LevelResult, ServingResult
+from wattprint.results.serving import Estimate, LevelResult, ServingResult, j_of
 
 
 def _ms(x: float | None) -> str:
@@ -150,12 +150,12 @@ def serving_list_table(runs: list[ServingResult], path: object) -> Table:
         t.add_column(c, overflow="fold", justify="right" if c in ("J/req", "levels") else "left")
     for r in runs:
         ok = r.ok_levels
-        best = min(ok, key=lambda lv: lv.j_per_request.mean) if ok else None
+        best = min(ok, key=lambda lv: j_of(lv).mean) if ok else None
         if r.slo_best:
             best = next((lv for lv in ok if lv.label == r.slo_best), best)
         kind = provenance_line(r).split(":")[0]
         t.add_row(r.run_id[:8], markup_safe(r.model), markup_safe(r.engine or "-"), str(len(r.levels)),
-                  "ok" if r.status == "ok" else "[red]failed[/]", fmt(best.j_per_request.mean, 3) if best else "-",
+                  "ok" if r.status == "ok" else "[red]failed[/]", fmt(j_of(best).mean, 3) if best else "-",
                   markup_safe(best.label) if best else "-", kind)
     t.caption = "J/req: whole server energy per request at the SLO's best level, else the least"
     t.caption_justify = "left"

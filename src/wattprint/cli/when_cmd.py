@@ -28,12 +28,12 @@ def when_cmd(
     from datetime import datetime, timezone
 
     from wattprint.carbon.series import parse_time, read_profile_file
-    from wattprint.carbon.timed import best_start, load_series, profile_over
+    from wattprint.carbon.timed import best_start, check_horizon, check_job_energy, load_series, profile_over
     from wattprint.carbon.units import format_mass, parse_duration, parse_energy
 
-    wh = parse_energy(energy, default_unit="kWh", what="--energy")
+    wh = check_job_energy(parse_energy(energy, default_unit="kWh", what="--energy"))
     dur = parse_duration(duration, "--duration")
-    horizon = parse_duration(within, "--within")
+    horizon = check_horizon(parse_duration(within, "--within"))
     t_now = parse_time(now, "--now") if now else datetime.now(timezone.utc)
     if sum(x is not None for x in (series, profile, carbon_source)) != 1:
         raise WattprintError("give exactly one of --series, --profile or --carbon-source",
@@ -57,8 +57,9 @@ def when_cmd(
                   f"(mean {plan.now.mean_intensity_g_per_kwh:.4g} g/kWh)")
     console.print(f"  [bold]best start {plan.best.start:{fmt_t}}[/]: {format_mass(plan.best.g_co2e)} CO2e "
                   f"(mean {plan.best.mean_intensity_g_per_kwh:.4g} g/kWh)")
-    console.print(f"  saves [bold]{format_mass(plan.saving_g)}[/] ({plan.saving_share:.0%}) against starting now; "
-                  f"worst start {plan.worst.start:{fmt_t}}: {format_mass(plan.worst.g_co2e)}; "
+    saving = (f"saves [bold]{format_mass(plan.saving_g)}[/] ({plan.saving_share:.0%}) against starting now"
+              if plan.saving_g > 0 else "starting now is already the cleanest start: nothing to save")
+    console.print(f"  {saving}; worst start {plan.worst.start:{fmt_t}}: {format_mass(plan.worst.g_co2e)}; "
                   f"{plan.candidates} starts compared")
     if plan.series.signal == "marginal":
         console.print("  [dim]marginal signal: grams are what the extra load is expected to cause[/]")

@@ -77,12 +77,6 @@ class Registry(Generic[T]):
             self._canonical[key] = canonical
         return obj
 
-    def add_loader(self, loader: Callable[[], object]) -> None:
-        """Run ``loader`` before the next lookup (at once if the registry was already filled)."""
-        self._loaders.append(loader)
-        if self._loaded:
-            loader()
-
     def _ensure(self) -> None:
         if self._loaded or self._loading:
             return

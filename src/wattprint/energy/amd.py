@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from typing import Any
 
 from wattprint.contracts.devices import GpuSelection
-from wattprint.contracts.meters import MeterDescription
-from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
+from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter, listing_devices
 from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.types import Method
@@ -78,7 +76,7 @@ class AmdSmiMeter(GpuMeter):
                 hint="load the amdgpu driver (ROCm) on a machine with an AMD GPU",
                 reason="absent",
             ) from exc
-        try:
+        with listing_devices(self._shutdown, "amdsmi", AMDSMI_FIX, AmdSmiUnavailable):
             handles = list(smi.amdsmi_get_processor_handles())
             uuids = []
             for h in handles:
@@ -109,15 +107,6 @@ class AmdSmiMeter(GpuMeter):
                     reason="absent" if not handles else "unusable",
                 )
             super().__init__(devices, power_period_s, start_poller)
-        except WattprintError:
-            self._shutdown()
-            raise
-        except Exception as exc:  # any vendor exception while listing devices: unavailable, not a crash
-            self._shutdown()
-            raise vendor_failure("amdsmi", "listing GPUs", exc, AMDSMI_FIX, AmdSmiUnavailable) from exc
-        except BaseException:
-            self._shutdown()
-            raise
 
     def _name(self, h: Any) -> str:
         for fn, key in (("amdsmi_get_gpu_asic_info", "market_name"), ("amdsmi_get_gpu_board_info", "product_name")):
@@ -154,7 +143,3 @@ class AmdSmiMeter(GpuMeter):
         if getattr(self, "_smi", None) is not None:
             self._shutdown()
             self._smi = None
-
-    def describe(self) -> MeterDescription:
-        out = super().describe()
-        return replace(out, detail=f"{out.detail}; selection: {self.selection}")

@@ -20,12 +20,14 @@ from __future__ import annotations
 import threading
 import time
 from abc import abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.cuda import cuda_sync_if_initialised
-from wattprint.energy.meter import Meter
+from wattprint.energy.meter import Meter, MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.poller import Poller
 from wattprint.energy.types import Method, Provenance
@@ -36,6 +38,26 @@ _now = time.monotonic
 
 #: Default power polling period (s); NVML power sensors refresh every ~20-100 ms.
 DEFAULT_POWER_PERIOD_S = 0.1
+
+
+@contextmanager
+def listing_devices(
+    shutdown: Callable[[], None], library: str, fix: str, unavailable: type[MeterUnavailable]
+) -> Iterator[None]:
+    """Guard the listing of GPUs after the vendor library initialised: any failure inside shuts the
+    library down (``shutdown``) before it propagates; a vendor exception (not a :class:`WattprintError`,
+    not an interrupt) becomes ``unavailable`` (the meter is unusable here, never a crash)."""
+    try:
+        yield
+    except WattprintError:
+        shutdown()
+        raise
+    except Exception as exc:  # any vendor exception while listing devices: unavailable, not a crash
+        shutdown()
+        raise vendor_failure(library, "listing GPUs", exc, fix, unavailable) from exc
+    except BaseException:
+        shutdown()
+        raise
 
 
 @dataclass
@@ -66,6 +88,8 @@ class GpuMeter(Meter):
     source = "gpu"
     counter_uncertainty = (-0.05, 0.05)
     power_uncertainty = (-0.1, 0.1)
+    #: which devices were chosen and why (set by the subclass from :func:`~wattprint.energy.visible.select_indices`)
+    selection: str = ""
 
     def __init__(self, devices: list[GpuDevice], power_period_s: float, start_poller: bool) -> None:
         if not devices:
@@ -161,5 +185,6 @@ class GpuMeter(Meter):
             method=",".join(methods),
             measured=self.all_components_measured(),
             scope="whole device",
-            detail="; ".join(f"{d.component}: {d.name} ({d.method.value})" for d in self.devices),
+            detail="; ".join(f"{d.component}: {d.name} ({d.method.value})" for d in self.devices)
+            + f"; selection: {self.selection}",
         )

@@ -17,10 +17,6 @@ from wattprint.energy.types import Provenance
 from wattprint.errors import WattprintError
 
 
-class MeterError(RuntimeError):
-    """A meter cannot be used; the message is one line and carries a hint."""
-
-
 class MeterUnavailable(WattprintError):
     """A meter cannot be used here: ``reason`` is absent | denied | unusable, ``fix`` says what to do.
 

@@ -9,17 +9,14 @@ by default: ``CUDA_VISIBLE_DEVICES`` (indices or UUIDs) when set, every GPU othe
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from typing import Any
 
 from wattprint.contracts.devices import GpuSelection
-from wattprint.contracts.meters import MeterDescription
-from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter
+from wattprint.energy.gpu import DEFAULT_POWER_PERIOD_S, GpuDevice, GpuMeter, listing_devices
 from wattprint.energy.meter import MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.types import Method
 from wattprint.energy.visible import select_indices
-from wattprint.errors import WattprintError
 
 
 class NvmlUnavailable(MeterUnavailable):
@@ -77,7 +74,7 @@ class NvmlMeter(GpuMeter):
                 hint="install the NVIDIA driver on a machine with an NVIDIA GPU (nvidia-smi must work)",
                 reason="absent",
             ) from exc
-        try:
+        with listing_devices(self._shutdown, "pynvml", PYNVML_FIX, NvmlUnavailable):
             count = int(nv.nvmlDeviceGetCount())
             handles = [nv.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
             uuids = [_text(nv.nvmlDeviceGetUUID(h)) for h in handles]
@@ -103,15 +100,6 @@ class NvmlMeter(GpuMeter):
                     reason="absent" if count == 0 else "unusable",
                 )
             super().__init__(devices, power_period_s, start_poller)
-        except WattprintError:
-            self._shutdown()
-            raise
-        except Exception as exc:  # any vendor exception while listing devices: unavailable, not a crash
-            self._shutdown()
-            raise vendor_failure("pynvml", "listing GPUs", exc, PYNVML_FIX, NvmlUnavailable) from exc
-        except BaseException:
-            self._shutdown()
-            raise
 
     def _energy_j(self, d: GpuDevice) -> float:
         return float(self._nv.nvmlDeviceGetTotalEnergyConsumption(d.handle)) / 1000.0  # mJ -> J
@@ -130,7 +118,3 @@ class NvmlMeter(GpuMeter):
         if getattr(self, "_nv", None) is not None:
             self._shutdown()
             self._nv = None
-
-    def describe(self) -> MeterDescription:
-        out = super().describe()
-        return replace(out, detail=f"{out.detail}; selection: {self.selection}")

@@ -21,7 +21,7 @@ import contextvars
 import functools
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from wattprint.energy.meter import Meter
 from wattprint.energy.meterset import MeterSet
@@ -29,7 +29,18 @@ from wattprint.energy.types import EnergyReport, Provenance
 from wattprint.energy.window import Window
 from wattprint.errors import WattprintError
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class TrackedFunction(Protocol, Generic[P, R_co]):
+    """A function decorated with ``@track``: called as before; ``last_report`` / ``last`` hold its latest window."""
+
+    last_report: EnergyReport | None
+    last: Tracker | None
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
 
 _default: MeterSet | None = None
 _default_lock = threading.Lock()
@@ -122,22 +133,23 @@ class Tracker:
                 self.parent.children.append(self)
 
     # -- decorator ---------------------------------------------------------------
-    def __call__(self, func: F) -> F:
+    def __call__(self, func: Callable[P, R]) -> TrackedFunction[P, R]:
         name = self.name or getattr(func, "__qualname__", "function")
 
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             t = Tracker(name, meters=self.meters, idle_power_w=self.idle_power_w)
             try:
                 with t:
                     return func(*args, **kwargs)
             finally:
-                wrapper.last_report = t.report  # type: ignore[attr-defined]
-                wrapper.last = t  # type: ignore[attr-defined]
+                tracked.last_report = t.report
+                tracked.last = t
 
-        wrapper.last_report = None  # type: ignore[attr-defined]
-        wrapper.last = None  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        tracked = cast(TrackedFunction[P, R], wrapper)
+        tracked.last_report = None
+        tracked.last = None
+        return tracked
 
     # -- results -----------------------------------------------------------------
     def _done(self) -> EnergyReport:

@@ -4,14 +4,33 @@ Every energy figure in wattprint is a :class:`ComponentEnergy`: joules for one
 component (``cpu:0``, ``dram:0``, ``psys``, ``gpu:0``, ``ram``...) with the
 :class:`Provenance` that says how it was obtained and how uncertain it is.
 
+They are standard-library dataclasses, so that importing the energy layer (and
+opening a ``track`` window) builds no pydantic model. Each checks its own
+invariants in ``__post_init__`` (a :class:`ValueError` for bad values), and the
+result schema (pydantic) embeds, validates and dumps them as ordinary fields.
+:meth:`Provenance.to_dict` and :meth:`EnergyReport.to_dict` give the same
+JSON-ready dict as the stored documents.
+
 Units: energy in joules (J), power in watts (W), time in seconds (s).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+def _number(owner: str, name: str, value: object, *, low: float | None = None, high: float | None = None) -> float:
+    """``value`` as a float within ``[low, high]``, else a one-line ValueError naming ``owner.name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{owner}.{name} must be a number, got {value!r}")
+    x = float(value)
+    if math.isnan(x) or (low is not None and x < low) or (high is not None and x > high):
+        bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+        raise ValueError(f"{owner}.{name} must lie in {bounds}, got {value!r}")
+    return x
 
 
 class Method(str, Enum):
@@ -30,24 +49,40 @@ class Method(str, Enum):
         return self is not Method.MODEL
 
 
-class Provenance(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Provenance:
     """Where a figure comes from and how far it can be trusted.
 
     ``uncertainty_low``/``uncertainty_high`` are *relative* bounds: the true
     value lies in ``[x * (1 + low), x * (1 + high)]`` with the stated
     confidence. A counter might say (-0.05, +0.05); a TDP model (-0.5, +1.0).
+
+    Fields: ``source`` (rapl | nvml | amdsmi | estimate | codecarbon | ...),
+    ``method`` (:class:`Method`, a string value is accepted), ``sampling_period_s``
+    (poll period for power integration or wrap guarding, s, >= 0, or None),
+    ``uncertainty_low`` (relative lower bound in [-1, 0], e.g. -0.05),
+    ``uncertainty_high`` (relative upper bound >= 0, e.g. +0.05), ``note``
+    (human-readable detail: device name, model used).
     """
 
-    model_config = ConfigDict(frozen=True)
-
-    source: str = Field(description="rapl | nvml | amdsmi | estimate | codecarbon | ...")
+    source: str
     method: Method
-    sampling_period_s: float | None = Field(
-        default=None, ge=0, description="Poll period for power integration or wrap guarding (s)."
-    )
-    uncertainty_low: float = Field(le=0, ge=-1, description="Relative lower bound, e.g. -0.05.")
-    uncertainty_high: float = Field(ge=0, description="Relative upper bound, e.g. +0.05.")
-    note: str = Field(default="", description="Human-readable detail: device name, model used.")
+    sampling_period_s: float | None = None
+    uncertainty_low: float
+    uncertainty_high: float
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, str):
+            raise ValueError(f"Provenance.source must be a string, got {self.source!r}")
+        set_ = object.__setattr__  # frozen: normalise once, here
+        set_(self, "method", Method(self.method))
+        if self.sampling_period_s is not None:
+            set_(self, "sampling_period_s", _number("Provenance", "sampling_period_s", self.sampling_period_s, low=0))
+        set_(self, "uncertainty_low", _number("Provenance", "uncertainty_low", self.uncertainty_low, low=-1, high=0))
+        set_(self, "uncertainty_high", _number("Provenance", "uncertainty_high", self.uncertainty_high, low=0))
+        if not isinstance(self.note, str):
+            raise ValueError(f"Provenance.note must be a string, got {self.note!r}")
 
     @property
     def measured(self) -> bool:
@@ -59,13 +94,35 @@ class Provenance(BaseModel):
         kind = "measured" if self.measured else "estimated"
         return f"{kind} ({self.source} {self.method.value})"
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, the same keys and values as in a stored result."""
+        return {
+            "source": self.source,
+            "method": self.method.value,
+            "sampling_period_s": self.sampling_period_s,
+            "uncertainty_low": self.uncertainty_low,
+            "uncertainty_high": self.uncertainty_high,
+            "note": self.note,
+        }
 
-class ComponentEnergy(BaseModel):
-    """Energy of one component over one window, in joules."""
 
-    component: str = Field(description="cpu:0, dram:0, psys, gpu:0, ram, cpu ...")
-    joules: float = Field(ge=0)
+@dataclass(kw_only=True)
+class ComponentEnergy:
+    """Energy of one component over one window, in joules (``joules`` >= 0).
+
+    ``component``: cpu:0, dram:0, psys, gpu:0, ram, cpu ...
+    """
+
+    component: str
+    joules: float
     provenance: Provenance
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.component, str):
+            raise ValueError(f"ComponentEnergy.component must be a string, got {self.component!r}")
+        self.joules = _number("ComponentEnergy", "joules", self.joules, low=0)
+        if not isinstance(self.provenance, Provenance):
+            raise ValueError(f"ComponentEnergy.provenance must be a Provenance, got {type(self.provenance).__name__}")
 
     @property
     def bounds_j(self) -> tuple[float, float]:
@@ -73,26 +130,53 @@ class ComponentEnergy(BaseModel):
         p = self.provenance
         return (self.joules * (1 + p.uncertainty_low), self.joules * (1 + p.uncertainty_high))
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, the same keys and values as in a stored result."""
+        return {"component": self.component, "joules": self.joules, "provenance": self.provenance.to_dict()}
 
-class EnergyReport(BaseModel):
+
+@dataclass(kw_only=True)
+class EnergyReport:
     """What a measured window returns: energy per component over a duration.
 
-    ``idle_power_w`` (optional) holds the idle baseline power per component; when
+    ``duration_s`` (s, >= 0) is required; ``name`` and ``start_unix_s`` (Unix
+    time, s) default to ``""`` and 0. Component names must be unique.
+    ``idle_power_w`` (optional) holds the idle baseline power per component (W); when
     present, :attr:`net_joules` subtracts idle power x duration (floored at 0).
     """
 
     name: str = ""
     start_unix_s: float = 0.0
-    duration_s: float = Field(ge=0)
-    components: list[ComponentEnergy] = Field(default_factory=list)
+    duration_s: float
+    components: list[ComponentEnergy] = field(default_factory=list)
     idle_power_w: dict[str, float] | None = None
 
-    @model_validator(mode="after")
-    def _unique_components(self) -> EnergyReport:
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise ValueError(f"EnergyReport.name must be a string, got {self.name!r}")
+        self.start_unix_s = _number("EnergyReport", "start_unix_s", self.start_unix_s)
+        self.duration_s = _number("EnergyReport", "duration_s", self.duration_s, low=0)
+        self.components = list(self.components)
+        for c in self.components:
+            if not isinstance(c, ComponentEnergy):
+                raise ValueError(f"EnergyReport.components must hold ComponentEnergy, got {type(c).__name__}")
         names = [c.component for c in self.components]
         if len(names) != len(set(names)):
             raise ValueError(f"duplicate components in energy report: {names}")
-        return self
+        if self.idle_power_w is not None:
+            self.idle_power_w = {
+                str(k): _number("EnergyReport", f"idle_power_w[{k!r}]", v) for k, v in self.idle_power_w.items()
+            }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, the same keys and values as in a stored result."""
+        return {
+            "name": self.name,
+            "start_unix_s": self.start_unix_s,
+            "duration_s": self.duration_s,
+            "components": [c.to_dict() for c in self.components],
+            "idle_power_w": None if self.idle_power_w is None else dict(self.idle_power_w),
+        }
 
     @property
     def joules(self) -> dict[str, float]:

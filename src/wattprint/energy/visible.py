@@ -4,21 +4,21 @@ GPU-selection rule (:func:`select_indices`) that the NVML and AMD SMI meters sha
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from wattprint.contracts.devices import GpuSelection
 from wattprint.energy.notices import warn
 from wattprint.errors import WattprintError
 
 
-def visible_entries(var: str = "CUDA_VISIBLE_DEVICES", env: dict[str, str] | None = None) -> list[str] | None:
+def visible_entries(var: str = "CUDA_VISIBLE_DEVICES", env: Mapping[str, str] | None = None) -> list[str] | None:
     """Entries of a ``*_VISIBLE_DEVICES`` variable, or None when it is unset (all devices visible).
 
     Follows CUDA's rules: comma-separated indices or UUIDs (``GPU-...``, a unique
     prefix is enough); an empty value or ``-1`` hides every device; parsing stops
     at the first invalid entry (later ones are ignored by CUDA too).
     """
-    env = os.environ if env is None else env
-    raw = env.get(var)
+    raw = (os.environ if env is None else env).get(var)
     if raw is None:
         return None
     out: list[str] = []

@@ -24,7 +24,7 @@ from wattprint.analysis.fits import Fit, Point
 from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import Ratio
 from wattprint.analysis.quality import QualityPoint, quality_overview
-from wattprint.analysis.stats import GroupStats, usable
+from wattprint.analysis.stats import GroupStats, summary_of, usable
 from wattprint.results.columns import RunColumns
 from wattprint.results.schema import RunResult
 
@@ -123,7 +123,7 @@ def _carbon_factors(results: Sequence[RunResult]) -> list[dict[str, Any]]:
 
 def _equivalents(tasks: dict[str, GroupStats]) -> tuple[dict[str, list[dict[str, Any]]], str]:
     try:
-        from wattprint.carbon import equivalents  # type: ignore[attr-defined]
+        from wattprint.carbon import equivalents
     except ImportError:
         return {}, "equivalents unavailable: this wattprint has no wattprint.carbon.equivalents"
     out: dict[str, list[dict[str, Any]]] = {}
@@ -143,7 +143,7 @@ def build_report(results: Sequence[RunResult], families: Sequence[str] = DEFAULT
     tasks = by_task(ok)
     task_values: dict[str, list[tuple[str, float]]] = {}
     for r in ok:
-        task_values.setdefault(r.config.task, []).append((r.config.model, r.summary.wh_per_1k_mean))  # type: ignore[union-attr]
+        task_values.setdefault(r.config.task, []).append((r.config.model, summary_of(r).wh_per_1k_mean))
     points, fit = energy_vs_parameters(ok)
     fits_by_task = {}
     for t in sorted({p.task for p in points}):

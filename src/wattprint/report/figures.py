@@ -46,7 +46,7 @@ def _axis(title: str, log: bool = False, **kw: Any) -> dict[str, Any]:
     ax = {"title": {"text": title}, "gridcolor": "#e3e7ee", "zeroline": False, "linecolor": "#c5ccd8",
           "automargin": True}
     if log:
-        ax.update(type="log", dtick=1, exponentformat="power")
+        ax.update(type="log", exponentformat="power")  # plotly picks ticks: a decade or less still gets numbers
     ax.update(kw)
     return ax
 
@@ -62,7 +62,7 @@ def energy_per_task(d: ReportData) -> dict[str, Any]:
     whiskers at min and max) instead of every run's value."""
     colors = task_colors(list(d.task_values))
     order = sorted(d.task_values, key=lambda t: statistics.median(v for _, v in d.task_values[t]))
-    traces = []
+    traces: list[dict[str, Any]] = []
     for t in order:
         vals = d.task_values[t]
         if len(vals) > BOX_POINTS_MAX:  # precomputed box: the page stays small for a million runs

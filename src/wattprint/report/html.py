@@ -25,13 +25,13 @@ from wattprint.report.data import ReportData, build_report
 from wattprint.report.fmt import params, pct, sig
 from wattprint.report.labels import energy_label_svg
 from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
-from wattprint.results.schema import RunResult
+from wattprint.results.schema import MEASURED_SHARE_MIN, RunResult
 
 __all__ = ["write_html_report", "write_html", "render_html"]
 
 
 def _asset(name: str) -> str:
-    return resources.files("wattprint.report").joinpath("assets", name).read_text(encoding="utf-8")
+    return resources.files("wattprint.report").joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
 def _plotly_js() -> str | None:
@@ -39,7 +39,7 @@ def _plotly_js() -> str | None:
         from plotly.offline import get_plotlyjs
     except ImportError:
         return None
-    return get_plotlyjs()
+    return str(get_plotlyjs())
 
 
 def _script_json(obj: Any) -> str:
@@ -66,7 +66,7 @@ def _num(value: float | None, ci: tuple[float, float] | None = None, extra: str 
 
 
 def _measured_badge(share: float) -> str:
-    if share >= 0.999:
+    if share >= MEASURED_SHARE_MIN:
         return '<span class="badge m">measured</span>'
     return f'<span class="badge e" title="share of energy from a model, not a sensor">{pct(1 - share)} estimated</span>'
 

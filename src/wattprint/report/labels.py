@@ -11,6 +11,7 @@ from html import escape
 
 from wattprint.analysis.leaderboard import Entry
 from wattprint.report.fmt import interval, params, pct, sig
+from wattprint.results.schema import MEASURED_SHARE_MIN
 
 __all__ = ["STAR_COLORS", "energy_label_svg"]
 
@@ -37,7 +38,7 @@ def energy_label_svg(e: Entry, width: int = 260) -> str:
     """The label of one leaderboard entry as an inline ``<svg>`` string (escaped)."""
     color = STAR_COLORS.get(e.stars, STAR_COLORS[None])
     h = 330
-    measured = e.measured_share >= 0.999
+    measured = e.measured_share >= MEASURED_SHARE_MIN
     status = "MEASURED" if measured else f"ESTIMATED {pct(1 - e.measured_share)}"
     status_color = "#1a9850" if measured else "#b35806"
     lo, hi = e.wh_per_1k_ci95

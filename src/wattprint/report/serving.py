@@ -21,7 +21,8 @@ from wattprint.analysis.serving import DEFAULT_LATENCY, latency_of, pareto_front
 from wattprint.report.figures import PALETTE, _axis, _layout
 from wattprint.report.fmt import sig
 from wattprint.report.termtext import plain
-from wattprint.results.serving import ServingResult
+from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
+from wattprint.results.serving import ServingResult, j_of
 
 
 def _ms(x: float | None) -> str:
@@ -32,8 +33,7 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
     """Plotly figure: J per request (log) vs latency (ms) per level, one colour per run; front dashed."""
     data = []
     for i, r in enumerate(runs):
-        pts = [(latency_of(lv, which), lv.j_per_request.mean, lv.label) for lv in r.ok_levels]
-        pts = [p for p in pts if p[0] is not None]
+        pts = [(lat, j_of(lv).mean, lv.label) for lv in r.ok_levels if (lat := latency_of(lv, which)) is not None]
         if not pts:
             continue
         color = PALETTE[i % len(PALETTE)]
@@ -43,8 +43,8 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
                      "marker": {"color": color, "size": 9}})
         front = pareto_front(r, which)
         data.append({"type": "scatter", "mode": "lines", "name": f"Pareto front {r.run_id[:8]}",
-                     "x": [latency_of(lv, which) * 1000 for lv in front],
-                     "y": [lv.j_per_request.mean for lv in front],
+                     "x": [lat * 1000 for lv in front if (lat := latency_of(lv, which)) is not None],
+                     "y": [j_of(lv).mean for lv in front],
                      "line": {"color": color, "dash": "dash"}, "hoverinfo": "skip"})
     if not data:
         return None
@@ -127,10 +127,12 @@ def render_serving_html(runs: list[ServingResult], title: str = "wattprint servi
 
 
 def write_serving_html(runs: list[ServingResult], path: str | os.PathLike[str]) -> Path:
-    """Write the serving page to ``path`` (atomically); returns the path."""
+    """Write the serving page to ``path`` (atomically, as the main report); returns the path.
+
+    A bad path (a folder, a read-only disk, a full disk) is a one-line :class:`WattprintError`.
+    """
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(render_serving_html(runs), encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    if not out.parent.exists():
+        prepare_output_dir(out.parent, option="--html folder")
+    check_output_file(out)
+    return write_text_atomic(out, render_serving_html(runs))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod, RenderableType
 from rich.table import Table
 
 from wattprint.analysis.compare import Comparison
@@ -25,27 +25,35 @@ def _stars(n: int | None) -> str:
     return f"[{color}]{_STAR * n}[/][dim]{_STAR * (5 - n)}[/]"
 
 
+def _n(count: int, word: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def print_report(d: ReportData, console: Console, top: int = 5) -> None:
     """Print the report; ``top`` leaderboard rows per task group (0 = all)."""
-    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({markup_safe(f['region'])}, {f['runs']} runs)"
+    factors = ", ".join(f"{sig(f['intensity_g_per_kwh'])} g/kWh ({markup_safe(f['region'])}, {_n(f['runs'], 'run')})"
                         for f in d.carbon_factors[:3])
-    console.print(f"[bold]{d.runs}[/] runs, {len({e.model for e in d.leaderboard})} models, {len(d.tasks)} tasks"
-                  f"{f'; {d.failed} failed runs left out' if d.failed else ''}. "
+    failed = f"; {_n(d.failed, 'failed run')} left out" if d.failed else ""
+    console.print(f"[bold]{d.runs}[/] {'run' if d.runs == 1 else 'runs'}, "
+                  f"{_n(len({e.model for e in d.leaderboard}), 'model')}, {_n(len(d.tasks), 'task')}{failed}. "
                   f"{pct(d.provenance['measured_share'])} of the energy measured by sensors. Carbon: {factors or '-'}")
     narrow = console.width < WIDE
     t = Table(title="Energy per task: Wh per 1,000 inferences (mean over runs, 95% CI); g/1k: g CO2e per 1,000",
               title_justify="left",
               box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    cols = [("task", "left"), ("runs", "right"), ("models", "right"), ("Wh/1k", "right"), ("95% CI", "right")]
+    cols: list[tuple[str, JustifyMethod]] = [("task", "left"), ("runs", "right"), ("models", "right"),
+                                             ("Wh/1k", "right"), ("95% CI", "right")]
     if not narrow:
         cols += [("std", "right"), ("median", "right"), ("min-max", "right")]
     cols += [("g/1k", "right"), ("measured", "right")]
     for col, just in cols:  # numbers are never cut or folded; the task name shrinks in the middle if it must
-        t.add_column(col, justify=just, no_wrap=col != "task")  # type: ignore[arg-type]
+        t.add_column(col, justify=just, no_wrap=col != "task")
     for task, st in d.tasks.items():
-        e, g = st.energy_wh_per_1k, st.emissions_g_per_1k
-        wide = [] if narrow else [sig(e.std), sig(e.median), f"{sig(e.min)}-{sig(e.max)}"]
-        t.add_row(OneLine(task), str(st.runs), str(st.models), sig(e.mean), interval(e.ci95_low, e.ci95_high), *wide,
+        en, g = st.energy_wh_per_1k, st.emissions_g_per_1k
+        wide = [] if narrow else [sig(en.std), sig(en.median), f"{sig(en.min)}-{sig(en.max)}"]
+        t.add_row(OneLine(task), str(st.runs), str(st.models), sig(en.mean), interval(en.ci95_low, en.ci95_high),
+                  *wide,
                   sig(g.mean) if g else "-", pct(st.measured_share))
     console.print(t)
 
@@ -61,7 +69,8 @@ def print_report(d: ReportData, console: Console, top: int = 5) -> None:
         shown[e.group] = shown.get(e.group, 0) + 1
         if top and shown[e.group] > top:
             continue
-        cells = {"stars": _stars(e.stars), "task (group)": OneLine(e.group), "model": OneLine(e.model),
+        cells: dict[str, RenderableType] = {
+                 "stars": _stars(e.stars), "task (group)": OneLine(e.group), "model": OneLine(e.model),
                  "params": params(e.parameters),
                  "Wh/1k": sig(e.wh_per_1k), "95% CI": interval(*e.wh_per_1k_ci95), "g/1k": sig(e.g_co2e_per_1k),
                  "measured": pct(e.measured_share), "runs": str(e.runs)}
@@ -113,9 +122,10 @@ def print_comparison(c: Comparison, console: Console) -> None:
         t.add_column(col, no_wrap=bool(col), justify="right" if col else "left")
     for s in (c.a, c.b):
         b = interval(*s.bounds_wh_per_1k) if s.bounds_wh_per_1k else "-"
-        cells = {"": OneLine(s.label), "runs": str(s.runs), "repeats": str(s.energy.n), "mean": sig(s.energy.mean),
-                 "95% CI": interval(s.energy.ci95_low, s.energy.ci95_high), "std": sig(s.energy.std),
-                 "provenance\nbounds": b, "g CO2e\n/1k": sig(s.g_co2e_per_1k), "measured": pct(s.measured_share)}
+        cells: dict[str, RenderableType] = {
+            "": OneLine(s.label), "runs": str(s.runs), "repeats": str(s.energy.n), "mean": sig(s.energy.mean),
+            "95% CI": interval(s.energy.ci95_low, s.energy.ci95_high), "std": sig(s.energy.std),
+            "provenance\nbounds": b, "g CO2e\n/1k": sig(s.g_co2e_per_1k), "measured": pct(s.measured_share)}
         t.add_row(*[cells[col] for col in cols])
     console.print(t)
     if narrow:

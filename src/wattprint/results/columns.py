@@ -61,18 +61,18 @@ class RunShape:
     labels: tuple[str, ...]  # "label [component]" of the first repeat, sorted (leaderboard)
     audit: tuple[tuple[str, str], ...]  # (component, reason)
 
-    def to_json(self) -> list:
+    def to_json(self) -> list[Any]:
         return [list(self.components), [list(p) for p in self.provenance], list(self.labels),
                 [list(a) for a in self.audit]]
 
     @classmethod
-    def from_json(cls, doc: list) -> RunShape:
+    def from_json(cls, doc: list[Any]) -> RunShape:
         comps, prov, labels, audit = doc
         return cls(tuple(comps), tuple((c, lb, bool(m)) for c, lb, m in prov), tuple(labels),
                    tuple((c, why) for c, why in audit))
 
 
-def shape_of(r: RunResult) -> tuple[RunShape, array]:
+def shape_of(r: RunResult) -> tuple[RunShape, array[float]]:
     """A run's :class:`RunShape` and its numbers (float64, see :class:`RunShape`)."""
     comps = dict(r.summary.components_wh_per_1k) if r.summary else {}
     items = [c for rep in r.repeats for c in rep.energy.components]
@@ -111,43 +111,43 @@ class RunColumns:
 
     run_id: list[str] = field(default_factory=list)
     started_at: list[str] = field(default_factory=list)  # ISO 8601 as stored
-    task: array = field(default_factory=lambda: array("l"))  # code into ``tasks``
-    model: array = field(default_factory=lambda: array("l"))
-    dataset: array = field(default_factory=lambda: array("l"))  # code into ``datasets`` (name[:config])
-    hardware: array = field(default_factory=lambda: array("l"))
-    origin: array = field(default_factory=lambda: array("l"))
+    task: array[int] = field(default_factory=lambda: array("l"))  # code into ``tasks``
+    model: array[int] = field(default_factory=lambda: array("l"))
+    dataset: array[int] = field(default_factory=lambda: array("l"))  # code into ``datasets`` (name[:config])
+    hardware: array[int] = field(default_factory=lambda: array("l"))
+    origin: array[int] = field(default_factory=lambda: array("l"))
     tasks: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
     hardwares: list[str] = field(default_factory=list)
     origins: list[str] = field(default_factory=list)
-    wh_per_1k: array = field(default_factory=lambda: array("d"))
-    ci95_low: array = field(default_factory=lambda: array("d"))
-    ci95_high: array = field(default_factory=lambda: array("d"))
-    bounds_low: array = field(default_factory=lambda: array("d"))  # NaN: no provenance bounds
-    bounds_high: array = field(default_factory=lambda: array("d"))
-    measured_share: array = field(default_factory=lambda: array("d"))
+    wh_per_1k: array[float] = field(default_factory=lambda: array("d"))
+    ci95_low: array[float] = field(default_factory=lambda: array("d"))
+    ci95_high: array[float] = field(default_factory=lambda: array("d"))
+    bounds_low: array[float] = field(default_factory=lambda: array("d"))  # NaN: no provenance bounds
+    bounds_high: array[float] = field(default_factory=lambda: array("d"))
+    measured_share: array[float] = field(default_factory=lambda: array("d"))
     parameters: list[int | None] = field(default_factory=list)
     output_tokens_per_inference: list[float | None] = field(default_factory=list)
-    audited_share: array = field(default_factory=lambda: array("d"))
-    factor: array = field(default_factory=lambda: array("l"))  # index into ``factors``, -1 = none
+    audited_share: array[float] = field(default_factory=lambda: array("d"))
+    factor: array[int] = field(default_factory=lambda: array("l"))  # index into ``factors``, -1 = none
     factors: list[CarbonInfo] = field(default_factory=list)  # intensity 0: see ``intensity``
-    intensity: array = field(default_factory=lambda: array("d"))  # g CO2e/kWh, 0 without a factor
-    quality: array = field(default_factory=lambda: array("b"))  # 1 when the run carries quality scores
-    timed: array = field(default_factory=lambda: array("b"))  # 1 when the run carries time-resolved carbon
-    shape: array = field(default_factory=lambda: array("l"))  # index into ``shapes``
+    intensity: array[float] = field(default_factory=lambda: array("d"))  # g CO2e/kWh, 0 without a factor
+    quality: array[int] = field(default_factory=lambda: array("b"))  # 1 when the run carries quality scores
+    timed: array[int] = field(default_factory=lambda: array("b"))  # 1 when the run carries time-resolved carbon
+    shape: array[int] = field(default_factory=lambda: array("l"))  # index into ``shapes``
     shapes: list[RunShape] = field(default_factory=list)
-    values: array = field(default_factory=lambda: array("d"))  # every run's shape values, end to end
-    offsets: array = field(default_factory=lambda: array("q", [0]))  # run i's are values[offsets[i]:offsets[i+1]]
+    values: array[float] = field(default_factory=lambda: array("d"))  # every run's shape values, end to end
+    offsets: array[int] = field(default_factory=lambda: array("q", [0]))  # run i's are values[offsets[i]:offsets[i+1]]
     failed: int = 0  # failed runs (left out, like any run without a summary)
-    _groups: dict[tuple[str, ...], dict[Any, array]] = field(default_factory=dict, init=False, repr=False,
+    _groups: dict[tuple[str, ...], dict[Any, array[int]]] = field(default_factory=dict, init=False, repr=False,
                                                                compare=False)  # groups() cache
     _grams: list[float] | None = field(default=None, init=False, repr=False, compare=False)  # grams_of() cache
 
     def __len__(self) -> int:
         return len(self.run_id)
 
-    def groups(self, *names: str) -> dict[Any, array]:
+    def groups(self, *names: str) -> dict[Any, array[int]]:
         """Run indices grouped by the codes (>= 0) of the columns ``names`` (e.g. ``"task", "model"``): groups in
         the order their first run comes, indices in run order (an ``array("q")``); a key is one code, or a
         tuple of codes for several names. Computed once per set of names (columns are not changed once loaded)."""
@@ -171,11 +171,11 @@ class RunColumns:
             del lists
         return got
 
-    def _coarser(self, names: tuple[str, ...]) -> dict[Any, array]:
+    def _coarser(self, names: tuple[str, ...]) -> dict[Any, array[int]]:
         """:meth:`groups` of some of :data:`_FINEST`'s columns, merged from its groups (C loops: a group's
         parts are each in run order, and merging them is a sort of a few sorted runs)."""
         pick = [_FINEST.index(n) for n in names]
-        parts: dict[Any, list[array]] = {}
+        parts: dict[Any, list[array[int]]] = {}
         for key, idx in self.groups(*_FINEST).items():  # in first-run order: so is each merged group's first part
             k = key[pick[0]] if len(pick) == 1 else tuple(key[j] for j in pick)
             parts.setdefault(k, []).append(idx)
@@ -192,7 +192,7 @@ class RunColumns:
             return list(map(self._grams.__getitem__, idx))
         return [g for g in map(self.grams, idx) if g is not None]
 
-    def values_of(self, i: int) -> array:
+    def values_of(self, i: int) -> array[float]:
         """Run ``i``'s numbers, in the order its :class:`RunShape` gives."""
         return self.values[self.offsets[i]:self.offsets[i + 1]]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from wattprint.errors import WattprintError
 from wattprint.results.atomic import atomic_output, check_output_file, write_text_atomic
-from wattprint.results.schema import RunResult
+from wattprint.results.schema import J_PER_WH, RunResult, share_words
 
 #: column order of every export
 COLUMNS = (
@@ -62,10 +62,11 @@ COLUMNS = (
     "started_at",
     "config_hash",
     "quality",
+    "timed_g_co2e_per_1k",
+    "timed_intensity_g_per_kwh",
+    "timed_series",
+    "carbon_fallback",
 )
-
-_J_PER_WH = 3600.0
-
 
 def provenance_label(result: RunResult) -> str:
     """Plain words for how a run's energy was obtained.
@@ -76,12 +77,7 @@ def provenance_label(result: RunResult) -> str:
     s = result.summary
     if s is None:
         return "-"
-    share = s.measured_share
-    if share >= 0.9995:
-        return "measured"
-    if share <= 0.0005:
-        return "ESTIMATED"
-    return f"partly estimated ({share:.0%} measured)"
+    return share_words(s.measured_share)
 
 
 def _meters(result: RunResult) -> str:
@@ -116,8 +112,8 @@ def flatten(result: RunResult) -> dict[str, Any]:
         random_weights=result.model_info.random_weights if result.model_info else None,
         provenance=provenance_label(result),
         meters=_meters(result),
-        load_wh=result.load.total_joules / _J_PER_WH if result.load else None,
-        preprocess_wh=result.preprocess.total_joules / _J_PER_WH if result.preprocess else None,
+        load_wh=result.load.total_joules / J_PER_WH if result.load else None,
+        preprocess_wh=result.preprocess.total_joules / J_PER_WH if result.preprocess else None,
         carbon_region=result.carbon.region if result.carbon else None,
         carbon_intensity_g_per_kwh=result.carbon.intensity_g_per_kwh if result.carbon else None,
         pue=result.carbon.pue if result.carbon else None,
@@ -146,6 +142,11 @@ def flatten(result: RunResult) -> dict[str, Any]:
         )
     if result.quality:
         row["quality"] = quality_text(result)
+    tc = result.carbon_timed  # carbon with the intensity of the hours the run met, beside the flat figure
+    if tc is not None:
+        row.update(timed_g_co2e_per_1k=tc.g_co2e_per_1k, timed_intensity_g_per_kwh=tc.mean_intensity_g_per_kwh,
+                   timed_series=f"{tc.series.label()} {tc.series.origin}".strip())
+    row["carbon_fallback"] = result.carbon_fallback
     return row
 
 

@@ -80,10 +80,10 @@ def check_result(result: RunResult) -> list[str]:
     if result.config_hash != result.config.config_hash():
         problems.append("config_hash does not match the config")
     reports = [("load", result.load), ("preprocess", result.preprocess)]
-    for rep in result.repeats:
-        reports.append((f"repeat {rep.index}", rep.energy))
-        if rep.prefill is not None:
-            reports.append((f"repeat {rep.index} prefill", rep.prefill))
+    for repeat in result.repeats:
+        reports.append((f"repeat {repeat.index}", repeat.energy))
+        if repeat.prefill is not None:
+            reports.append((f"repeat {repeat.index} prefill", repeat.prefill))
     for name, rep in reports:
         if rep is not None and any(c.joules < 0 for c in rep.components):
             problems.append(f"{name}: negative energy")

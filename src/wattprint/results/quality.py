@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from wattprint.errors import WattprintError
 
 __all__ = ["QualityScore", "MetricSpec", "METRICS", "TASK_METRICS", "metrics_for", "check_metric",
-           "check_value", "default_metric"]
+           "check_value"]
 
 QualitySource = Literal["measured-outputs", "imported"]
 
@@ -107,11 +107,6 @@ TASK_METRICS: dict[str, tuple[str, ...]] = {
 def metrics_for(task: str) -> tuple[str, ...]:
     """Metrics that fit ``task`` (empty for an unknown task)."""
     return TASK_METRICS.get(task, ())
-
-
-def default_metric(task: str) -> str | None:
-    fits = metrics_for(task)
-    return fits[0] if fits else None
 
 
 def check_metric(task: str, metric: str) -> MetricSpec:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.carbon.timed import TimedCarbon
 from wattprint.energy.types import EnergyReport
+from wattprint.errors import WattprintError
 from wattprint.results import exact
 from wattprint.results.quality import QualityScore
 
@@ -35,19 +36,42 @@ __all__ = ["CarbonInfo", "QualityScore", "RunConfig", "RunResult", "Summary", "R
 SCHEMA_VERSION = 2
 J_PER_WH = 3600.0
 
-# Student t 0.975 quantiles for small samples (df = n - 1), for 95% intervals.
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-         9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
+#: A figure is called measured when at least this share of its energy came from hardware sensors, and
+#: ESTIMATED when at most ``1 - MEASURED_SHARE_MIN`` did; in between it is partly estimated.
+MEASURED_SHARE_MIN = 0.9995
+
+
+def share_words(share: float) -> str:
+    """``measured``, ``ESTIMATED`` or ``partly estimated (N% measured)`` for a share of energy from sensors."""
+    if share >= MEASURED_SHARE_MIN:
+        return "measured"
+    if share <= 1 - MEASURED_SHARE_MIN:
+        return "ESTIMATED"
+    pct = f"{share:.0%}"
+    if pct in ("0%", "100%"):  # never round a partial figure to all or nothing
+        pct = f"{share:.1%}"
+    return f"partly estimated ({pct} measured)"
 
 
 def t975(df: int) -> float:
-    """Two-sided 95% Student t quantile for ``df`` degrees of freedom."""
+    """Two-sided 95% Student t quantile (the 0.975 quantile) for ``df`` degrees of freedom; NaN when df <= 0.
+
+    Computed by scipy (``scipy.special.stdtrit``, the function behind ``scipy.stats.t.ppf``),
+    imported here, on first use, so that importing the result schema stays light. scipy is
+    in the ``analysis`` extra (pulled in by ``ml`` and ``report``): a 95% interval over 2 or
+    more values needs it, and without it this raises a :class:`WattprintError` saying how to
+    install it.
+    """
     if df <= 0:
         return math.nan
-    if df in _T975:
-        return _T975[df]
-    keys = sorted(k for k in _T975 if k <= df)
-    return _T975[keys[-1]] if df <= 30 else 1.96
+    try:
+        from scipy.special import stdtrit
+    except ImportError as exc:
+        raise WattprintError(
+            "a 95% interval needs scipy, which is not installed",
+            hint="pip install 'wattprint[analysis]' (numpy and scipy)",
+        ) from exc
+    return float(stdtrit(df, 0.975))
 
 
 def ci95_of_mean(values: list[float], std: float | None = None) -> tuple[float, float]:
@@ -236,12 +260,12 @@ class Summary(BaseModel):
         lo = sum(b[0] for b in bounds) / J_PER_WH / total_inf * 1000
         hi = sum(b[1] for b in bounds) / J_PER_WH / total_inf * 1000
 
-        net = [r.energy.net_total_joules for r in repeats]
+        net = [x for r in repeats if (x := r.energy.net_total_joules) is not None]
         net_mean = (
-            sum(net) / J_PER_WH / total_inf * 1000 if all(x is not None for x in net) else None
+            sum(net) / J_PER_WH / total_inf * 1000 if len(net) == len(repeats) else None
         )
-        idle = [r.energy.idle_share for r in repeats]
-        idle_share = statistics.fmean(idle) if all(x is not None for x in idle) else None
+        idle = [x for r in repeats if (x := r.energy.idle_share) is not None]
+        idle_share = statistics.fmean(idle) if len(idle) == len(repeats) else None
 
         counts: dict[str, float] = {}
         for r in repeats:
@@ -250,9 +274,9 @@ class Summary(BaseModel):
         out_tokens = counts.get("output_tokens", 0)
         counts_pi = {k: v / total_inf for k, v in counts.items()}
 
-        prefill = [r.prefill for r in repeats]
+        prefill = [p for r in repeats if (p := r.prefill) is not None]
         prefill_k = decode_k = None
-        if all(p is not None for p in prefill):
+        if len(prefill) == len(repeats):
             prefill_k = sum(p.total_joules for p in prefill) / J_PER_WH / total_inf * 1000
             decode_k = max(0.0, total_j / J_PER_WH / total_inf * 1000 - prefill_k)
 

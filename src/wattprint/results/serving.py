@@ -69,6 +69,17 @@ class LevelRepeat(BaseModel):
         return self.energy.total_joules / self.output_tokens if self.output_tokens else None
 
 
+#: The endpoint kinds a serving run can drive.
+ApiKind = Literal["completions", "chat", "embeddings"]
+
+
+def j_of(level: LevelResult) -> Estimate:
+    """The J-per-request estimate of a level from ``ok_levels`` (a ValueError for one without: a caller's bug)."""
+    if level.j_per_request is None:
+        raise ValueError(f"level {level.label} has no energy per request: pass ok_levels")
+    return level.j_per_request
+
+
 class LevelResult(BaseModel):
     """One load level over its repeats; ``status`` failed keeps the error and the server's log tail."""
 
@@ -137,7 +148,7 @@ class ServingResult(BaseModel):
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     endpoint: str
-    api: Literal["completions", "chat", "embeddings"] = "completions"
+    api: ApiKind = "completions"
     model: str = ""
     server_command: str = ""
     server_launched: bool = False
@@ -168,7 +179,7 @@ class ServingResult(BaseModel):
         levels = self.ok_levels
         if self.slo_best:
             levels = [lv for lv in levels if lv.label == self.slo_best] or levels
-        return min((lv.j_per_request.mean for lv in levels), default=None)
+        return min((e.mean for lv in levels if (e := lv.j_per_request) is not None), default=None)
 
     def g_co2e_per_request(self, level: LevelResult) -> float | None:
         if self.carbon is None or level.j_per_request is None:

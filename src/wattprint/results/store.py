@@ -22,6 +22,7 @@ signal, a full disk) leaves either all of its results or none. The path is
 
 from __future__ import annotations
 
+import builtins
 import errno
 import json
 import os
@@ -303,7 +304,7 @@ class ResultStore:
             raise WattprintError(f"result store {self.path}: a stored document is damaged ({exc})",
                                  "restore the file from a backup, or delete that run") from exc
 
-    def _row(self, c: sqlite3.Connection, r: RunResult, codec_id: int) -> tuple:
+    def _row(self, c: sqlite3.Connection, r: RunResult, codec_id: int) -> tuple[Any, ...]:
         s = r.summary
         factor_id = None
         if r.carbon is not None:
@@ -428,6 +429,7 @@ class ResultStore:
         Whole documents are parsed: for figures over many runs use :meth:`columns`.
         A status or origin that cannot exist is an error."""
         where, args = self._where(task=task, model=model, status=status, origin=origin)
+        rows: Iterable[Any]
         if limit is not None:
             sql = f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at DESC, run_id DESC LIMIT ?"
             rows = self._conn.execute(sql, [*args, max(0, limit)]).fetchall()[::-1]
@@ -441,7 +443,7 @@ class ResultStore:
     ) -> int:
         """How many runs match all given filters (no document read)."""
         where, args = self._where(task=task, model=model, status=status, origin=origin)
-        return self._conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0]
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
 
     def columns(
         self, task: str | None = None, model: str | None = None, origin: str | None = None
@@ -507,14 +509,14 @@ class ResultStore:
 
     def list_timed(
         self, task: str | None = None, model: str | None = None, origin: str | None = None
-    ) -> list[RunResult]:
+    ) -> builtins.list[RunResult]:
         """The usable runs that carry time-resolved carbon (``carbon_timed``), oldest first."""
         where, args = self._where(task=task, model=model, origin=origin)
         sql = (f"SELECT codec_id, doc FROM runs{where}{' AND' if where else ' WHERE'} timed = 1 "
                "AND status = 'ok' AND wh_per_1k IS NOT NULL ORDER BY started_at, run_id")
         return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, args)]
 
-    def list_usable(self, tasks: Iterable[str], origin: str | None = None) -> list[RunResult]:
+    def list_usable(self, tasks: Iterable[str], origin: str | None = None) -> builtins.list[RunResult]:
         """The usable runs (status ok, with a summary) of ``tasks``, oldest first (whole documents)."""
         tasks = list(tasks)
         if not tasks:
@@ -556,7 +558,7 @@ class ResultStore:
             raise store_error(self.path, OSError(errno.ENOSPC, f"{free} bytes free"))
 
     def count(self) -> int:
-        return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
     def delete(self, run_id: str) -> None:
         with self._tx() as c:

@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 
 from wattprint.energy.types import EnergyReport
-from wattprint.results.schema import t975
+from wattprint.results.schema import ci95_of_mean
 from wattprint.results.serving import Estimate, LevelRepeat, LevelResult, Percentiles
 from wattprint.serving.records import LevelLoad, RequestRecord
 
@@ -24,11 +24,8 @@ def estimate(values: Sequence[float]) -> Estimate | None:
     vals = [v for v in values if v is not None and math.isfinite(v)]
     if not vals:
         return None
-    mean = statistics.fmean(vals)
-    if len(vals) < 2:
-        return Estimate(mean=mean, low=mean, high=mean, n=len(vals))
-    half = t975(len(vals) - 1) * statistics.stdev(vals) / math.sqrt(len(vals))
-    return Estimate(mean=mean, low=max(0.0, mean - half), high=mean + half, n=len(vals))
+    low, high = ci95_of_mean(vals)  # the one definition, shared with the run summary
+    return Estimate(mean=statistics.fmean(vals), low=low, high=high, n=len(vals))
 
 
 def percentiles(values: Sequence[float]) -> Percentiles:

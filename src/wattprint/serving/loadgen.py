@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from wattprint.errors import WattprintError
@@ -40,7 +40,7 @@ PATHS = {"completions": "/v1/completions", "chat": "/v1/chat/completions", "embe
 class Level:
     """One load level: ``concurrency`` (requests in flight) or ``rate`` (requests/s, Poisson)."""
 
-    kind: str
+    kind: Literal["concurrency", "rate"]
     value: float
 
     @property
@@ -242,8 +242,8 @@ class LoadGenerator:
 
     # -- one level -----------------------------------------------------------------------
     async def run_level(self, level: Level, policy: WindowPolicy, *,
-                        on_window_start: Callable[[], None] | None = None,
-                        on_window_end: Callable[[], None] | None = None,
+                        on_window_start: Callable[[], object] | None = None,
+                        on_window_end: Callable[[], object] | None = None,
                         alive: Callable[[], str] | None = None) -> LevelLoad:
         """Drive one level until its window closes; ``alive()`` returns "" or why the server is gone."""
         clock = time.perf_counter

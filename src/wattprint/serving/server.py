@@ -51,7 +51,7 @@ def check_local(base_url: str) -> None:
     if host in ("localhost", socket.gethostname()):
         return
     try:
-        resolved = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        resolved = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except socket.gaierror as exc:
         raise WattprintError(f"cannot resolve the endpoint host {host!r}: {exc.strerror}",
                              hint="check the URL given to --url") from None

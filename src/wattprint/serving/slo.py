@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from wattprint.errors import WattprintError
-from wattprint.results.serving import LevelResult
+from wattprint.results.serving import LevelResult, j_of
 
 _TERM = re.compile(r"^(ttft|itl|tpot|e2e)_(p50|p90|p99|mean)\s*(<=|<)\s*([0-9]*\.?[0-9]+)\s*(ms|s)?$")
 
@@ -76,9 +76,9 @@ def apply_slo(terms: list[SloTerm], levels: list[LevelResult]) -> SloVerdict:
         lv.slo_met = not lv.slo_misses
     met = [lv for lv in ok if lv.slo_met]
     if met:
-        best = min(met, key=lambda lv: lv.j_per_request.mean)
+        best = min(met, key=lambda lv: j_of(lv).mean)
         return SloVerdict(best.label, f"{len(met)} of {len(ok)} level(s) meet the SLO; least energy per request: "
-                                      f"{best.label} ({best.j_per_request.mean:.4g} J)")
+                                      f"{best.label} ({j_of(best).mean:.4g} J)")
     if not ok:
         return SloVerdict(None, "no level finished, so none can meet the SLO")
 

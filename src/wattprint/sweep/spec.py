@@ -70,7 +70,8 @@ def _settings_model() -> type[BaseModel]:
     for name, f in RunConfig.model_fields.items():
         if name in _IDENTITY_FIELDS:
             continue
-        ann = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+        args = (f.annotation, *f.metadata)  # Annotated[args]: a tuple subscript, as Python 3.10 allows
+        ann: Any = Annotated[args] if f.metadata else f.annotation
         fields[name] = (ann | None, Field(default=None, description=f.description))
     return create_model("Settings", __config__=ConfigDict(extra="forbid"), **fields)
 
@@ -188,19 +189,32 @@ def _pydantic_problems(exc: ValidationError, lm: LineMap) -> list[Problem]:
             if msg.startswith(prefix):
                 msg = msg[len(prefix):]
         if err["type"] == "extra_forbidden":
-            in_settings = any(p == "defaults" for p in err["loc"])
-            msg = "unknown key" + _did_you_mean(str(err["loc"][-1]), SETTING_FIELDS if in_settings else _FILE_KEYS)
+            msg = _unknown_key(err["loc"])
         out.append(lm.problem(err["loc"], msg))
     return out
+
+
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    """'unknown key', with the close key of the block it is in, or where a key of another block belongs."""
+    word = str(loc[-1])
+    if any(p == "defaults" for p in loc):
+        return "unknown key" + _did_you_mean(word, SETTING_FIELDS)
+    block: Iterable[str] = SweepSpec.model_fields
+    if len(loc) == 3 and loc[0] == "tasks":
+        block = TaskBlock.model_fields
+    elif len(loc) == 3 and loc[0] == "models":
+        block = ModelEntry.model_fields
+    elif len(loc) == 3 and loc[0] == "datasets":
+        block = DatasetEntry.model_fields
+    if word in SweepSpec.model_fields and len(loc) > 1:  # e.g. 'models' inside a task: did you mean 'models'?
+        return f"unknown key here: {word!r} goes at the top level of the file"
+    return "unknown key" + _did_you_mean(word, block)
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
-
-_FILE_KEYS = sorted({*SweepSpec.model_fields, *ModelEntry.model_fields, *TaskBlock.model_fields,
-                     *DatasetEntry.model_fields})
 
 
 def parse_sweep(text: str, file: str = "<sweep>") -> tuple[SweepSpec, LineMap]:

@@ -150,6 +150,7 @@ def _synthetic(kind: str, n: int, seed: int) -> list[Any]:
 
 def _folder(path: Path, kind: str) -> list[dict[str, Any]]:
     """One row per file of a folder of ``kind`` items (images, or a registered kind's files)."""
+    extensions: tuple[str, ...]
     if kind == "image":
         extensions, column = IMAGE_EXTENSIONS, "image"
     elif kind in KINDS and KINDS[kind].folder_extensions:
@@ -369,8 +370,8 @@ def _hub_class_names(spec: DatasetSpec) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for col, feat in loaded.features.items():
             for f in (feat, getattr(feat, "feature", None)):
-                if getattr(f, "names", None):
-                    out[col] = list(f.names)
+                if names := getattr(f, "names", None):
+                    out[col] = list(names)
             if isinstance(feat, dict):  # e.g. cppe-5 "objects": {"category": ClassLabel list}
                 for sub, f in feat.items():
                     inner = getattr(f, "feature", f)

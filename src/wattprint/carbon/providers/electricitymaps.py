@@ -12,7 +12,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from wattprint.carbon.providers.http import DEFAULT_TIMEOUT_S, field, get_json
+from wattprint.carbon.providers.http import DEFAULT_TIMEOUT_S, field, field_list, get_json
 from wattprint.carbon.series import IntensitySeries, SeriesIdentity, make_series, parse_time, points_digest
 from wattprint.errors import WattprintError
 
@@ -56,9 +56,7 @@ def fetch(zone: str, kind: str = "history", start: datetime | None = None, end: 
     doc = get_json(NAME, url, params=params, headers=headers, timeout_s=timeout_s, ttl_s=ttl, token_hint=hint)
     if kind != "latest" and isinstance(doc, dict) and key not in doc:
         key = next((k for k in ("data", "history", "forecast") if k in doc), key)  # past-range answers "data"
-    rows = [doc] if kind == "latest" else field(doc, key, NAME)
-    if not isinstance(rows, list):
-        raise WattprintError(f"{NAME}: unexpected answer ({key!r} is not a list)", "use a series file meanwhile")
+    rows = [doc] if kind == "latest" else field_list(doc, key, NAME)
     points, scopes = [], set()
     for i, row in enumerate(rows):
         where = f"{NAME} point {i + 1}"

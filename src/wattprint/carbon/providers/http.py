@@ -111,3 +111,11 @@ def field(doc: Any, key: str, provider: str) -> Any:
         raise WattprintError(f"{provider}: unexpected answer (no {key!r} field)",
                              "the provider's API may have changed; use a series file meanwhile")
     return doc[key]
+
+
+def field_list(doc: Any, key: str, provider: str) -> list[Any]:
+    """``doc[key]`` when it is a list (the points of an answer), else a one-line error."""
+    rows = field(doc, key, provider)
+    if not isinstance(rows, list):
+        raise WattprintError(f"{provider}: unexpected answer ({key!r} is not a list)", "use a series file meanwhile")
+    return rows

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone
 
-from wattprint.carbon.providers.http import DEFAULT_TIMEOUT_S, field, get_json
+from wattprint.carbon.providers.http import DEFAULT_TIMEOUT_S, field, field_list, get_json
 from wattprint.carbon.series import IntensitySeries, SeriesIdentity, make_series, parse_time, points_digest
 from wattprint.errors import WattprintError
 
@@ -46,9 +46,7 @@ def fetch(zone: str = "GB", kind: str = "forecast", start: datetime | None = Non
     else:
         raise WattprintError(f"{NAME}: unknown kind {kind!r}", "use forecast or history")
     doc = get_json(NAME, url, timeout_s=timeout_s, ttl_s=900.0)
-    rows = field(doc, "data", NAME)
-    if not isinstance(rows, list):
-        raise WattprintError(f"{NAME}: unexpected answer ('data' is not a list)", "use a series file meanwhile")
+    rows = field_list(doc, "data", NAME)
     points, forecasts = [], 0
     for i, row in enumerate(rows):
         inten = field(row, "intensity", NAME)

@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from wattprint.carbon.providers.http import DEFAULT_TIMEOUT_S, field, get_json
+from wattprint.carbon.providers.http import DEFAULT_TIMEOUT_S, field, field_list, get_json
 from wattprint.carbon.series import IntensitySeries, SeriesIdentity, make_series, parse_time, points_digest
 from wattprint.errors import WattprintError
 
@@ -67,9 +67,7 @@ def fetch(region: str, kind: str = "forecast", start: datetime | None = None, en
     units = str(meta.get("units", "lbs_co2_per_mwh")) if isinstance(meta, dict) else "lbs_co2_per_mwh"
     if units != "lbs_co2_per_mwh":
         raise WattprintError(f"{NAME}: unknown units {units[:40]!r}", "wattprint reads lbs_co2_per_mwh (co2_moer)")
-    rows = field(doc, "data", NAME)
-    if not isinstance(rows, list):
-        raise WattprintError(f"{NAME}: unexpected answer ('data' is not a list)", "use a series file meanwhile")
+    rows = field_list(doc, "data", NAME)
     points = []
     for i, row in enumerate(rows):
         value = field(row, "value", NAME)

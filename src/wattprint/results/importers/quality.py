@@ -18,6 +18,7 @@ before anything is stored: one bad row rejects the whole file, with the row.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ METRIC_ALIASES = {"acc": "accuracy", "accuracy": "accuracy", "em": "exact_match"
                   "macro-f1": "macro_f1", "top-1": "top1_accuracy", "top-5": "top5_accuracy",
                   "map@.5": "map_50", "map": "map", "ppl": "perplexity"}
 
+MAX_N = 10**12  # items scored: more than any dataset holds
 _WIDE = re.compile(r"^\s*(?P<dataset>[^()]+?)\s*\((?P<metric>[^()]+)\)\s*$")
 
 
@@ -112,10 +114,28 @@ def _checked(model: str, task: str, dataset: str, metric: str, raw: str, n: str 
     count = None
     if n not in (None, ""):
         try:
-            count = int(float(n))
+            f = float(n)
         except ValueError:
-            raise WattprintError(f"{where}: n {n!r} is not a count", "n is the number of scored items") from None
+            f = math.nan
+        if not (math.isfinite(f) and f == int(f) and 0 <= f <= MAX_N):
+            raise WattprintError(f"{where}: n {n!r} is not a count of scored items",
+                                 f"n is a whole number from 0 to {MAX_N:,}, or left empty") from None
+        count = int(f)
     return QualityRow(model.strip(), t, _dataset(dataset), metric, value, count, line)
+
+
+def _no_conflicts(rows: list[QualityRow], p: Path) -> list[QualityRow]:
+    """``rows``, unless two give different values for one model, task, dataset and metric (one would win
+    silently); a :class:`WattprintError` names both lines."""
+    seen: dict[tuple[str, str, str, str], QualityRow] = {}
+    for r in rows:
+        key = (r.model, r.task, r.dataset, r.metric)
+        first = seen.setdefault(key, r)
+        if first.value != r.value:
+            raise WattprintError(f"{p.name}: {r.model} / {r.task} / {r.dataset} {r.metric} is {first.value:g} on line "
+                                 f"{first.line} and {r.value:g} on line {r.line}",
+                                 "keep one figure per model, task, dataset and metric")
+    return rows
 
 
 def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TASKS) -> list[QualityRow]:
@@ -147,9 +167,8 @@ def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TA
             cell = {h: (r[i] if i < len(r) else "") for h, i in col.items()}
             out.append(_checked(cell["model"], cell["task"], cell["dataset"], _metric(cell["metric"]),
                                 cell["value"].strip(), cell.get("n"), k, tasks))
-        return out
-    wide = {i: _WIDE.match(h) for i, h in enumerate(header)}
-    wide = {i: m for i, m in wide.items() if m}
+        return _no_conflicts(out, p)
+    wide = {i: m for i, h in enumerate(header) if (m := _WIDE.match(h))}
     if not wide:
         raise WattprintError(f"{p}: neither long form (dataset, metric, value columns) nor wide form "
                              f"('<dataset> (<metric>)' columns); columns: {', '.join(header)}",
@@ -160,7 +179,7 @@ def read_quality_table(path: str | Path, tasks: Collection[str] = names.STUDY_TA
             if raw:
                 out.append(_checked(r[col["model"]], r[col["task"]], m.group("dataset"), _metric(m.group("metric")),
                                     raw, None, k, tasks))
-    return out
+    return _no_conflicts(out, p)
 
 
 def _model_key(name: str) -> str:

@@ -310,7 +310,9 @@ def _coco_map(pred: Sequence[Sequence[dict[str, Any]]], gold: Sequence[dict[str,
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
-    images, anns, dets = [], [], []
+    images: list[dict[str, Any]] = []
+    anns: list[dict[str, Any]] = []
+    dets: list[dict[str, Any]] = []
     for img, src in enumerate(idx):
         images.append({"id": img})
         for box, label in zip(gold[src]["boxes"], gold[src]["labels"], strict=True):

@@ -122,6 +122,8 @@ def convert(kind: str, values: Sequence[Any], names: dict[str, list[str]], colum
                 obj = json.loads(v) if isinstance(v, str) else dict(v)
                 boxes = obj.get("bbox", obj.get("boxes"))
                 cats = obj.get("category", obj.get("labels", obj.get("label")))
+                if boxes is None or cats is None:
+                    raise ValueError("no bbox/boxes or category/labels field")
                 out.append({"boxes": [[float(x) for x in b] for b in boxes],
                             "labels": [_named(c, names.get(f"{column}.category")) for c in cats]})
             else:

@@ -72,7 +72,7 @@ def plan_quality(task: Task, model: LoadedModel, dataset: DatasetSpec, items: li
         available, rows, names = load_columns(dataset, n)
         col = pick_column(task.name, available, None)
         if col is None:
-            refs = [continuation_of(task, str(t)) for t in items]
+            refs: list[Any] = [continuation_of(task, str(t)) for t in items]
             if not any(r.strip() for r in refs):
                 return None, "the texts are no longer than the prompt: no continuation to score perplexity on"
             return QualityPlan(task.name, kind.kind, None, refs), ""
@@ -152,7 +152,7 @@ def score_outputs(plan: QualityPlan, outputs: list[Any], items: list[Any]) -> li
     refs = plan.references[: len(outputs)]
     m = plan.label_mapping
     if plan.kind == "label" and plan.task == "image-classification":
-        pred = [[m.get(str(d["label"]), "\0" + str(d["label"])) for d in o] for o in outputs]
+        pred: list[Any] = [[m.get(str(d["label"]), "\0" + str(d["label"])) for d in o] for o in outputs]
         return metrics.top_k(pred, refs)
     if plan.kind == "label":
         pred = [None if o.get("label") is None else m.get(str(o["label"]), "\0" + str(o["label"])) for o in outputs]

@@ -42,7 +42,7 @@ class FillMask(BaseTask):
         tok = tokenizer_of(model)
         ids = batch.data["input_ids"]
         k = int(self.options["top_k"])
-        results = []
+        results: list[list[Any]] = []
         for r in range(ids.shape[0]):
             positions = (ids[r] == tok.mask_token_id).nonzero().flatten().tolist()
             if not positions:
