@@ -71,6 +71,7 @@ def test_columnar_report_equals_object_report_to_the_last_digit(study_store):
         scored = {"text-classification", "zero-shot-classification"}
         new = build_report_columns(cols, timed_runs=store.list_timed(), quality_runs=store.list_usable(scored))
     assert len(cols) == STUDY_RUNS + 13 and cols.failed == 1
+    assert list(cols.timed).count(1) == 1  # the report reads the timed documents only when this says so
     assert old.runs == new.runs and old.failed == new.failed == 1
     assert old.task_values == new.task_values
     assert _figures(old) == _figures(new)

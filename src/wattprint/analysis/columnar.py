@@ -277,7 +277,8 @@ def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     if only is not None:  # one shape: each item's values at a fixed stride, the sum of all by a mask
         return _provenance_one_shape(c, shapes[only])
     keys = [f"{comp}: {label}" for shape in shapes for comp, label, _ in shape.provenance]
-    key_ids, first = {}, 0
+    key_ids: dict[str, int] = {}
+    first = 0
     shape_keys, shape_measured, skip, width = [], [], [], []
     for shape in shapes:
         n = len(shape.provenance)

@@ -50,4 +50,4 @@ def stdev(values: list[float]) -> float:
     sxx = Fraction(ss, 1 << (2 * k)) if k >= 0 else Fraction(ss << (-2 * k))
     ssd = (n * sxx - sx * sx) / n  # the standard library's formula, exact with fractions
     mss = ssd / (n - 1)
-    return _SQRT_OF_FRAC(mss.numerator, mss.denominator)
+    return float(_SQRT_OF_FRAC(mss.numerator, mss.denominator))

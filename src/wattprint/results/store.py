@@ -123,7 +123,7 @@ def _family_sums(comps: dict[str, float]) -> tuple[float | None, float | None, f
     return out.get("cpu"), out.get("gpu"), out.get("ram")
 
 
-def _fill(column: array, values: Sequence[Any]) -> None:
+def _fill(column: array[Any], values: Sequence[Any]) -> None:
     """Append ``values`` to ``column``: packed by :mod:`struct` in one C call (4x faster than
     ``array.extend`` of a tuple); a value that does not pack (None) fails as ``extend`` would."""
     try:
@@ -132,16 +132,16 @@ def _fill(column: array, values: Sequence[Any]) -> None:
         column.extend(values)
 
 
-class _Codes(dict):
-    """Text -> its code in ``values``, a new text appended (and coded) the first time it is looked up."""
+class _Codes(dict[str, int]):
+    """Text -> its code in ``texts``, a new text appended (and coded) the first time it is looked up."""
 
-    def __init__(self, values: list[str]) -> None:
+    def __init__(self, texts: list[str]) -> None:
         super().__init__()
-        self.values = values
+        self.texts = texts
 
     def __missing__(self, value: str) -> int:
-        code = self[value] = len(self.values)
-        self.values.append(value)
+        code = self[value] = len(self.texts)
+        self.texts.append(value)
         return code
 
 
@@ -152,7 +152,7 @@ class ResultStore:
         self.path = resolve_db_path(path)
         self._factor_ids: dict[str, int] = {}
         self._shape_ids: dict[str, int] = {}
-        self._factor_by_values: dict[tuple, int] = {}  # the same ids, looked up without writing JSON
+        self._factor_by_values: dict[tuple[object, ...], int] = {}  # the same ids, looked up without writing JSON
         self._shape_by_value: dict[RunShape, int] = {}
         self._codecs: dict[int, bytes] = {}
         self._compressors: dict[int, Any] = {}
@@ -455,7 +455,7 @@ class ResultStore:
         cond = "status = 'ok' AND wh_per_1k IS NOT NULL"
         sql_failed = f"SELECT COUNT(*) FROM runs{where}{' AND' if where else ' WHERE'} status != 'ok'"
         cols.failed = self._conn.execute(sql_failed, args).fetchone()[0]
-        factor_ids: dict[int, int] = {}
+        factor_ids: dict[int | None, int] = {}  # factor id -> index in cols.factors
         for fid, doc in self._conn.execute("SELECT id, doc FROM carbon_factors ORDER BY id"):
             factor_ids[fid] = len(cols.factors)
             cols.factors.append(CarbonInfo(intensity_g_per_kwh=0.0, **json.loads(doc)))
@@ -466,7 +466,7 @@ class ResultStore:
         task_code, model_code, dataset_code, hw_code, origin_code = (
             _Codes(cols.tasks), _Codes(cols.models), _Codes(cols.datasets), _Codes(cols.hardwares),
             _Codes(cols.origins))
-        factor_code = {None: -1, **factor_ids}
+        factor_code = {None: -1, **factor_ids}  # no factor: -1
         sql = (
             "SELECT run_id, started_at, task, model, dataset || COALESCE(':' || NULLIF(dataset_config, ''), ''), "
             "hardware, origin, wh_per_1k, wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, "

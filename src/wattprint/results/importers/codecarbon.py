@@ -134,11 +134,11 @@ class _Shared:
     hash), the environment, model and dataset info, and each distinct provenance.
     """
 
-    configs: dict[tuple, tuple[RunConfig, str]] = field(default_factory=dict)
-    environments: dict[tuple, Environment] = field(default_factory=dict)
-    models: dict[tuple, ModelInfo] = field(default_factory=dict)
-    datasets: dict[tuple, DatasetInfo] = field(default_factory=dict)
-    provenances: dict[tuple, Provenance] = field(default_factory=dict)
+    configs: dict[tuple[object, ...], tuple[RunConfig, str]] = field(default_factory=dict)
+    environments: dict[tuple[object, ...], Environment] = field(default_factory=dict)
+    models: dict[tuple[object, ...], ModelInfo] = field(default_factory=dict)
+    datasets: dict[tuple[object, ...], DatasetInfo] = field(default_factory=dict)
+    provenances: dict[tuple[object, ...], Provenance] = field(default_factory=dict)
 
     def provenance(self, method: Method, low: float, high: float, note: str) -> Provenance:
         key = (method, low, high, note)
