@@ -119,6 +119,15 @@ def test_bad_matrix_value_and_missing_datasets() -> None:
     assert any(p.startswith("x.yaml:22: models[1].task: no datasets for task 'text-generation'") for p in probs)
 
 
+def test_label_column_on_synthetic_data_is_caught_before_a_run() -> None:
+    # wattprint run refuses it before a model loads; a sweep's --dry-run passed it and each run failed
+    text = BASIC.replace("    defaults: {warmup: 0}", "    defaults: {warmup: 0, label_column: label}")
+    probs = _problems(text)
+    assert any(p.startswith("x.yaml:19: models[0]: text-classification m1: synthetic data has no label column "
+                            "(label_column: 'label')") for p in probs), probs
+    parse_sweep(text.replace("datasets: [imdb, synthetic]", "datasets: [imdb]"))  # a real dataset: fine
+
+
 def test_task_options_are_checked_against_each_task_they_reach() -> None:
     pytest.importorskip("wattprint.workloads.tasks.text_generation")
     text = BASIC.replace("fill_mask", "fill-mask").replace("{max_new_tokens: 2}", "{max_new_tokens: 2, word: 1}")

@@ -308,12 +308,25 @@ def _cross_check(spec: SweepSpec, lm: LineMap) -> list[Problem]:
     # every expanded config must be a valid RunConfig (e.g. a setting combination)
     for i, entry in enumerate(spec.models):
         try:
-            _expand_entry(spec, entry)
+            configs = _expand_entry(spec, entry)
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             problems.append(lm.problem(("models", i), f"{where}: {err['msg']}"))
+            continue
+        problems += _check_gold_columns(configs, i, lm)
     return problems
+
+
+def _check_gold_columns(configs: list[RunConfig], i: int, lm: LineMap) -> list[Problem]:
+    """A label/reference column on synthetic data (``wattprint run`` refuses it before a model loads)."""
+    for cfg in configs:
+        column = cfg.label_column or cfg.reference_column
+        if column and cfg.dataset == "synthetic":
+            key = "label_column" if cfg.label_column else "reference_column"
+            return [lm.problem(("models", i), f"{cfg.task} {cfg.model}: synthetic data has no label column "
+                               f"({key}: {column!r}); drop {key} for it, or give it a labelled dataset")]
+    return []
 
 
 def _check_archs(spec: SweepSpec, lm: LineMap) -> list[Problem]:
