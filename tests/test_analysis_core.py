@@ -166,6 +166,17 @@ def test_compare_verdicts():
     assert warn.warnings and "different tasks" in warn.warnings[0]
 
 
+def test_compare_with_a_failed_run_names_the_side_that_failed():
+    ok = make_run("text-classification", "m1", [2.0, 2.1])
+    bad = make_run("text-classification", "m2", [], status="failed")
+    with pytest.raises(ValueError, match=r"^run b failed: boom$"):
+        compare_runs([ok], [bad], a_label="run a", b_label="run b")
+    with pytest.raises(ValueError, match=r"^run a failed: boom$"):
+        compare_runs([bad], [ok], a_label="run a", b_label="run b")
+    with pytest.raises(ValueError, match=r"^run a failed: boom; run b failed: boom$"):
+        compare_runs([bad], [bad], a_label="run a", b_label="run b")
+
+
 def test_recompute_carbon_changes_grams_not_energy():
     runs = study_like()[:2]
     factor = CarbonInfo(intensity_g_per_kwh=50.0, region="FR", source="test", year=2023)

@@ -112,12 +112,22 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
+def _no_usable_run(label: str, runs: list[RunResult]) -> str:
+    """Why side ``label`` has nothing to compare: ``run 1a2b (side A) failed: <reason>``."""
+    failed = [r for r in runs if r.status != "ok"]
+    if len(runs) == 1 and failed:
+        return f"{label} failed: {failed[0].error or 'no reason stored'}"
+    return f"{label} has no successful run ({len(failed)} failed)" if failed else f"{label} has no successful run"
+
+
 def compare_runs(a_runs: list[RunResult], b_runs: list[RunResult], a_label: str = "A",
                  b_label: str = "B") -> Comparison:
     """Compare two groups of runs (each one run, or all runs of a model) by the rule in :data:`RULE`."""
     a_ok, b_ok = usable(a_runs), usable(b_runs)
-    if not a_ok or not b_ok:
-        raise ValueError("each side needs at least one successful run")
+    bad = [_no_usable_run(label, runs) for label, runs, ok in ((a_label, a_runs, a_ok), (b_label, b_runs, b_ok))
+           if not ok]
+    if bad:
+        raise ValueError("; ".join(bad))
     a, b = _side(a_label, a_ok), _side(b_label, b_ok)
     welch = welch_t_test(repeat_values(a_ok), repeat_values(b_ok))
     ci_overlap = _overlap((a.energy.ci95_low, a.energy.ci95_high), (b.energy.ci95_low, b.energy.ci95_high))

@@ -226,7 +226,8 @@ def compare_cmd(
     try:
         result = compare_runs(a_runs, b_runs, a_label=a_label, b_label=b_label)
     except ValueError as exc:
-        raise WattprintError(str(exc), "compare successful runs (wattprint results list --status ok)") from exc
+        raise WattprintError(f"cannot compare: {exc}",
+                             "compare successful runs (wattprint results list --status ok)") from exc
     if as_json:
         print_json(result.to_dict())
         return
