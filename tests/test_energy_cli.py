@@ -80,6 +80,26 @@ def test_track_without_double_dash(capfd):
     assert "total" in err
 
 
+def test_track_json_out_keeps_stdout_the_commands(capfd, tmp_path):
+    out_file = tmp_path / "track.json"
+    assert main(["track", "--json-out", str(out_file), "--", sys.executable, "-c", "print('{child}')"]) == 0
+    out, err = capfd.readouterr()
+    assert out == "{child}\n"  # nothing of wattprint's on stdout, the command's own '{' not mixed with JSON
+    assert "total" in err
+    data = json.loads(out_file.read_text())
+    assert data["exit_code"] == 0 and data["total_joules"] > 0 and data["estimated_joules"] == data["total_joules"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # written through a temporary file
+
+
+def test_track_json_out_bad_path_fails_before_the_command_runs(capfd, tmp_path):
+    marker = tmp_path / "ran"
+    code = f"open({str(marker)!r}, 'w').write('x')"
+    assert main(["track", "--json-out", str(tmp_path / "no" / "t.json"), "--", sys.executable, "-c", code]) == 2
+    err = capfd.readouterr().err.strip().splitlines()
+    assert err[0] == f"error: folder {tmp_path / 'no'} does not exist" and err[1].startswith("hint:")
+    assert not marker.exists()
+
+
 def test_track_missing_command_is_one_line_error(capfd):
     assert main(["track", "--", "wattprint-no-such-command-xyz"]) == 2
     err = capfd.readouterr().err.strip().splitlines()

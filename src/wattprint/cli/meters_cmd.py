@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -181,11 +183,16 @@ def track(
     idle: float = typer.Option(
         0.0, "--idle", help="Measure idle power for this many seconds first, to report energy net of idle."
     ),
+    json_out: Path = typer.Option(
+        None, "--json-out", help="Write the JSON object to this file (atomically); stdout stays the command's."
+    ),
 ) -> None:
     """Measure the energy of any command, like `time`: wattprint track [--json] [--meter NAME] -- CMD ARGS.
 
     The summary goes to stderr (the command keeps stdout); --json prints one JSON object on stdout
-    after the command ends. The exit code is the command's own.
+    after the command ends (after whatever the command printed); --json-out FILE writes it to FILE
+    instead, written atomically, so a command's own output never mixes with it. The exit code is the
+    command's own.
     """
     from wattprint.energy.idle import measure_idle
     from wattprint.energy.registry import open_meters
@@ -196,6 +203,10 @@ def track(
     from wattprint.energy.idle import check_idle_seconds
 
     check_idle_seconds(idle, "--idle")  # nan, inf, negative and absurd lengths fail before the command runs
+    if json_out is not None:
+        from wattprint.results.atomic import check_output_file
+
+        check_output_file(json_out)  # a bad path fails before the command runs, not after
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ms = open_meters(list(meter) if meter else None)
@@ -215,10 +226,15 @@ def track(
     warned = [str(w.message) for w in caught]
     for w in warned:
         err.print(f"[yellow]warning:[/] {markup_safe(w)}", soft_wrap=True)
+    data = _report_json(report, list(cmd), rc, ms, warned)
     if json_:
-        print_json(_report_json(report, list(cmd), rc, ms, warned))
+        print_json(data)
     else:
-        _print_summary(report, list(cmd), rc, ms)
+        _print_summary(report, list(cmd), rc, ms)  # shown before the file is written: a full disk loses nothing
+    if json_out is not None:
+        from wattprint.results.atomic import write_text_atomic
+
+        write_text_atomic(json_out, json.dumps(data, indent=2, default=str) + "\n")
     code = rc if rc >= 0 else 128 - rc
     if code:
         raise typer.Exit(code)
