@@ -97,6 +97,9 @@ def test_results_list_show_export_compare_report_project(bench_db, capsys, tmp_p
     (["-c", "0"], "concurrency 0 out of range"),
     (["--rate", "fast"], "bad rate 'fast'"),
     (["--url", "http://192.0.2.10:8000"], "on another machine"),
+    (["--url", "http://[::1:8000"], "bad URL 'http://[::1:8000': Invalid IPv6 URL"),  # was a ValueError traceback
+    (["--url", "http://127.0.0.1:99999"], "bad URL 'http://127.0.0.1:99999': Port out of range"),
+    (["--url", "localhost8000"], "not an http(s) URL: 'localhost8000'"),
     ([], "exactly one of --launch and --server-pid"),
 ])
 def test_bad_input_is_one_line_error(capsys, tmp_path, argv, message):

@@ -47,7 +47,14 @@ def _local_addresses() -> set[str]:
 
 def check_local(base_url: str) -> None:
     """Raise a one-line error if ``base_url``'s host is not this machine (energy needs local meters)."""
-    host = urlsplit(base_url).hostname or ""
+    try:
+        parts = urlsplit(base_url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 -- raises ValueError on a port outside 0-65535 or not a number
+    except ValueError as exc:  # 'http://[::1:9': Invalid IPv6 URL
+        raise WattprintError(f"bad URL {base_url!r}: {exc}", hint="e.g. http://127.0.0.1:8000") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise WattprintError(f"not an http(s) URL: {base_url!r}", hint="e.g. http://127.0.0.1:8000")
     if host in ("localhost", socket.gethostname()):
         return
     try:
