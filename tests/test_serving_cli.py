@@ -92,6 +92,24 @@ def test_results_list_show_export_compare_report_project(bench_db, capsys, tmp_p
     assert rc == 0 and doc["daily"]["kwh"] == pytest.approx(j * 1e6 / 3.6e6)
 
 
+def test_project_from_a_serving_run_says_estimated_and_failed(bench_db, capsys, tmp_path):
+    db = str(tmp_path / "failed.db")
+    with ResultStore(str(bench_db[0])) as store:
+        good = ServingStore(store).list()[0]
+    cut = good.model_copy(update={"run_id": "f" * 32, "status": "failed", "error": "interrupted (Ctrl-C)",
+                                  "levels": good.levels[:1]})
+    with ResultStore(db) as store:
+        ServingStore(store).put(cut)
+    rc, out, _ = _run(capsys, "project", "--run", "ffff", "--rate", "1M/day", "--db", db, "--json")
+    note = json.loads(out)["energy_note"]
+    # the figure said neither that it was estimated nor that it came from an interrupted run
+    assert rc == 0 and "ESTIMATED, not measured" in note
+    assert "the run failed (interrupted (Ctrl-C)): only its finished levels count" in note
+    rc, out, _ = _run(capsys, "project", "--run", good.run_id[:8], "--rate", "1M/day", "--db", str(bench_db[0]),
+                      "--json")
+    assert rc == 0 and "failed" not in json.loads(out)["energy_note"]
+
+
 @pytest.mark.parametrize("argv,message", [
     (["--slo", "ttft_p90<=1s,bogus<3"], "cannot parse SLO term 'bogus<3'"),
     (["-c", "0"], "concurrency 0 out of range"),

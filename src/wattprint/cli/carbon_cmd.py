@@ -62,8 +62,12 @@ def _energy_per_query(
         if j is None:
             raise WattprintError(f"serving run {serving.run_id[:12]} has no finished level", "pick an ok run")
         which = f"the SLO's best level {serving.slo_best}" if serving.slo_best else "its level with the least J/request"
+        level = serving.best_level
+        share = level.measured_share if level is not None else 0.0
+        measured = f"{share:.0%} measured by sensors" if share > 0 else "ESTIMATED, not measured"
+        failed = f"; the run failed ({serving.error}): only its finished levels count" if serving.status != "ok" else ""
         return j / J_PER_WH, f"serving run {serving.run_id[:12]} ({serving.model}): {j:.4g} J per request at " \
-            f"{which} (whole server energy)", serving.carbon
+            f"{which} (whole server energy, {measured}){failed}", serving.carbon
     assert run is not None  # store.get raises when the id is unknown
     if run.status != "ok" or run.summary is None:
         raise WattprintError(f"run {run.run_id[:12]} has no energy summary (status {run.status})", "pick an ok run")

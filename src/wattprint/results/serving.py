@@ -12,6 +12,7 @@ apart in ``carbon``. Table ``serving_runs`` of the SQLite store (see :func:`crea
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import uuid
 from datetime import datetime
@@ -174,12 +175,18 @@ class ServingResult(BaseModel):
         return [lv for lv in self.levels if lv.status == "ok" and lv.j_per_request is not None]
 
     @property
-    def best_j_per_request(self) -> float | None:
-        """Energy per request (J) to quote: the SLO's best level, else the level with the least J/request."""
+    def best_level(self) -> LevelResult | None:
+        """The level to quote: the SLO's best level, else the ok level with the least J/request."""
         levels = self.ok_levels
         if self.slo_best:
             levels = [lv for lv in levels if lv.label == self.slo_best] or levels
-        return min((e.mean for lv in levels if (e := lv.j_per_request) is not None), default=None)
+        return min(levels, key=lambda lv: lv.j_per_request.mean if lv.j_per_request else math.inf, default=None)
+
+    @property
+    def best_j_per_request(self) -> float | None:
+        """Energy per request (J) to quote: the SLO's best level, else the level with the least J/request."""
+        level = self.best_level
+        return level.j_per_request.mean if level is not None and level.j_per_request is not None else None
 
     def g_co2e_per_request(self, level: LevelResult) -> float | None:
         if self.carbon is None or level.j_per_request is None:
