@@ -130,7 +130,8 @@ def test_bad_input_is_one_line_error(capsys, tmp_path, argv, message):
     assert rc != 0 and message in err and "Traceback" not in err
 
 
-def test_ctrl_c_stops_the_launched_server_and_keeps_finished_levels(tmp_path):
+@pytest.mark.parametrize("sig,code,why", [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")])
+def test_ctrl_c_stops_the_launched_server_and_keeps_finished_levels(tmp_path, sig, code, why):
     db = tmp_path / "w.db"
     port = free_port()
     launch = " ".join(fake_server_cmd(port, "--ttft-ms", "5"))
@@ -151,12 +152,13 @@ def test_ctrl_c_stops_the_launched_server_and_keeps_finished_levels(tmp_path):
             except sqlite3.Error:
                 pass
     assert done >= 2, "two levels should finish within a minute"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    # SIGTERM exited 130 and was stored as 'interrupted (Ctrl-C)'
+    assert proc.returncode == code and "interrupted" in err and "Traceback" not in err
     with ResultStore(db) as store:
         [r] = ServingStore(store).list()
-    assert r.status == "failed" and "interrupted" in r.error and len(r.ok_levels) >= 2
+    assert r.status == "failed" and f"interrupted ({why})" in r.error and len(r.ok_levels) >= 2
     _assert_nothing_listens(port)
 
 

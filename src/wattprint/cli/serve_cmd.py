@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import signal
 from typing import cast
 
 import typer
 
 from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
-from wattprint.errors import WattprintError
+from wattprint.errors import Terminated, WattprintError
 from wattprint.report.termtext import plain
 
 
@@ -55,10 +54,6 @@ def parse_mix(mixes: list[str] | None) -> list[tuple[int, int]]:
             raise WattprintError(f"bad --mix {m!r}", hint="INPUT:OUTPUT tokens, e.g. --mix 512:32 --mix 32:256")
         out.append(pair)
     return out
-
-
-def _interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _engine(command: str, version: str) -> str:
@@ -142,9 +137,7 @@ def serve_bench(
                            protocol={"min_window_s": min_window, "min_requests": min_requests,
                                      "max_level_s": max_level, "repeats": repeats})
     meters = None
-    old_term = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM and SIGHUP: stop the server, keep levels
-    old_hup = signal.signal(signal.SIGHUP, _interrupt)
-    try:
+    try:  # SIGTERM and SIGHUP arrive as Terminated (cli.main): like Ctrl-C, stop the server, keep levels
         if launch:
             if not as_json:
                 console.print(f"waiting for the server at {url} (up to {ready_timeout:g} s)...")
@@ -172,8 +165,9 @@ def serve_bench(
 
         protocol.run_levels(gen, meters, server, plan, result, on_level=progress)
         protocol.finish(result, plan)
-    except KeyboardInterrupt:
-        result.status, result.error = "failed", "interrupted (Ctrl-C); finished levels kept"
+    except KeyboardInterrupt as exc:
+        why = exc.signal_name if isinstance(exc, Terminated) else "Ctrl-C"
+        result.status, result.error = "failed", f"interrupted ({why}); finished levels kept"
         if result.levels:
             protocol.finish(result, plan)
             sstore.put(result)
@@ -192,8 +186,6 @@ def serve_bench(
             raise WattprintError(exc.message, f"{exc.hint}; server log: {server.log_path}") from None
         raise
     finally:
-        signal.signal(signal.SIGTERM, old_term)
-        signal.signal(signal.SIGHUP, old_hup)
         if meters is not None:
             meters.close()
         server.stop()
