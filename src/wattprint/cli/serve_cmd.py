@@ -152,7 +152,7 @@ def serve_bench(
         if not result.fixed_output:
             result.meter_notes.append("the server rejected ignore_eos/min_tokens: output lengths vary; "
                                       "tokens are counted from usage")
-        if not as_json:
+        if not as_json and idle > 0:  # --idle 0 skips it
             console.print(f"idle baseline ({idle:g} s)...")
         protocol.idle_baseline(meters, idle, result)
 
