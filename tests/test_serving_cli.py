@@ -110,6 +110,14 @@ def test_project_from_a_serving_run_says_estimated_and_failed(bench_db, capsys, 
     assert rc == 0 and "failed" not in json.loads(out)["energy_note"]
 
 
+def test_report_html_to_a_bad_path_is_one_line_error(bench_db, capsys, tmp_path):
+    folder = tmp_path / "r.html"
+    folder.mkdir()
+    rc, _, err = _run(capsys, "report", "--db", str(bench_db[0]), "--html", str(folder))
+    assert rc == 2 and f"error: {folder} is a directory" in err and "Traceback" not in err  # was IsADirectoryError
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no r.html.tmp left behind
+
+
 @pytest.mark.parametrize("argv,message", [
     (["--slo", "ttft_p90<=1s,bogus<3"], "cannot parse SLO term 'bogus<3'"),
     (["-c", "0"], "concurrency 0 out of range"),
