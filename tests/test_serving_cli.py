@@ -110,6 +110,24 @@ def test_project_from_a_serving_run_says_estimated_and_failed(bench_db, capsys, 
     assert rc == 0 and "failed" not in json.loads(out)["energy_note"]
 
 
+def test_report_says_estimated_and_failed_for_serving_runs(bench_db, capsys, tmp_path):
+    db = str(tmp_path / "failed.db")
+    with ResultStore(str(bench_db[0])) as store:
+        good = ServingStore(store).list()[0]
+    cut = good.model_copy(update={"run_id": "f" * 32, "status": "failed", "error": "interrupted (SIGTERM)",
+                                  "levels": good.levels[:1]})
+    with ResultStore(db) as store:
+        ServingStore(store).put(cut)
+    html = tmp_path / "r.html"
+    rc, out, _ = _run(capsys, "report", "--db", db, "--html", str(html))
+    text = " ".join(out.split())
+    # the terminal report showed the figures with no word of their provenance, and an interrupted run as a good one
+    assert rc == 0 and "energy: ESTIMATED: cpu: estimated (estimate model)" in text
+    assert "run failed (interrupted (SIGTERM)): only its finished levels are shown" in text
+    page = html.read_text()
+    assert "ESTIMATED: cpu: estimated" in page and "run failed (interrupted (SIGTERM))" in page
+
+
 def test_report_html_to_a_bad_path_is_one_line_error(bench_db, capsys, tmp_path):
     folder = tmp_path / "r.html"
     folder.mkdir()

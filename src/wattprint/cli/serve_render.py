@@ -12,6 +12,7 @@ from rich.table import Table
 
 from wattprint.cli.common import console
 from wattprint.cli.run_render import fmt
+from wattprint.report.serving import provenance_line
 from wattprint.report.termtext import clean, markup_safe
 from wattprint.results.serving import Estimate, LevelResult, ServingResult, j_of
 
@@ -26,22 +27,6 @@ def _mean(e: Estimate | None) -> str:
 
 def _half(e: Estimate | None) -> str:
     return "-" if e is None or e.n < 2 else fmt((e.high - e.low) / 2, 2)
-
-
-def provenance_line(r: ServingResult) -> str:
-    """Which components were measured and which estimated, in one sentence."""
-    comps: dict[str, str] = {}
-    measured: dict[str, bool] = {}
-    for lv in r.levels:
-        for rep in lv.repeats:
-            for c in rep.energy.components:
-                comps.setdefault(c.component, c.provenance.label)
-                measured.setdefault(c.component, c.provenance.measured)
-    if not comps:
-        return "no energy window finished"
-    kind = ("MEASURED" if all(measured.values()) else "ESTIMATED" if not any(measured.values())
-            else "PARTLY ESTIMATED")
-    return f"{kind}: " + ", ".join(f"{c}: {label}" for c, label in comps.items())
 
 
 def level_table(r: ServingResult) -> Table:

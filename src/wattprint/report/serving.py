@@ -53,6 +53,22 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
                                             yaxis=_axis("energy per request (J, whole server)", log=True))}
 
 
+def provenance_line(r: ServingResult) -> str:
+    """Which components were measured and which estimated, in one sentence."""
+    comps: dict[str, str] = {}
+    measured: dict[str, bool] = {}
+    for lv in r.levels:
+        for rep in lv.repeats:
+            for c in rep.energy.components:
+                comps.setdefault(c.component, c.provenance.label)
+                measured.setdefault(c.component, c.provenance.measured)
+    if not comps:
+        return "no energy window finished"
+    kind = ("MEASURED" if all(measured.values()) else "ESTIMATED" if not any(measured.values())
+            else "PARTLY ESTIMATED")
+    return f"{kind}: " + ", ".join(f"{c}: {label}" for c, label in comps.items())
+
+
 def level_table(r: ServingResult, which: str = DEFAULT_LATENCY) -> Table:
     """Terminal table of one serving run's levels with the Pareto front marked."""
     front = {lv.label for lv in pareto_front(r, which)}
@@ -72,13 +88,17 @@ def level_table(r: ServingResult, which: str = DEFAULT_LATENCY) -> Table:
 
 
 def print_serving_report(runs: list[ServingResult], console: Any) -> None:
-    """Terminal section for serving runs (the successful ones)."""
+    """Terminal section for serving runs (those with a finished level), each with its energy's provenance."""
     for r in runs:
         if not r.ok_levels:
             continue
         console.print(level_table(r))
         console.print("  *: on the energy-latency Pareto front (no level has both less J/request and a lower "
                       "E2E p90)", soft_wrap=True)
+        console.print(plain(f"  energy: {provenance_line(r)}"), soft_wrap=True)
+        if r.status != "ok":
+            console.print(plain(f"  run failed ({r.error or 'no reason stored'}): only its finished levels are "
+                                "shown"), soft_wrap=True)
 
 
 def render_serving_html(runs: list[ServingResult], title: str = "wattprint serving report") -> str:
@@ -110,8 +130,9 @@ def render_serving_html(runs: list[ServingResult], title: str = "wattprint servi
                         f"<td class='num'>{escape(_ms(lv.ttft_s.p90))}</td><td class='num'>{escape(_ms(lv.itl_s.p90))}"
                         f"</td><td class='num'>{escape(_ms(lv.e2e_s.p90))}</td>"
                         f"<td>{'front' if lv.label in front else ''}</td></tr>")
-        prov = "; ".join(sorted({c.provenance.label for lv in r.levels for rep in lv.repeats
-                                 for c in rep.energy.components}))
+        prov = provenance_line(r)
+        if r.status != "ok":
+            prov += f"; run failed ({r.error or 'no reason stored'}): only its finished levels are shown"
         parts.append(f"<h2>{escape(r.model)} <small>{escape(r.run_id[:12])} &middot; {escape(r.engine)} "
                      f"{escape(r.engine_version)}</small></h2><p class='muted'>{escape(r.server_command)}; energy: "
                      f"{escape(prov)}</p><table><thead><tr><th>level</th><th class='num'>J/request</th>"
