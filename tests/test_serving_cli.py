@@ -128,6 +128,21 @@ def test_report_says_estimated_and_failed_for_serving_runs(bench_db, capsys, tmp
     assert "ESTIMATED: cpu: estimated" in page and "run failed (interrupted (SIGTERM))" in page
 
 
+def test_serving_export_format_and_path_are_checked(bench_db, capsys, tmp_path):
+    db = str(bench_db[0])
+    cases = [("levels.parquet", "serving runs export as csv or json, not parquet"),  # was CSV text in a .parquet
+             (".", "is a directory"),  # was an IsADirectoryError traceback
+             ("no/levels.csv", "does not exist")]
+    for name, message in cases:
+        rc, _, err = _run(capsys, "results", "export", str(tmp_path / name), "--serving", "--db", db)
+        assert rc == 2 and message in err and "Traceback" not in err
+    rc, _, err = _run(capsys, "results", "export", "-", "--serving", "--task", "asr", "--db", db)
+    assert rc == 2 and "--task does not apply to serving runs" in err  # was ignored: every run exported
+    rc, _, _ = _run(capsys, "results", "export", str(tmp_path / "levels.json"), "--serving", "--db", db)
+    assert rc == 0 and len(json.loads((tmp_path / "levels.json").read_text())) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["levels.json"]
+
+
 def test_report_html_to_a_bad_path_is_one_line_error(bench_db, capsys, tmp_path):
     folder = tmp_path / "r.html"
     folder.mkdir()

@@ -172,15 +172,23 @@ def export_cmd(
         raise WattprintError("choose one of --csv, --parquet, --json", "e.g. wattprint results export runs.csv --csv")
     fmt = chosen[0] if chosen else None
     if serving:
+        from wattprint.results.atomic import check_output_file, write_text_atomic
         from wattprint.results.serving import ServingStore, export_levels
 
+        for value, option in ((task, "--task"), (origin, "--origin")):
+            if value is not None:
+                raise WattprintError(f"{option} does not apply to serving runs", "filter them with --model or --status")
+        if fmt is None:  # as for runs: from the suffix, else CSV (x.parquet was written as CSV text)
+            fmt = ("csv" if path == "-" else Path(path).suffix.lstrip(".").lower()) or "csv"
+        if path != "-":
+            check_output_file(path)
         with _store(db) as store:
             sruns = ServingStore(store).list(model=model, status=status)
-        text, n = export_levels(sruns, fmt or ("json" if str(path).endswith(".json") else "csv"))
+        text, n = export_levels(sruns, fmt)
         if path == "-":
             sys.stdout.write(text)
             return
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text)
         console.print(plain(f"wrote {n} level row(s) of {len(sruns)} serving run(s) to {path}"))
         return
     with _store(db) as store:
