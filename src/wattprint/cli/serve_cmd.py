@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import cast
 
 import typer
@@ -56,6 +57,25 @@ def parse_mix(mixes: list[str] | None) -> list[tuple[int, int]]:
     return out
 
 
+#: Longest duration (s) any serve-bench time option takes: one day.
+MAX_DURATION_S = 86_400.0
+
+
+def _check_durations(**seconds: float) -> None:
+    """Each time option (s) finite, positive (``--idle``: zero too) and at most :data:`MAX_DURATION_S`.
+
+    nan and inf passed typer's ranges: ``--ready-timeout nan`` gave up at once, ``--min-window inf`` never
+    closed its window.
+    """
+    for name, value in seconds.items():
+        low_ok = value >= 0 if name == "idle" else value > 0
+        if not (math.isfinite(value) and low_ok and value <= MAX_DURATION_S):
+            option = "--" + name.replace("_", "-")
+            least = "0 or more" if name == "idle" else "more than 0"
+            raise WattprintError(f"{option} must be {least} and at most {MAX_DURATION_S:,.0f} seconds, got {value:g}",
+                                 hint=f"e.g. {option} 10")
+
+
 def _engine(command: str, version: str) -> str:
     low = command.lower()
     for name in ("vllm", "sglang", "text-generation-launcher", "llama-server", "ollama", "transformers",
@@ -108,6 +128,8 @@ def serve_bench(
     from wattprint.serving.slo import parse_slo
 
     # Everything that can be checked before a server starts is checked first.
+    _check_durations(ready_timeout=ready_timeout, min_window=min_window, max_level=max_level,
+                     request_timeout=request_timeout, idle=idle)
     levels = parse_levels(concurrency, rate)
     slo_terms = parse_slo(slo) if slo else None
     mixes = parse_mix(mix)
