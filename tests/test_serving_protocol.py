@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import time
 
@@ -23,7 +24,7 @@ from wattprint.serving.metering import GeneratorShareOut, gpu_selection
 from wattprint.serving.prompts import PromptSource
 from wattprint.serving.protocol import ServePlan, run_levels
 from wattprint.serving.records import LevelLoad, RequestRecord
-from wattprint.serving.server import check_local, launch, wait_healthy
+from wattprint.serving.server import check_local, launch, listening_note, wait_healthy
 from wattprint.serving.slo import apply_slo, parse_slo
 
 
@@ -40,6 +41,24 @@ def test_launch_wait_and_stop_leave_no_process(tmp_path):
     assert os.getpgid(server.pid) == server.pid  # its own process group
     server.stop(grace_s=5)
     assert not psutil.pid_exists(server.pid) or psutil.Process(server.pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_pid_that_does_not_listen_on_the_port_is_noted(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = launch(_cmd(port), tmp_path)
+    try:
+        wait_healthy(url, server, 20)
+        assert listening_note(server.pid, url) is None  # the server itself holds the socket
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        try:  # --server-pid of another process: it was metered silently
+            note = listening_note(other.pid, url)
+        finally:
+            other.kill()
+            other.wait()
+        assert note is not None and f"do not listen on port {port}" in note and url in note
+    finally:
+        server.stop(grace_s=5)
 
 
 def test_server_that_exits_before_ready_reports_code_and_log_tail(tmp_path):

@@ -123,7 +123,7 @@ def serve_bench(
     from wattprint.serving.loadgen import LoadGenerator, WindowPolicy
     from wattprint.serving.metering import open_server_meters
     from wattprint.serving.prompts import PromptSource, load_prompts
-    from wattprint.serving.server import attach, check_local, wait_healthy
+    from wattprint.serving.server import attach, check_local, listening_note, wait_healthy
     from wattprint.serving.server import launch as launch_server
     from wattprint.serving.slo import parse_slo
 
@@ -170,6 +170,11 @@ def serve_bench(
         result.environment = protocol.environment(meters)
         result.meter_notes.extend(meters.notes)
         protocol.probe(gen, result)
+        if (note := listening_note(server.pid, url)) is not None:  # e.g. --server-pid of the wrong process
+            result.meter_notes.append(f"warning: {note}")
+            from wattprint.cli.main import err_console
+
+            err_console.print(plain(f"warning: {note}"), soft_wrap=True)
         result.engine = _engine(server.command, result.engine_version)
         if not result.fixed_output:
             result.meter_notes.append("the server rejected ignore_eos/min_tokens: output lengths vary; "

@@ -173,6 +173,28 @@ def attach(pid: int) -> ServerHandle:
     return ServerHandle(pid, cmd, False, None, env)
 
 
+def listening_note(pid: int, base_url: str) -> str | None:
+    """A warning when neither process ``pid`` nor its descendants listen on ``base_url``'s port, else None.
+
+    ``--server-pid`` of the wrong process (a shell, another server) would meter that process while the
+    load goes elsewhere. A server behind a proxy or in a container may not hold the socket itself, so
+    this is a note, not an error; None also when the sockets cannot be read (permissions).
+    """
+    port = urlsplit(base_url).port or (443 if base_url.startswith("https") else 80)
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+        ports = {c.laddr.port for p in procs for c in p.net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN and c.laddr}
+    except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    if port in ports:
+        return None
+    held = ", ".join(str(x) for x in sorted(ports)) or "none"
+    return (f"pid {pid} and its children do not listen on port {port} (they listen on: {held}): is it the server "
+            f"behind {base_url}? The energy is that process tree's")
+
+
 def wait_healthy(base_url: str, server: ServerHandle, timeout_s: float) -> float:
     """Poll ``/health`` and ``/v1/models`` until one answers 200; returns the seconds waited.
 
