@@ -143,6 +143,23 @@ def test_serving_export_format_and_path_are_checked(bench_db, capsys, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["levels.json"]
 
 
+def test_compare_serving_runs_says_which_side_failed_and_provenance(bench_db, capsys, tmp_path):
+    db = str(tmp_path / "two.db")
+    with ResultStore(str(bench_db[0])) as store:
+        good = ServingStore(store).list()[0]
+    cut = good.model_copy(update={"run_id": "f" * 32, "status": "failed", "error": "interrupted (SIGTERM)",
+                                  "levels": good.levels[:1]})
+    with ResultStore(db) as store:
+        ServingStore(store).put(good)
+        ServingStore(store).put(cut)
+    rc, out, _ = _run(capsys, "compare", good.run_id[:8], "ffff", "--db", db)
+    text = " ".join(out.split())
+    assert rc == 0 and "B = ffffffff failed (interrupted (SIGTERM)): only its finished levels are compared" in text
+    assert "A energy: ESTIMATED" in text and "A = " + good.run_id[:8] + " failed" not in text
+    rc, out, _ = _run(capsys, "compare", "ffff", good.run_id[:8], "--db", db, "--json")
+    assert rc == 0 and any(n.startswith("A = ffffffff failed") for n in json.loads(out)["notes"])
+
+
 def test_report_html_to_a_bad_path_is_one_line_error(bench_db, capsys, tmp_path):
     folder = tmp_path / "r.html"
     folder.mkdir()

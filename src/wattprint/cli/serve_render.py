@@ -158,7 +158,8 @@ def print_serving_comparison(a: ServingResult, b: ServingResult, as_json: bool =
         from wattprint.cli.common import print_json
 
         print_json({"a": a.run_id, "b": b.run_id, "levels": [asdict(x) | {"significant": x.significant}
-                                                                 for x in rows]})
+                                                                 for x in rows],
+                    "notes": _comparison_notes(a, b)})
         return
     if not rows:
         from wattprint.errors import WattprintError
@@ -174,3 +175,16 @@ def print_serving_comparison(a: ServingResult, b: ServingResult, as_json: bool =
         t.add_row(markup_safe(x.label), fmt(x.a_j, 3), fmt(x.b_j, 3), f"{x.ratio:.2f}",
                   "-" if x.p_value is None else f"{x.p_value:.3g}", verdict)
     console.print(t)
+    for note in _comparison_notes(a, b):
+        console.print(f"  {markup_safe(note)}", soft_wrap=True)
+
+
+def _comparison_notes(a: ServingResult, b: ServingResult) -> list[str]:
+    """Each side's energy provenance, and which side failed (its finished levels are still compared)."""
+    notes = []
+    for side, r in (("A", a), ("B", b)):
+        notes.append(f"{side} energy: {provenance_line(r)}")
+        if r.status != "ok":
+            notes.append(f"{side} = {r.run_id[:8]} failed ({r.error or 'no reason stored'}): only its finished "
+                         "levels are compared")
+    return notes
