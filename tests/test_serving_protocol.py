@@ -78,6 +78,18 @@ def test_health_timeout_stops_the_server(tmp_path):
     assert server.proc.poll() is not None  # stopped, not left behind
 
 
+def test_health_timeout_names_the_port_the_server_listens_on(tmp_path):
+    port, wrong = free_port(), free_port()
+    server = launch(_cmd(port), tmp_path)
+    with pytest.raises(WattprintError) as info:  # --url on another port than the server's: waited, then 'raise it'
+        wait_healthy(f"http://127.0.0.1:{wrong}", server, 2)
+    assert info.value.hint.startswith(f"the server listens on port {port}, not {wrong}: check --url")
+    assert server.proc.poll() is not None
+    with pytest.raises(WattprintError) as info:
+        wait_healthy(f"http://127.0.0.1:{port}", launch(_cmd(port, "--startup-s", "30"), tmp_path), 1)
+    assert info.value.hint.startswith("raise --ready-timeout")  # nothing listening yet: still loading
+
+
 def test_unknown_launch_command_is_one_line_error(tmp_path):
     with pytest.raises(WattprintError, match="cannot start server"):
         launch("no-such-server-binary-xyz --port 1", tmp_path)

@@ -173,6 +173,22 @@ def attach(pid: int) -> ServerHandle:
     return ServerHandle(pid, cmd, False, None, env)
 
 
+def url_port(base_url: str) -> int:
+    """The TCP port of ``base_url`` (80/443 by default)."""
+    return urlsplit(base_url).port or (443 if base_url.startswith("https") else 80)
+
+
+def listening_ports(pid: int) -> set[int] | None:
+    """TCP ports process ``pid`` and its descendants listen on; None when they cannot be read."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+        return {c.laddr.port for p in procs for c in p.net_connections(kind="inet")
+                if c.status == psutil.CONN_LISTEN and c.laddr}
+    except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+
+
 def listening_note(pid: int, base_url: str) -> str | None:
     """A warning when neither process ``pid`` nor its descendants listen on ``base_url``'s port, else None.
 
@@ -180,15 +196,9 @@ def listening_note(pid: int, base_url: str) -> str | None:
     load goes elsewhere. A server behind a proxy or in a container may not hold the socket itself, so
     this is a note, not an error; None also when the sockets cannot be read (permissions).
     """
-    port = urlsplit(base_url).port or (443 if base_url.startswith("https") else 80)
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-        ports = {c.laddr.port for p in procs for c in p.net_connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN and c.laddr}
-    except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
-        return None
-    if port in ports:
+    port = url_port(base_url)
+    ports = listening_ports(pid)
+    if ports is None or port in ports:
         return None
     held = ", ".join(str(x) for x in sorted(ports)) or "none"
     return (f"pid {pid} and its children do not listen on port {port} (they listen on: {held}): is it the server "
@@ -216,9 +226,14 @@ def wait_healthy(base_url: str, server: ServerHandle, timeout_s: float) -> float
             except (urllib.error.URLError, OSError, ValueError):
                 continue
         if time.monotonic() - t0 > timeout_s:
+            ports = listening_ports(server.pid) or set()  # read before stopping it: a --port/--url mismatch
             server.stop()
+            first = "raise --ready-timeout"
+            if ports and url_port(base) not in ports:
+                held = ("port " if len(ports) == 1 else "ports ") + ", ".join(str(p) for p in sorted(ports))
+                first = f"the server listens on {held}, not {url_port(base)}: check --url against its port"
             raise WattprintError(f"server at {base} not ready after {timeout_s:g} s",
-                                 hint="raise --ready-timeout; " + _tail_hint(server))
+                                 hint=f"{first}; " + _tail_hint(server))
         time.sleep(0.25)
 
 
