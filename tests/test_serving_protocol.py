@@ -227,6 +227,21 @@ def test_fit_recovers_known_coefficients_with_intervals():
     assert f.r2 > 0.99 and f.windows == 18 and f.j_per_1k_output == pytest.approx(50, rel=0.1)
 
 
+def test_fit_says_a_negative_term_within_noise_of_zero_is_not_a_cost():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for mix in ((512, 32), (32, 256)):
+        for _ in range(4):
+            s = rng.uniform(3, 6)
+            n_in, n_out = mix[0] * s, mix[1] * s * rng.uniform(0.8, 1.2)
+            rows.append((s, n_in, n_out, 5.0 * s - 0.0001 * n_out + rng.normal(0, 2.0)))  # output term ~0, noisy
+    f = fit_energy(rows)
+    assert f.j_per_output_token.value < 0 < f.j_per_output_token.high  # the case seen on transformers serve
+    assert "per output token term is negative but its 95% interval includes 0" in f.warning
+
+
 def test_fit_refuses_one_mix():
     rows = [(s, 100.0 * s, 50.0 * s, 10.0 * s) for s in (1.0, 2.0, 3.0, 4.0)]
     with pytest.raises(WattprintError, match="two input/output mixes"):

@@ -45,6 +45,10 @@ def fit_energy(rows: Sequence[tuple[float, float, float, float]]) -> EnergyFit:
         warning = ("a coefficient is negative beyond its interval: energy here is not linear in time and tokens "
                    "(e.g. a saturated server whose throughput is flat, or a CPU-time estimate that tracks time); "
                    "do not read the terms as costs")
+    elif any(t.value < 0 < t.high for t in terms[1:]):  # printed bare, '-3.34 J per 1,000 output tokens' read as a cost
+        names = [n for n, t in zip(("input", "output"), terms[1:], strict=True) if t.value < 0 < t.high]
+        warning = (f"the J per {' and per '.join(names)} token term is negative but its 95% interval includes 0: "
+                   "not distinguishable from zero at these loads (more windows, or mixes further apart, narrow it)")
     return EnergyFit(base_power_w=terms[0], j_per_input_token=terms[1], j_per_output_token=terms[2],
                      windows=len(y), r2=r2, warning=warning)
 
