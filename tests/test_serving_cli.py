@@ -238,3 +238,11 @@ def test_server_text_is_printed_as_text(capsys, tmp_path, bench_db):
         assert rc == 0 and "\x1b" not in out and "\x07" not in out  # control codes shown, never sent
     rc, out, _ = _run(capsys, "results", "show", "eeee", "--db", db)
     assert "\\x1b[31mred[/bold]" in out and "srv [bold]x[/bold]" in out.replace("\n", "")  # markup as text
+
+
+def test_serve_model_never_overwrites_a_folder_that_holds_files(capsys, tmp_path):
+    weights = tmp_path / "model.safetensors"
+    weights.write_text("a real model's weights")
+    rc, _, err = _run(capsys, "serve-model", str(tmp_path))  # overwrote config, weights and tokenizer silently
+    assert rc == 2 and "is not empty (it holds model.safetensors): nothing was overwritten" in err
+    assert weights.read_text() == "a real model's weights" and len(list(tmp_path.iterdir())) == 1

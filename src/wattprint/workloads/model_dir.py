@@ -53,14 +53,23 @@ class SavedModel:
     parameters: int
 
 
+def _check_empty(out: Path) -> None:
+    """Refuse a folder that holds anything: a real model's weights and tokenizer would be overwritten."""
+    if out.is_dir() and (held := sorted(p.name for p in out.iterdir())):
+        shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+        raise WattprintError(f"model folder {out} is not empty (it holds {shown}): nothing was overwritten",
+                             hint="give a new or empty folder")
+
+
 def save_llm_dir(path: str | Path, shape: str = "llama-tiny", *, seed: int = 0, dtype: str = "float32") -> SavedModel:
     """Write a random-weight Llama-architecture model with an offline tokenizer to ``path``.
 
-    ``shape`` is a key of :data:`SHAPES`. Raises :class:`WattprintError` for an unknown shape or an
-    unwritable folder.
+    ``shape`` is a key of :data:`SHAPES`. Raises :class:`WattprintError` for an unknown shape, a
+    folder that is not empty (nothing is overwritten) or an unwritable folder.
     """
     if shape not in SHAPES:
         raise WattprintError(f"unknown model shape {shape!r}", hint=f"one of: {', '.join(SHAPES)}")
+    _check_empty(Path(path))
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
