@@ -125,6 +125,7 @@ def test_dry_run_creates_no_store(tmp_path: Path) -> None:
     f.write_text(FIVE)
     res = _cli("sweep", str(f), "--db", str(tmp_path / "new.db"), "--dry-run")
     assert res.exit_code == 0 and "5 to run" in res.stdout and "m4" in res.stdout
+    assert "5 runs (5 models, 1 task, 1 dataset)" in res.stdout  # was '1 tasks, 1 datasets'
     assert not (tmp_path / "new.db").exists()
 
 

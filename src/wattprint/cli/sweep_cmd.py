@@ -25,11 +25,17 @@ def _print_problems(exc) -> None:  # SweepFileError
     err_console.print(f"[dim]hint:[/] {markup_safe(exc.hint)}", soft_wrap=True)
 
 
+def _n(count: int, word: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def _plan_table(plan, show_runs: bool) -> None:
     c = plan.counts()
     console.print(
-        f"[bold]sweep {markup_safe(plan.name)}[/]: {c['runs']} runs ({c['models']} models, {len(c['tasks'])} tasks, "
-        f"{c['datasets']} datasets); [green]{c['done']} already done[/], [bold]{c['todo']} to run[/]"
+        f"[bold]sweep {markup_safe(plan.name)}[/]: {_n(c['runs'], 'run')} ({_n(c['models'], 'model')}, "
+        f"{_n(len(c['tasks']), 'task')}, {_n(c['datasets'], 'dataset')}); [green]{c['done']} already done[/], "
+        f"[bold]{c['todo']} to run[/]"
         + (f" ({c['retry_failed']} failed before)" if c["retry_failed"] else "")
     )
     by_task = Counter((r.job.config.task, r.done) for r in plan.runs)
