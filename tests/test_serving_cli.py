@@ -246,3 +246,8 @@ def test_serve_model_never_overwrites_a_folder_that_holds_files(capsys, tmp_path
     rc, _, err = _run(capsys, "serve-model", str(tmp_path))  # overwrote config, weights and tokenizer silently
     assert rc == 2 and "is not empty (it holds model.safetensors): nothing was overwritten" in err
     assert weights.read_text() == "a real model's weights" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_empty_launch_is_refused(capsys, tmp_path):
+    rc, _, err = _run(capsys, "serve-bench", "--launch", "", "-c", "1", "--db", str(tmp_path / "w.db"))
+    assert rc == 2 and "--launch command is empty" in err  # '' skipped the launch and metered wattprint itself

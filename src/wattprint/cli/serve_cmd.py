@@ -136,6 +136,8 @@ def serve_bench(
     if (launch is None) == (server_pid is None):
         raise WattprintError("give exactly one of --launch and --server-pid",
                              hint="energy is the server's: wattprint must know its process")
+    if launch is not None and not launch.strip():  # '' skipped the launch and metered wattprint itself
+        raise WattprintError("--launch command is empty", hint='e.g. --launch "transformers serve ./model"')
     for n, what in ((input_tokens, "--input-tokens"), (output_tokens, "--output-tokens")):
         if not 1 <= n <= 1_000_000:
             raise WattprintError(f"{what} {n} out of range", hint="1 to 1,000,000 tokens")
