@@ -176,6 +176,7 @@ def test_report_html_to_a_bad_path_is_one_line_error(bench_db, capsys, tmp_path)
     (["--url", "http://[::1:8000"], "bad URL 'http://[::1:8000': Invalid IPv6 URL"),  # was a ValueError traceback
     (["--url", "http://127.0.0.1:99999"], "bad URL 'http://127.0.0.1:99999': Port out of range"),
     (["--url", "localhost8000"], "not an http(s) URL: 'localhost8000'"),
+    (["--server-pid", "-1"], "no process with pid -1"),  # was a ValueError traceback from psutil
     (["--ready-timeout", "nan"], "--ready-timeout must be more than 0 and at most 86,400 seconds, got nan"),
     (["--min-window", "inf"], "--min-window must be more than 0"),  # never closed its window
     (["--idle", "1e9"], "--idle must be 0 or more and at most 86,400 seconds"),

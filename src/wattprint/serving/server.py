@@ -160,6 +160,8 @@ def launch(command: str, log_dir: str | Path | None = None, env: dict[str, str] 
 def attach(pid: int) -> ServerHandle:
     """A handle on a running server process (measured, never stopped)."""
     try:
+        if pid <= 0:  # psutil raises ValueError for a negative pid
+            raise psutil.NoSuchProcess(pid)
         p = psutil.Process(pid)
         cmd = shlex.join(p.cmdline())
     except psutil.NoSuchProcess:
