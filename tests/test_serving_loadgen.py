@@ -108,6 +108,20 @@ def test_prompt_files(tmp_path):
         load_prompts(neg, 3)
 
 
+@pytest.mark.parametrize("name,text,message", [
+    ("m.jsonl", '{"messages": "hi"}\n', "m.jsonl:1: 'messages' must be a list of"),  # was an AttributeError traceback
+    ("n.jsonl", '{"prompt": 5}\n', "n.jsonl:1: 'prompt' must be text, got int"),  # was sent as 5
+    ("t.jsonl", '{"prompt": "a"}\n{"prompt": "b", "max_tokens": 0}\n', "t.jsonl:2: max_tokens must be"),
+    ("c.csv", "prompt,max_tokens\nhello,abc\n", "c.csv:2: max_tokens must be a whole number"),
+])
+def test_prompt_file_errors_name_the_line(tmp_path, name, text, message):
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(WattprintError) as info:
+        load_prompts(f, 3)
+    assert message in info.value.message and "--input-tokens" not in (info.value.hint or "")
+
+
 def test_timeouts_are_counted_as_errors():
     with fake_server("--ttft-ms", "1500") as url:
         g = _gen(url, timeout_s=0.3)

@@ -83,6 +83,28 @@ def _check_len(n: object, what: str) -> int:
     return n
 
 
+def _row_max_tokens(row: dict, where: str, default: int) -> int:
+    """A row's ``max_tokens`` (JSON number or CSV text), else ``default``; errors name the file and line."""
+    value = row.get("max_tokens")
+    if value is None or value == "":
+        return default
+    try:
+        return _check_len(int(value) if isinstance(value, str) else value, "max_tokens")
+    except (ValueError, WattprintError):
+        raise WattprintError(f"{where}: max_tokens must be a whole number of tokens from 1 to "
+                             f"{MAX_INPUT_TOKENS:,}, got {value!r}", hint="fix that line, or drop max_tokens to use "
+                             "--output-tokens") from None
+
+
+def _messages(value: object, where: str) -> tuple[tuple[str, str], ...]:
+    """Chat ``messages``: a non-empty list of ``{"role": ..., "content": "..."}`` objects."""
+    if not isinstance(value, list) or not value or not all(
+            isinstance(m, dict) and isinstance(m.get("content", ""), str) for m in value):
+        raise WattprintError(f"{where}: 'messages' must be a list of {{\"role\": ..., \"content\": \"...\"}} objects",
+                             hint='e.g. {"messages": [{"role": "user", "content": "Hello"}]}')
+    return tuple((str(m.get("role", "user")), m.get("content", "")) for m in value)
+
+
 def load_prompts(path: str | Path, output_tokens: int) -> list[Prompt]:
     """Read prompts from JSONL (``{"prompt": ...}`` or ``{"messages": [...]}``, optional ``max_tokens``)
     or CSV (a ``prompt`` column, optional ``max_tokens``). Raises a one-line error for a bad file."""
@@ -97,7 +119,7 @@ def load_prompts(path: str | Path, output_tokens: int) -> list[Prompt]:
                 if "prompt" not in (reader.fieldnames or []):
                     raise WattprintError(f"{p} has no 'prompt' column", hint="columns: prompt[,max_tokens]")
                 for row in reader:
-                    mt = _check_len(int(row["max_tokens"]), "max_tokens") if row.get("max_tokens") else output_tokens
+                    mt = _row_max_tokens(row, f"{p}:{reader.line_num}", output_tokens)
                     out.append(Prompt(row["prompt"], mt))
         else:
             for ln, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
@@ -110,10 +132,13 @@ def load_prompts(path: str | Path, output_tokens: int) -> list[Prompt]:
                 if not isinstance(row, dict) or not ("prompt" in row or "messages" in row):
                     raise WattprintError(f"{p}:{ln} has no 'prompt' or 'messages'",
                                          hint='e.g. {"prompt": "Hello", "max_tokens": 32}')
-                mt = _check_len(row["max_tokens"], "max_tokens") if "max_tokens" in row else output_tokens
+                mt = _row_max_tokens(row, f"{p}:{ln}", output_tokens)
                 msgs = None
                 if "messages" in row:
-                    msgs = tuple((str(m.get("role", "user")), str(m.get("content", ""))) for m in row["messages"])
+                    msgs = _messages(row["messages"], f"{p}:{ln}")
+                elif not isinstance(row["prompt"], str):
+                    raise WattprintError(f"{p}:{ln}: 'prompt' must be text, got {type(row['prompt']).__name__}",
+                                         hint='e.g. {"prompt": "Hello", "max_tokens": 32}')
                 out.append(Prompt(str(row.get("prompt", "")), mt, msgs))
     except UnicodeDecodeError:
         raise WattprintError(f"{p} is not UTF-8 text", hint="save the prompt file as UTF-8") from None
