@@ -72,3 +72,12 @@ def test_a_mistyped_task_option_fails_before_any_worker_or_model(option, message
     rc, text = run_cli(["run", "-t", "text-generation", "-m", "arch:gpt2-tiny", "-o", option], capsys)
     assert rc == 2 and message in text, text
     assert not (tmp_path / "wattprint.db").exists()  # no failed run stored: nothing started
+
+
+def test_compare_with_a_failed_side_names_that_side(db, capsys):
+    with ResultStore(db) as store:
+        store.put(make_run("text-classification", "bad", [], status="failed", run_id="dead" + "0" * 28))
+    rc, text = run_cli(["compare", "ab_c", "dead", "--db", str(db)], capsys)
+    assert rc == 2 and "error: cannot compare: run dead failed: boom" in text, text  # 'each side needs ...'
+    rc, text = run_cli(["compare", "m", "bad", "--db", str(db)], capsys)
+    assert rc == 2 and "cannot compare: every run of model 'bad' failed (1; e.g. boom)" in text, text

@@ -193,6 +193,12 @@ def _side(store, ref: str, task: str | None, dataset: str | None):
     runs = [r for r in store.list(model=ref, task=task, status="ok")
             if dataset is None or r.config.dataset == dataset]
     if not runs:
+        failed = [r for r in store.list(model=ref, task=task, status="failed")
+                  if dataset is None or r.config.dataset == dataset]
+        if failed:  # said 'neither a run id prefix nor a model with successful runs'
+            raise WattprintError(f"cannot compare: every run of model {ref!r} failed ({len(failed)}; e.g. "
+                                 f"{failed[-1].error or 'no reason stored'})",
+                                 "compare successful runs (wattprint results list --status ok)")
         raise WattprintError(f"{ref!r} is neither a run id prefix nor a model with successful runs in {store.path}",
                              "list them: wattprint results list")
     return runs, ref
