@@ -18,3 +18,9 @@ class CarbonInfo(BaseModel):
     def grams(self, wh: float) -> float:
         """Grams CO2e for ``wh`` watt-hours of IT energy (PUE applied)."""
         return wh / 1000.0 * self.pue * self.intensity_g_per_kwh
+
+    def label(self) -> str:
+        """The factor in words, e.g. ``475 g/kWh (WORLD; Ember, 2023), PUE 1`` (plain text, from the store)."""
+        src = ", ".join(x for x in (self.source, str(self.year) if self.year else "") if x)
+        return (f"{self.intensity_g_per_kwh:g} g/kWh ({self.region}{'; ' + src if src else ''}), "
+                f"PUE {self.pue:g}")

@@ -86,6 +86,9 @@ def print_serving(r: ServingResult, full: bool = False) -> None:
                   "arrived in it; ±: 95% interval of J/req over repeats; TTFT, ITL, E2E: p90 latency in ms; "
                   "W: mean server power", soft_wrap=True)
     console.print(f"  energy: {markup_safe(provenance_line(r))}", soft_wrap=True)
+    carbon = carbon_line(r)
+    if carbon:
+        console.print(f"  {markup_safe(carbon)}", soft_wrap=True)
     for note in r.meter_notes:
         console.print(f"  [dim]{markup_safe(note)}[/]", soft_wrap=True)
     if r.fit is not None:
@@ -125,6 +128,14 @@ def print_serving(r: ServingResult, full: bool = False) -> None:
                               f"{fmt(e.total_joules, 4)} J (" + ", ".join(
                                   f"{c.component} {fmt(c.joules, 3)} J {c.provenance.label}" for c in e.components)
                               + f"), generator CPU {rep.generator_cpu_s:.2f} s")
+
+
+def carbon_line(r: ServingResult) -> str | None:
+    """``g CO2e per request: c=1 0.0012, c=4 0.0009 at <factor>`` (plain text); None without a factor."""
+    if r.carbon is None or not r.ok_levels:
+        return None
+    per = ", ".join(f"{lv.label} {fmt(r.g_co2e_per_request(lv), 3)}" for lv in r.ok_levels)
+    return f"g CO2e per request: {per}; at {r.carbon.label()}"
 
 
 def serving_list_table(runs: list[ServingResult], path: object) -> Table:

@@ -74,15 +74,19 @@ def level_table(r: ServingResult, which: str = DEFAULT_LATENCY) -> Table:
     front = {lv.label for lv in pareto_front(r, which)}
     t = Table(title=plain(f"serving {r.model} ({r.run_id[:8]}, {r.engine or 'engine unknown'})"),
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for c in ("level", "J/req", "95% CI", "J/tok", "TTFT p90 ms", "E2E p90 ms", "front"):
+    carbon = r.carbon is not None
+    cols = ("level", "J/req", "95% CI", "J/tok") + (("g/req",) if carbon else ()) + ("TTFT p90 ms", "E2E p90 ms",
+                                                                                        "front")
+    for c in cols:
         t.add_column(c, justify="left" if c in ("level", "front") else "right", overflow="fold")
     for lv in r.levels:
         if lv.status != "ok" or lv.j_per_request is None:
-            t.add_row(plain(lv.label), "failed", "-", "-", "-", "-", "")
+            t.add_row(plain(lv.label), "failed", *["-"] * (len(cols) - 3), "")
             continue
         e = lv.j_per_request
+        grams = (sig(r.g_co2e_per_request(lv)),) if carbon else ()
         t.add_row(plain(lv.label), sig(e.mean), f"{sig(e.low)}-{sig(e.high)}" if e.n > 1 else "-",
-                  sig(lv.j_per_output_token.mean) if lv.j_per_output_token else "-", _ms(lv.ttft_s.p90),
+                  sig(lv.j_per_output_token.mean) if lv.j_per_output_token else "-", *grams, _ms(lv.ttft_s.p90),
                   _ms(lv.e2e_s.p90), "*" if lv.label in front else "")
     return t
 
@@ -96,6 +100,8 @@ def print_serving_report(runs: list[ServingResult], console: Any) -> None:
         console.print("  *: on the energy-latency Pareto front (no level has both less J/request and a lower "
                       "E2E p90)", soft_wrap=True)
         console.print(plain(f"  energy: {provenance_line(r)}"), soft_wrap=True)
+        if r.carbon is not None:
+            console.print(plain(f"  g/req: g CO2e per request at {r.carbon.label()}"), soft_wrap=True)
         if r.status != "ok":
             console.print(plain(f"  run failed ({r.error or 'no reason stored'}): only its finished levels are "
                                 "shown"), soft_wrap=True)
@@ -121,22 +127,28 @@ def render_serving_html(runs: list[ServingResult], title: str = "wattprint servi
         rows = []
         for lv in r.levels:
             if lv.status != "ok" or lv.j_per_request is None:
-                rows.append(f"<tr><td>{escape(lv.label)}</td><td colspan='6'>failed: {escape(lv.error or '')}</td>"
-                            "</tr>")
+                span = 7 if r.carbon else 6
+                rows.append(f"<tr><td>{escape(lv.label)}</td><td colspan='{span}'>failed: {escape(lv.error or '')}"
+                            "</td></tr>")
                 continue
             e = lv.j_per_request
+            grams = f"<td class='num'>{escape(sig(r.g_co2e_per_request(lv)))}</td>" if r.carbon else ""
             rows.append(f"<tr><td>{escape(lv.label)}</td><td class='num'>{escape(sig(e.mean))}</td>"
-                        f"<td class='num'>{escape(sig(e.low))}&ndash;{escape(sig(e.high))}</td>"
+                        f"<td class='num'>{escape(sig(e.low))}&ndash;{escape(sig(e.high))}</td>{grams}"
                         f"<td class='num'>{escape(_ms(lv.ttft_s.p90))}</td><td class='num'>{escape(_ms(lv.itl_s.p90))}"
                         f"</td><td class='num'>{escape(_ms(lv.e2e_s.p90))}</td>"
                         f"<td>{'front' if lv.label in front else ''}</td></tr>")
         prov = provenance_line(r)
         if r.status != "ok":
             prov += f"; run failed ({r.error or 'no reason stored'}): only its finished levels are shown"
+        if r.carbon is not None:
+            prov += f"; carbon: g CO2e per request at {r.carbon.label()}"
+        g_head = "<th class='num'>g CO2e/request</th>" if r.carbon else ""
         parts.append(f"<h2>{escape(r.model)} <small>{escape(r.run_id[:12])} &middot; {escape(r.engine)} "
                      f"{escape(r.engine_version)}</small></h2><p class='muted'>{escape(r.server_command)}; energy: "
                      f"{escape(prov)}</p><table><thead><tr><th>level</th><th class='num'>J/request</th>"
-                     "<th class='num'>95% CI</th><th class='num'>TTFT p90 ms</th><th class='num'>ITL p90 ms</th>"
+                     f"<th class='num'>95% CI</th>{g_head}<th class='num'>TTFT p90 ms</th>"
+                     "<th class='num'>ITL p90 ms</th>"
                      "<th class='num'>E2E p90 ms</th><th>Pareto</th></tr></thead><tbody>" + "".join(rows)
                      + "</tbody></table>")
     if fig and plotly_js:

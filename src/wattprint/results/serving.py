@@ -189,6 +189,7 @@ class ServingResult(BaseModel):
         return level.j_per_request.mean if level is not None and level.j_per_request is not None else None
 
     def g_co2e_per_request(self, level: LevelResult) -> float | None:
+        """Grams CO2e per request of ``level`` (its mean J/request at the run's factor); None without one."""
         if self.carbon is None or level.j_per_request is None:
             return None
         return self.carbon.grams(level.j_per_request.mean / J_PER_WH)
@@ -287,6 +288,11 @@ def level_rows(runs: list[ServingResult]) -> list[dict[str, object]]:
                 "provenance": "; ".join(sorted({c.provenance.label for rep in lv.repeats
                                                 for c in rep.energy.components})),
                 "slo_met": lv.slo_met,
+                "g_co2e_per_request": r.g_co2e_per_request(lv),
+                "carbon_intensity_g_per_kwh": r.carbon.intensity_g_per_kwh if r.carbon else None,
+                "carbon_region": r.carbon.region if r.carbon else None,
+                "carbon_source": r.carbon.source if r.carbon else None,
+                "pue": r.carbon.pue if r.carbon else None,
             }
             for name in ("requests_per_s", "output_tokens_per_s", "j_per_request", "j_per_output_token",
                          "net_j_per_request"):

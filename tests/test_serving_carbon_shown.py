@@ -1,0 +1,63 @@
+"""A serving run's carbon (g CO2e per request, with the factor's region and source) is shown wherever its levels are."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from test_cli_tables_80 import _assert_no_split_word
+from wattprint.carbon.factor import CarbonInfo
+from wattprint.cli.main import main
+from wattprint.energy.types import ComponentEnergy, EnergyReport, Method, Provenance
+from wattprint.results.serving import Estimate, LevelRepeat, LevelResult, ServingResult, ServingStore
+from wattprint.results.store import ResultStore
+
+FACTOR = CarbonInfo(intensity_g_per_kwh=400.0, region="ZZ-TEST", source="Testgrid", year=2023, pue=1.5)
+
+
+def _level(c: int, jpr: float) -> LevelResult:
+    prov = Provenance(source="estimate", method=Method.MODEL, uncertainty_low=-0.5, uncertainty_high=1.0)
+    energy = EnergyReport(duration_s=1.0,
+                          components=[ComponentEnergy(component="cpu", joules=jpr * 10, provenance=prov)])
+    est = Estimate(mean=jpr, low=jpr, high=jpr, n=1)
+    return LevelResult(kind="concurrency", value=c, label=f"c={c}", j_per_request=est, requests_per_s=est,
+                       repeats=[LevelRepeat(index=0, window_s=1.0, energy=energy, requests=10, errors=0,
+                                            input_tokens=10, output_tokens=10, generator_cpu_s=0.0)])
+
+
+@pytest.fixture()
+def db(tmp_path, monkeypatch):
+    monkeypatch.delenv("WATTPRINT_DB", raising=False)
+    path = tmp_path / "s.db"
+    run = ServingResult(run_id="c" * 32, endpoint="http://127.0.0.1:1", model="m", levels=[_level(1, 36.0),
+                                                                                      _level(4, 18.0)],
+                        carbon=FACTOR)
+    with ResultStore(path) as store:
+        ServingStore(store).put(run)
+    return str(path)
+
+
+# 36 J = 0.01 Wh -> 0.01 / 1000 * 1.5 * 400 = 0.006 g; 18 J -> 0.003 g
+def test_results_show_gives_g_co2e_per_level_with_the_factor(db, capsys, monkeypatch):
+    out = _assert_no_split_word(["results", "show", "cccc", "--db", db], capsys, monkeypatch)
+    flat = " ".join(out.split())
+    assert "g CO2e per request: c=1 0.006, c=4 0.003" in flat
+    assert "400 g/kWh (ZZ-TEST; Testgrid, 2023), PUE 1.5" in flat
+
+
+def test_report_table_and_html_give_g_co2e_per_request(db, capsys, monkeypatch, tmp_path):
+    out = _assert_no_split_word(["report", "--db", db], capsys, monkeypatch)
+    assert "g/req" in out and "0.006" in out and "0.003" in out and "ZZ-TEST" in out
+    html = tmp_path / "r.html"
+    assert main(["report", "--db", db, "--html", str(html)]) == 0
+    page = html.read_text()
+    assert "g CO2e/request" in page and "<td class='num'>0.00600</td>" in page and "ZZ-TEST; Testgrid" in page
+
+
+def test_serving_export_rows_carry_g_co2e_and_factor(db, capsys):
+    assert main(["results", "export", "-", "--serving", "--json", "--db", db]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["g_co2e_per_request"] for r in rows] == pytest.approx([0.006, 0.003])
+    assert rows[0]["carbon_region"] == "ZZ-TEST" and rows[0]["carbon_intensity_g_per_kwh"] == 400
+    assert rows[0]["pue"] == 1.5
