@@ -29,13 +29,18 @@ def _load_serving(db: str | None, task: str | None, origin: str | None) -> list:
         return [r for r in ServingStore(store).list() if r.ok_levels]
 
 
+def serving_page_path(html: str) -> str:
+    """Where the serving page goes when a main page is written to ``html``: beside it, ``X-serving.html``."""
+    return str(html).removesuffix(".html") + "-serving.html"
+
+
 def _report_serving(serving: list, html: str | None, alone: bool, as_json: bool) -> str | None:
     """Serving section of the report: terminal tables; the HTML page (beside the main one unless alone)."""
     from wattprint.report.serving import print_serving_report, write_serving_html
 
     out = None
     if html:
-        target = html if alone else str(html).removesuffix(".html") + "-serving.html"
+        target = html if alone else serving_page_path(html)
         out = str(write_serving_html(serving, target))
     if not as_json:
         print_serving_report(serving, console)
@@ -155,9 +160,11 @@ def report_cmd(
         del cols
     out = None
     if html:
+        from pathlib import Path
+
         from wattprint.report.html import write_html
 
-        out = str(write_html(data, html))
+        out = str(write_html(data, html, serving_page=Path(serving_page_path(html)).name if serving else None))
     if as_json:
         doc = data.to_dict()
         doc["db"] = str(path)

@@ -294,8 +294,8 @@ def _quality_section(d: ReportData, plots: list[str]) -> str:
     return "".join(plots) + note
 
 
-def render_html(d: ReportData, title: str = "wattprint report") -> str:
-    """The whole page as one string."""
+def render_html(d: ReportData, title: str = "wattprint report", serving_page: str | None = None) -> str:
+    """The whole page as one string; ``serving_page``: the serving runs' page beside it (linked relatively)."""
     plotly_js = _plotly_js()
     figs: dict[str, dict[str, Any]] = {}
     blocks: dict[str, str] = {}
@@ -357,6 +357,7 @@ def render_html(d: ReportData, title: str = "wattprint report") -> str:
         "measured": pct(d.provenance["measured_share"]),
         "factors": escape(factors or "-"),
         "audit_kpi": audit_kpi,
+        "serving_link": _serving_link(serving_page),
         "plot_task": blocks["plot-task"],
         "task_table": _task_table(d),
         "leaderboard": _leaderboard(d.leaderboard, _quality_cells(d)),
@@ -376,6 +377,16 @@ def render_html(d: ReportData, title: str = "wattprint report") -> str:
     return Template(_asset("page.html")).substitute(subs)
 
 
+def _serving_link(page: str | None) -> str:
+    """A relative link to the serving page written beside this one ('' without serving runs)."""
+    if not page:
+        return ""
+    from urllib.parse import quote
+
+    return (f'<div class="sub">Serving runs (energy per request against latency) are on their own page: '
+            f'<a href="{escape(quote(page), quote=True)}">{escape(page)}</a></div>')
+
+
 def write_html_report(
     results: list[RunResult], path: str | os.PathLike[str], title: str = "wattprint report",
     families: Sequence[str] = DEFAULT_FAMILIES,
@@ -389,13 +400,15 @@ def write_html_report(
     return write_html(build_report(results, families), path, title=title)
 
 
-def write_html(data: ReportData, path: str | os.PathLike[str], title: str = "wattprint report") -> Path:
-    """Write the page of already computed report figures (e.g. :func:`build_report_columns`) to ``path``."""
+def write_html(data: ReportData, path: str | os.PathLike[str], title: str = "wattprint report",
+               serving_page: str | None = None) -> Path:
+    """Write the page of already computed report figures (e.g. :func:`build_report_columns`) to ``path``;
+    ``serving_page``: the file name of the serving page written beside it, linked from this one."""
     if not data.runs:
         raise WattprintError("no successful runs to report", "run a benchmark first: wattprint run ...")
     out = Path(path)
     if not out.parent.exists():  # a new folder for the report is made; a bad path fails before the work
         prepare_output_dir(out.parent, option="--html folder")
     check_output_file(out)
-    html_text = render_html(data, title=title)
+    html_text = render_html(data, title=title, serving_page=serving_page)
     return write_text_atomic(out, html_text)

@@ -1,4 +1,4 @@
-"""A serving run's carbon (g CO2e per request, with the factor's region and source) is shown wherever its levels are."""
+"""Serving runs in the commands and pages that show results: their carbon per request, the link to their page."""
 
 from __future__ import annotations
 
@@ -61,3 +61,18 @@ def test_serving_export_rows_carry_g_co2e_and_factor(db, capsys):
     assert [r["g_co2e_per_request"] for r in rows] == pytest.approx([0.006, 0.003])
     assert rows[0]["carbon_region"] == "ZZ-TEST" and rows[0]["carbon_intensity_g_per_kwh"] == 400
     assert rows[0]["pue"] == 1.5
+
+
+def test_main_html_page_links_the_serving_page_beside_it(db, tmp_path):
+    from fakes_analysis import make_run
+
+    with ResultStore(db) as store:
+        store.put_many([make_run("text-classification", "bert", [1.0, 1.1])])
+    html = tmp_path / "a&b <r>.html"
+    assert main(["report", "--db", db, "--html", str(html)]) == 0
+    serving = tmp_path / "a&b <r>-serving.html"
+    assert serving.exists()
+    page = html.read_text()
+    # relative (the pages travel together), URL-quoted inside an escaped attribute, the name escaped as text
+    assert '<a href="a%26b%20%3Cr%3E-serving.html">a&amp;b &lt;r&gt;-serving.html</a>' in page
+    assert str(tmp_path) not in page
