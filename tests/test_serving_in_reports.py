@@ -76,3 +76,22 @@ def test_main_html_page_links_the_serving_page_beside_it(db, tmp_path):
     # relative (the pages travel together), URL-quoted inside an escaped attribute, the name escaped as text
     assert '<a href="a%26b%20%3Cr%3E-serving.html">a&amp;b &lt;r&gt;-serving.html</a>' in page
     assert str(tmp_path) not in page
+
+
+@pytest.mark.parametrize("argv", [["--task", "text-classification"], ["--status", "failed"], ["--model", "other"]])
+def test_results_list_of_a_serving_store_names_its_serving_runs(db, capsys, argv):
+    assert main(["results", "list", "--db", db, *argv]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "no matching runs in" in out and "it holds 1 serving run(s): wattprint results list --serving --db" in out
+
+
+def test_results_list_serving_flag_lists_only_serving_runs(db, capsys):
+    from fakes_analysis import make_run
+
+    with ResultStore(db) as store:
+        store.put_many([make_run("text-classification", "bert", [1.0, 1.1])])
+    assert main(["results", "list", "--db", db, "--serving"]) == 0
+    out = capsys.readouterr().out
+    assert "1 serving run(s)" in out and "cccccccc" in out and "bert" not in out
+    assert main(["results", "list", "--db", db, "--serving", "--task", "qa"]) != 0
+    assert "--serving lists serving runs only" in capsys.readouterr().err

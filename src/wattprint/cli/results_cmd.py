@@ -34,6 +34,13 @@ def _serving_runs(store, task: str | None, model: str | None, status: str | None
     return ServingStore(store).list(model=model, status=status)
 
 
+def _serving_count(store) -> int:
+    """How many serving runs the store holds, whatever the filters."""
+    from wattprint.results.serving import ServingStore
+
+    return len(ServingStore(store).list())
+
+
 @results_app.command("list")
 def list_cmd(
     task: str = typer.Option(None, "--task", help="Only this task."),
@@ -42,6 +49,7 @@ def list_cmd(
     origin: str = typer.Option(None, "--origin", help="wattprint or codecarbon (imported)."),
     limit: int = typer.Option(None, "--limit", min=0,
                               help="Only the latest N matching runs (default: 200 in the table, all in --json)."),
+    only_serving: bool = typer.Option(False, "--serving", help="Only serving runs (same as --task serving)."),
     db: str = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -50,12 +58,17 @@ def list_cmd(
 
     if limit is None and not as_json:
         limit = TABLE_LIMIT
+    if only_serving:
+        if task not in (None, "serving"):
+            raise WattprintError("--serving lists serving runs only, not a task's", "drop --task or --serving")
+        task = "serving"
     task = task_filter(task)  # an alias (sentiment-analysis) finds its task's runs
     with _store(db) as store:
         runs = store.list(task=task, model=model, status=status, origin=origin, limit=limit)
         matching = store.count_where(task=task, model=model, status=status, origin=origin) if limit else len(runs)
         path = store.path
         serving = _serving_runs(store, task, model, status, origin)
+        serving_total = _serving_count(store) if not runs and not serving else 0
     rows = [flatten(r) for r in runs]
     if as_json:
         print_json(rows + [s.model_dump(mode="json", exclude={"levels"}) | {"levels": len(s.levels)}
@@ -67,7 +80,14 @@ def list_cmd(
         console.print(serving_list_table(serving, path))
     if not rows:
         if not serving:
-            console.print(plain(f"no runs in {path}"))
+            console.print(plain(f"no runs in {path}" if task is None and model is None and status is None
+                                and origin is None else f"no matching runs in {path}"))
+            if serving_total:  # a store of serving runs said 'no runs' (they are in their own table)
+                import shlex
+
+                where = f" --db {shlex.quote(str(path))}" if db else ""
+                console.print(plain(f"it holds {serving_total} serving run(s): "
+                                    f"wattprint results list --serving{where}"))
         return
     cells = []
     for row in rows:
