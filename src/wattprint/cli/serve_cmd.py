@@ -150,8 +150,9 @@ def serve_bench(
     gen = LoadGenerator(url, kind=api, model=model, prompts=source, timeout_s=request_timeout, seed=seed)
     plan = protocol.ServePlan(levels, mixes, repeats, WindowPolicy(min_window, min_requests, max_level,
                                                                   drain_s=request_timeout), idle, slo_terms)
-    store = ResultStore(db)
-    sstore = ServingStore(store)
+    check_store_path(db)  # a bad --db fails before a server starts; the store is made once the endpoint answers
+    store: ResultStore | None = None
+    sstore: ServingStore | None = None
     server = launch_server(launch) if launch else attach(server_pid)
     api_kind = cast(ApiKind, api)  # LoadGenerator above rejected any other value
     result = ServingResult(endpoint=gen.base_url, api=api_kind, server_command=server.command,
@@ -172,6 +173,9 @@ def serve_bench(
         result.environment = protocol.environment(meters)
         result.meter_notes.extend(meters.notes)
         protocol.probe(gen, result)
+        store = ResultStore(db)  # the endpoint answered: now the store is made (an unreachable one made none)
+        store.check_writable()  # before measuring: a measurement that cannot be stored is not started
+        sstore = ServingStore(store)
         if (note := listening_note(server.pid, url)) is not None:  # e.g. --server-pid of the wrong process
             result.meter_notes.append(f"warning: {note}")
             from wattprint.cli.main import err_console
@@ -185,8 +189,10 @@ def serve_bench(
             console.print(f"idle baseline ({idle:g} s)...")
         protocol.idle_baseline(meters, idle, result)
 
+        levels_store = sstore
+
         def progress(r: ServingResult) -> None:
-            sstore.put(r)  # a finished level is never lost
+            levels_store.put(r)  # a finished level is never lost
             lv = r.levels[-1]
             if not as_json:
                 jr = f"{lv.j_per_request.mean:.4g} J/request" if lv.j_per_request else lv.error or "no figure"
@@ -197,17 +203,18 @@ def serve_bench(
     except KeyboardInterrupt as exc:
         why = exc.signal_name if isinstance(exc, Terminated) else "Ctrl-C"
         result.status, result.error = "failed", f"interrupted ({why}); finished levels kept"
-        if result.levels:
+        if result.levels and sstore is not None:
             protocol.finish(result, plan)
             sstore.put(result)
         server.stop()
         from wattprint.cli.main import err_console
 
         err_console.print(plain(f"interrupted: server stopped; {len(result.ok_levels)} finished level(s) kept as "
-                                f"serving run {result.run_id[:12]} in {sstore.path}"))
+                                f"serving run {result.run_id[:12]} in {sstore.path}" if sstore is not None
+                                else "interrupted: server stopped before any measurement; nothing stored"))
         raise
     except WattprintError as exc:
-        if result.levels:
+        if result.levels and sstore is not None:
             result.status, result.error = "failed", exc.message
             protocol.finish(result, plan)
             sstore.put(result)
@@ -220,6 +227,7 @@ def serve_bench(
         server.stop()
     if result.status == "ok" and result.levels and not result.ok_levels:
         result.status = "failed"
+    assert store is not None and sstore is not None  # made before the idle baseline, which returned
     sstore.put(result)
     if result.status == "ok":
         server.discard_log()  # failed runs keep the server's log (its tail is also in the result)
@@ -231,6 +239,32 @@ def serve_bench(
 
     print_serving(result)
     console.print(f"stored as serving run {result.run_id[:12]} in {sstore.path}")
+
+
+def check_store_path(db: str | None) -> None:
+    """Raise :class:`WattprintError` when ``--db`` can obviously not be a writable store; creates nothing.
+
+    An existing store is opened and probed with a rolled-back write; a new one needs its nearest
+    existing folder to be a writable folder (the store itself is made later, once the server answers).
+    """
+    import errno
+    import os
+
+    from wattprint.results.store import ResultStore, resolve_db_path, store_error
+
+    path = resolve_db_path(db)
+    if path.exists():
+        with ResultStore(path) as store:
+            store.check_writable()
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise WattprintError(f"cannot use result store {path}: {folder} is a file, not a folder",
+                             "check --db / WATTPRINT_DB")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise store_error(path, OSError(errno.EACCES, f"{folder} is not writable"))
 
 
 def serve_model(
