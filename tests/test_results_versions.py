@@ -93,3 +93,18 @@ def test_v1_quality_notes_become_typed_fields():
     r = RunResult.model_validate(doc)
     assert (r.quality_note, r.quality_error) == ("synthetic data has no labels", "ValueError: boom")
     assert r.extra == {"sweep": {"x": 1}}  # notes no layer depends on stay in extra
+
+
+def test_json_that_is_no_result_is_not_called_schema_v1(tmp_path, capsys):
+    shutil.copytree(V1, tmp_path / "runs")
+    (tmp_path / "runs" / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_size": 768}))
+    (tmp_path / "runs" / "list.json").write_text("[1, 2]")
+    assert main(["results", "validate", str(tmp_path / "runs")]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "INVALID config.json (not a wattprint result): it has no schema_version, nor a run_id and" in out
+    assert "INVALID list.json (not a wattprint result)" in out
+    assert f"{OK}.json (schema v1)" in out and "schema v1): not" not in out and "4 file(s), 2 invalid" in out
+    assert main(["results", "validate", str(tmp_path / "runs"), "--json"]) == 1
+    report = {c["file"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert report["config.json"]["schema_version"] is None and report["config.json"]["wattprint_result"] is False
+    assert report[f"{OK}.json"]["wattprint_result"] is True

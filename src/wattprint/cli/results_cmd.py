@@ -245,7 +245,7 @@ def validate_cmd(
                 "invalid": len(bad),
                 "checks": [
                     {"file": c.path.name, "run_id": c.run_id, "status": c.status, "schema_version": c.schema_version,
-                     "ok": c.ok, "problems": c.problems}
+                     "wattprint_result": c.is_result, "ok": c.ok, "problems": c.problems}
                     for c in checks
                 ],
             }
@@ -253,7 +253,8 @@ def validate_cmd(
     else:
         for c in checks:
             mark = "[green]ok[/]" if c.ok else "[red]INVALID[/]"
-            version = f"schema v{c.schema_version}" if c.schema_version is not None else "schema unknown"
+            version = (f"schema v{c.schema_version}" if c.schema_version is not None
+                       else "schema unknown" if c.is_result else "not a wattprint result")
             console.print(f"{mark} {markup_safe(c.path.name)} ({version})"
                           + ("" if c.ok else ": " + markup_safe("; ".join(c.problems))))
         console.print(f"{len(checks)} file(s), {len(bad)} invalid")

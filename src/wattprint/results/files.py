@@ -44,12 +44,28 @@ def read_result_json(path: str | os.PathLike[str]) -> RunResult:
         raise WattprintError(f"{p.name}: {loc}: {err['msg']}", "the file does not match the result schema") from exc
 
 
+def looks_like_result(doc: object) -> bool:
+    """Whether a parsed JSON document has the shape of a result: a ``schema_version``, or a ``run_id`` and a
+    ``config`` (version 1 wrote no version field; any other JSON, e.g. a model's ``config.json``, is not one)."""
+    return isinstance(doc, dict) and ("schema_version" in doc or ("run_id" in doc and "config" in doc))
+
+
 def file_schema_version(path: str | os.PathLike[str]) -> int | None:
-    """The schema version a result file says it was written with (None when it is not a JSON document)."""
+    """The schema version a result file says it was written with (None when it is not a result document)."""
     try:
-        return version_of(json.loads(Path(path).read_text(encoding="utf-8")))
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return version_of(doc) if looks_like_result(doc) else None
+
+
+def _not_a_result(path: Path) -> bool:
+    """True when ``path`` is JSON but not shaped like a result (unreadable or broken JSON is checked as a result)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return not looks_like_result(doc)
 
 
 @dataclass
@@ -59,9 +75,11 @@ class FileCheck:
     path: Path
     run_id: str | None = None
     status: str | None = None
-    #: the schema version the file was written with (None when unreadable)
+    #: the schema version the file was written with (None when unreadable or not a result)
     schema_version: int | None = None
     problems: list[str] = field(default_factory=list)
+    #: False for JSON that is no wattprint result at all (no schema_version, nor run_id and config)
+    is_result: bool = True
 
     @property
     def ok(self) -> bool:
@@ -109,6 +127,11 @@ def validate_dir(folder: str | os.PathLike[str]) -> list[FileCheck]:
     for path in sorted(d.glob("*.json")):
         fc = FileCheck(path=path)
         fc.schema_version = file_schema_version(path)
+        if _not_a_result(path):
+            fc.is_result = False
+            fc.problems.append("it has no schema_version, nor a run_id and a config")
+            checks.append(fc)
+            continue
         try:
             r = read_result_json(path)
         except WattprintError as exc:
