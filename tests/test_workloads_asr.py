@@ -79,6 +79,22 @@ def test_bad_audio_input_is_a_clear_error(tmp_path):
         load_inputs(DatasetSpec(str(tmp_path / "bad")), 1, "text")
 
 
+def test_missing_empty_and_undecodable_files_are_named_with_the_reason(tmp_path):
+    task_class("asr")  # registers the audio input kind (run alone, no other test has)
+    sf.write(tmp_path / "empty.wav", np.zeros(0, dtype=np.float32), 16000)
+    (tmp_path / "junk.wav").write_bytes(b"RIFF not really a wav")
+    (tmp_path / "dir.wav").mkdir()
+    for row, message in (("missing.wav", "cannot read audio file 'missing.wav' in '{t}': No such file or directory"),
+                         ("empty.wav", "audio file 'empty.wav' holds no samples"),
+                         ("dir.wav", "cannot read audio file 'dir.wav' in '{t}': Is a directory"),
+                         ("junk.wav", "cannot read audio file 'junk.wav' in '{t}': Format not recognised")):
+        table = tmp_path / f"{row}.csv"
+        table.write_text(f"audio\n{row}\n")
+        with pytest.raises(WattprintError) as err:
+            load_inputs(DatasetSpec(str(table)), 1, "audio")
+        assert message.format(t=table) in err.value.message and "System error" not in err.value.message
+
+
 def test_hub_audio_dataset_is_decoded_with_soundfile_not_torchcodec(tmp_path, monkeypatch):
     datasets = pytest.importorskip("datasets")
     clip = tmp_path / "a.flac"

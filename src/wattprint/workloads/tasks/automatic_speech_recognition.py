@@ -68,15 +68,16 @@ def synthetic_clip(seed: int, index: int) -> Any:
     return (0.45 * clip / max(1e-9, float(np.abs(clip).max()))).astype(np.float32)
 
 
-def to_clip(samples: Any, rate: int) -> Any:
-    """Mono float32 samples at 16 kHz from ``samples`` (frames, or frames x channels) at ``rate`` Hz."""
+def to_clip(samples: Any, rate: int, what: str = "an audio item") -> Any:
+    """Mono float32 samples at 16 kHz from ``samples`` (frames, or frames x channels) at ``rate`` Hz;
+    ``what`` names the item in errors (e.g. ``audio file 'a.wav'``)."""
     import numpy as np
 
     data = np.asarray(samples, dtype=np.float32)
     if data.ndim == 2:
         data = data.mean(axis=1)
     if data.ndim != 1 or data.size == 0:
-        raise WattprintError("an audio item holds no samples", "check the audio files or column")
+        raise WattprintError(f"{what} holds no samples", "check the audio files or column")
     if int(rate) != SAMPLING_RATE:
         from scipy.signal import resample_poly
 
@@ -85,17 +86,26 @@ def to_clip(samples: Any, rate: int) -> Any:
     return data
 
 
-def _read_file(source: Any, name: str) -> Any:
+def _read_file(source: Path | io.BytesIO, name: str, what: str) -> Any:
+    """A clip from a file path or audio bytes; ``what`` names it in errors (the file, or the row's bytes)."""
     try:
         import soundfile
     except ImportError:
         raise WattprintError("reading audio files needs soundfile", "pip install 'wattprint[ml]'") from None
+    hint = f"give {', '.join(AUDIO_EXTENSIONS)} files that libsndfile decodes"
+    try:  # opened here, so a missing or unreadable file says why (libsndfile says 'System error')
+        fh = source.open("rb") if isinstance(source, Path) else source
+    except OSError as exc:
+        raise WattprintError(f"cannot read {what} in {name!r}: {exc.strerror or type(exc).__name__}",
+                             "check the path (relative paths are read from the table's folder)") from None
     try:
-        data, rate = soundfile.read(source, dtype="float32", always_2d=False)
-    except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:
-        raise WattprintError(f"cannot read audio in {name!r}: {exc}",
-                             f"give {', '.join(AUDIO_EXTENSIONS)} files that libsndfile decodes") from None
-    return to_clip(data, rate)
+        with fh:
+            data, rate = soundfile.read(fh, dtype="float32", always_2d=False)
+    except soundfile.LibsndfileError as exc:
+        raise WattprintError(f"cannot read {what} in {name!r}: {exc.error_string}", hint) from None
+    except (OSError, RuntimeError) as exc:
+        raise WattprintError(f"cannot read {what} in {name!r}: {exc}", hint) from None
+    return to_clip(data, rate, what)
 
 
 def audio_value(value: Any, base: Path, name: str) -> Any:
@@ -103,12 +113,13 @@ def audio_value(value: Any, base: Path, name: str) -> Any:
     ``array`` and ``sampling_rate``, ``bytes`` or ``path``, or a decoder with ``get_all_samples()``)."""
     if isinstance(value, str):
         path = Path(value).expanduser()
-        return _read_file(path if path.is_absolute() else base / path, name)
+        return _read_file(path if path.is_absolute() else base / path, name, f"audio file {value!r}")
     if isinstance(value, dict):
+        label = f"audio of {value['path']!r}" if value.get("path") else "an audio item"
         if value.get("array") is not None and value.get("sampling_rate"):
-            return to_clip(value["array"], int(value["sampling_rate"]))
+            return to_clip(value["array"], int(value["sampling_rate"]), label)
         if value.get("bytes"):
-            return _read_file(io.BytesIO(value["bytes"]), name)
+            return _read_file(io.BytesIO(value["bytes"]), name, label)
         if value.get("path"):
             return audio_value(str(value["path"]), base, name)
     if hasattr(value, "get_all_samples"):  # datasets >= 4 decodes audio to a torchcodec AudioDecoder
