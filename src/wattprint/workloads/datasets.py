@@ -112,6 +112,7 @@ def load_inputs(spec: DatasetSpec, n: int, kind: str) -> Inputs:
     """Exactly ``n`` items of ``kind`` from the dataset ``spec`` (cycled when the source is shorter)."""
     if n < 1:
         raise WattprintError(f"need at least one input item, got n={n}", "pass n >= 1")
+    _ensure_kinds_loaded(kind)
     source = source_of(spec)
     if source == "synthetic":
         return Inputs(items=_synthetic(kind, n, spec.seed), distinct=n, source=source)
@@ -129,6 +130,15 @@ def load_inputs(spec: DatasetSpec, n: int, kind: str) -> Inputs:
         raise WattprintError(f"dataset {spec.name!r} has no rows", "check the file, split or config")
     items = _extract(rows, kind, spec.column, spec.name, base)
     return Inputs(items=[items[i % len(items)] for i in range(n)], distinct=min(len(items), n), source=source)
+
+
+def _ensure_kinds_loaded(kind: str) -> None:
+    """A kind registered by a task module is known before that task is looked up: load the catalogue once."""
+    if kind in FIELDS or kind in CANDIDATES or kind in KINDS:
+        return
+    from wattprint.workloads.base import TASKS
+
+    TASKS.names()
 
 
 def load_items(spec: DatasetSpec, n: int, kind: str) -> list[Any]:
