@@ -324,3 +324,26 @@ def test_a_level_estimate_is_the_mean_with_the_summary_s_95_interval():
     one = estimate([7.0, float("nan")])
     assert one is not None and (one.mean, one.low, one.high, one.n) == (7.0, 7.0, 7.0, 1)
     assert estimate([]) is None
+
+
+def test_an_interrupt_inside_a_request_task_is_raised_once_and_not_logged(caplog):
+    """SIGTERM/Ctrl-C landing in a task nobody awaits (e.g. a connection attempt) reaches the caller, and asyncio
+    does not print it again as 'Task exception was never retrieved' with a traceback at shutdown."""
+    import asyncio
+    import gc
+
+    from wattprint.errors import Terminated
+    from wattprint.serving.protocol import run_async
+
+    async def level() -> None:
+        async def connection_attempt() -> None:
+            await asyncio.sleep(0.01)
+            raise Terminated(15)
+
+        asyncio.get_running_loop().create_task(connection_attempt())  # detached, never awaited
+        await asyncio.sleep(5)
+
+    with caplog.at_level("ERROR", logger="asyncio"), pytest.raises(Terminated):
+        run_async(level())
+    gc.collect()
+    assert not [r for r in caplog.records if r.name == "asyncio"], [r.getMessage() for r in caplog.records]

@@ -16,8 +16,9 @@ import asyncio
 import os
 import platform
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import psutil
 
@@ -63,9 +64,30 @@ def environment(meters: MeterSet) -> Environment:
                        isolation="shared-node")
 
 
+T = TypeVar("T")
+
+
+def _interrupts_are_not_logged(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Ctrl-C and SIGTERM (``Terminated``) are the caller's to report: one that lands inside a request task
+    (aiohttp's connection attempts included) is not printed again as 'Task exception was never retrieved'."""
+    if isinstance(context.get("exception"), KeyboardInterrupt):
+        return
+    loop.default_exception_handler(context)
+
+
+async def _quietly(coro: Awaitable[T]) -> T:
+    asyncio.get_running_loop().set_exception_handler(_interrupts_are_not_logged)
+    return await coro
+
+
+def run_async(coro: Awaitable[T]) -> T:
+    """``asyncio.run`` for the load generator: an interrupt propagates to the caller once, with no traceback."""
+    return asyncio.run(_quietly(coro))
+
+
 def probe(gen: LoadGenerator, result: ServingResult) -> None:
     """Phase 1: reach the endpoint; record model, engine version and fixed-output support."""
-    info = asyncio.run(gen.probe())
+    info = run_async(gen.probe())
     result.model = info.model
     result.engine_version = info.engine_version
     result.fixed_output = info.fixed_output
@@ -87,7 +109,7 @@ def run_level(gen: LoadGenerator, level: Level, meters: MeterSet, server: Server
     loads: list[LevelLoad] = []
     for i in range(plan.repeats):
         w = Window(meters, f"{out.label} #{i}", idle_power_w=idle_w)
-        load = asyncio.run(gen.run_level(level, plan.policy, on_window_start=w.start, on_window_end=w.stop,
+        load = run_async(gen.run_level(level, plan.policy, on_window_start=w.start, on_window_end=w.stop,
                                          alive=server.alive))
         if w.running:  # the window was open when the level failed: close it, keep nothing from it
             w.stop()
