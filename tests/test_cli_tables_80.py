@@ -121,6 +121,21 @@ def test_demo_table_fits_80_columns(capsys, monkeypatch):
     assert not sorted(w for w in words[80] - words[119] if "…" not in w)
 
 
+def test_demo_table_keeps_task_names_whole_when_an_interval_is_tight(capsys, monkeypatch):
+    """A quiet machine gives half-widths like 9.9e-05: shown as <0.001, they don't widen the column and cut names."""
+    from wattprint.bench.demo import ranked
+    from wattprint.cli.run_cmd import _print_demo_table
+
+    runs = [make_run(t, m, [w, w * 1.000001]) for t, m, w in (
+        ("fill-mask", "arch:bert-base", 0.109), ("token-classification", "arch:bert-base", 0.119),
+        ("image-classification", "arch:vit-base", 0.293), ("object-detection", "arch:detr-resnet-50", 2.34))]
+    monkeypatch.setenv("COLUMNS", "80")
+    _print_demo_table(ranked(runs), 0.85, 104.0)
+    text = capsys.readouterr().out
+    assert "token-classification" in text and "image-classification" in text, text
+    assert "<0.001" in text and "e-0" not in text, text
+
+
 def test_time_resolved_carbon_table_fits_80_columns(tmp_path):
     from datetime import datetime, timedelta, timezone
 

@@ -62,6 +62,14 @@ def fmt(x: float | None, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
+def fmt_half(half: float | None) -> str:
+    """An interval's half-width for a table column: two significant digits, never in exponent form
+    (``<0.001`` below a thousandth, so a tight interval doesn't widen the column and cut the names)."""
+    if half is not None and 0 < half < 0.001:
+        return "<0.001"
+    return fmt(half, 2)
+
+
 @overload
 def task_filter(name: str) -> str: ...
 @overload

@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, print_json, task_filter
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, fmt_half, print_json, task_filter
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
 
@@ -100,7 +100,7 @@ def list_cmd(
             "dataset": row["dataset"],
             "status": "ok" if row["status"] == "ok" else "[red]failed[/]",
             "Wh/1k": fmt(row["wh_per_1k_mean"], 3),
-            "±": fmt(half, 2) if ok else "-",
+            "±": fmt_half(half) if ok else "-",
             "g/1k": fmt(row["g_co2e_per_1k"], 3),
             "provenance": row["provenance"] if ok else None,
             "measured": f"{100 * row['measured_share']:.0f}%" if ok else None,

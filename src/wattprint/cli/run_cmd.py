@@ -16,7 +16,7 @@ from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, fmt_half, print_json
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
 
@@ -493,7 +493,7 @@ def _print_demo_table(rows: list, rho: float | None, wall_s: float) -> None:
             continue
         s = r.summary
         half = (s.wh_per_1k_ci95.high - s.wh_per_1k_ci95.low) / 2
-        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), fmt(s.wh_per_1k_mean, 3), fmt(half, 2),
+        cells = [str(row.rank), OneLine(r.config.task), OneLine(model), fmt(s.wh_per_1k_mean, 3), fmt_half(half),
                  fmt(r.g_co2e_per_1k, 3), study, fmt(s.seconds_per_inference, 3)]
         t.add_row(*cells, *([] if uniform else [OneLine(provenance_label(r))]))
     console.print(t)
