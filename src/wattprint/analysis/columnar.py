@@ -298,7 +298,7 @@ def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     names = {v: k for k, v in key_ids.items()}
     by_label: dict[str, float] = {
         names[kid]: reduce(add, compress(flat, map(eq, flat_keys, repeat(kid))), 0.0) for kid in seen}
-    return _provenance_doc(by_label, total, measured)
+    return provenance_doc(by_label, total, measured)
 
 
 def _provenance_one_shape(c: RunColumns, shape: RunShape) -> dict[str, Any]:
@@ -320,11 +320,11 @@ def _provenance_one_shape(c: RunColumns, shape: RunShape) -> dict[str, Any]:
     total = reduce(add, compress(values, cycle(every)), 0.0)
     is_measured = [0] * skip + [int(m) for _, _, m in shape.provenance] + [0] * len(shape.audit)
     measured = reduce(add, compress(values, cycle(is_measured)), 0.0)
-    return _provenance_doc(by_label, total, measured)
+    return provenance_doc(by_label, total, measured)
 
 
-def _provenance_doc(by_label: dict[str, float], total: float, measured: float) -> dict[str, Any]:
-    """The provenance summary from its sums (Wh)."""
+def provenance_doc(by_label: dict[str, float], total: float, measured: float) -> dict[str, Any]:
+    """The provenance summary (the report's ``provenance`` block) from its sums in Wh; one place for its shape."""
     return {
         "total_wh": total,
         "measured_share": measured / total if total else 0.0,

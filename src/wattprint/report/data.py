@@ -20,6 +20,7 @@ from wattprint.analysis import (
     multi_vs_specific,
 )
 from wattprint.analysis.audit import audit_summary
+from wattprint.analysis.columnar import provenance_doc
 from wattprint.analysis.fits import Fit, Point
 from wattprint.analysis.leaderboard import Entry
 from wattprint.analysis.multipurpose import Ratio
@@ -96,15 +97,7 @@ def provenance_summary(results: Sequence[RunResult]) -> dict[str, Any]:
                 total += wh
                 if c.provenance.measured:
                     measured += wh
-    return {
-        "total_wh": total,
-        "measured_share": measured / total if total else 0.0,
-        "by_component": [
-            {"component": k.split(": ", 1)[0], "provenance": k.split(": ", 1)[1], "wh": v,
-             "share": v / total if total else 0.0}
-            for k, v in sorted(by_label.items(), key=lambda kv: -kv[1])
-        ],
-    }
+    return provenance_doc(by_label, total, measured)
 
 
 def _carbon_factors(results: Sequence[RunResult]) -> list[dict[str, Any]]:
