@@ -92,14 +92,23 @@ def test_results_list_show_export_compare_report_project(bench_db, capsys, tmp_p
     assert rc == 0 and doc["daily"]["kwh"] == pytest.approx(j * 1e6 / 3.6e6)
 
 
-def test_project_from_a_serving_run_says_estimated_and_failed(bench_db, capsys, tmp_path):
-    db = str(tmp_path / "failed.db")
+def _store_interrupted_copy(bench_db, db: str, why: str, *, with_good: bool = False):
+    """Store in ``db`` a copy of the benchmark's serving run cut to its first level and failed 'interrupted
+    (why)', under run id ff...f (and the good run too, with ``with_good``); return the good run."""
     with ResultStore(str(bench_db[0])) as store:
         good = ServingStore(store).list()[0]
-    cut = good.model_copy(update={"run_id": "f" * 32, "status": "failed", "error": "interrupted (Ctrl-C)",
+    cut = good.model_copy(update={"run_id": "f" * 32, "status": "failed", "error": f"interrupted ({why})",
                                   "levels": good.levels[:1]})
     with ResultStore(db) as store:
+        if with_good:
+            ServingStore(store).put(good)
         ServingStore(store).put(cut)
+    return good
+
+
+def test_project_from_a_serving_run_says_estimated_and_failed(bench_db, capsys, tmp_path):
+    db = str(tmp_path / "failed.db")
+    good = _store_interrupted_copy(bench_db, db, "Ctrl-C")
     rc, out, _ = _run(capsys, "project", "--run", "ffff", "--rate", "1M/day", "--db", db, "--json")
     note = json.loads(out)["energy_note"]
     # the figure said neither that it was estimated nor that it came from an interrupted run
@@ -112,12 +121,7 @@ def test_project_from_a_serving_run_says_estimated_and_failed(bench_db, capsys, 
 
 def test_report_says_estimated_and_failed_for_serving_runs(bench_db, capsys, tmp_path):
     db = str(tmp_path / "failed.db")
-    with ResultStore(str(bench_db[0])) as store:
-        good = ServingStore(store).list()[0]
-    cut = good.model_copy(update={"run_id": "f" * 32, "status": "failed", "error": "interrupted (SIGTERM)",
-                                  "levels": good.levels[:1]})
-    with ResultStore(db) as store:
-        ServingStore(store).put(cut)
+    _store_interrupted_copy(bench_db, db, "SIGTERM")
     html = tmp_path / "r.html"
     rc, out, _ = _run(capsys, "report", "--db", db, "--html", str(html))
     text = " ".join(out.split())
@@ -145,13 +149,7 @@ def test_serving_export_format_and_path_are_checked(bench_db, capsys, tmp_path):
 
 def test_compare_serving_runs_says_which_side_failed_and_provenance(bench_db, capsys, tmp_path):
     db = str(tmp_path / "two.db")
-    with ResultStore(str(bench_db[0])) as store:
-        good = ServingStore(store).list()[0]
-    cut = good.model_copy(update={"run_id": "f" * 32, "status": "failed", "error": "interrupted (SIGTERM)",
-                                  "levels": good.levels[:1]})
-    with ResultStore(db) as store:
-        ServingStore(store).put(good)
-        ServingStore(store).put(cut)
+    good = _store_interrupted_copy(bench_db, db, "SIGTERM", with_good=True)
     rc, out, _ = _run(capsys, "compare", good.run_id[:8], "ffff", "--db", db)
     text = " ".join(out.split())
     assert rc == 0 and "B = ffffffff failed (interrupted (SIGTERM)): only its finished levels are compared" in text
