@@ -1,20 +1,17 @@
 """Output files are written atomically; bad output paths are one-line errors, never tracebacks.
 
-The full disk and the read-only disk are real: a 64 KiB tmpfs mounted for the test (root, or
-passwordless sudo). Where mounting is not permitted the test skips with the reason, which fails
-under CI=true (see conftest.py).
+The full disk and the read-only disk are real: a 64 KiB tmpfs mounted for the test by root
+(``fault_mounts``, shared with the store fault tests). Where mounting is not permitted the test
+skips with the reason, and fails instead under CI=true.
 """
 
 from __future__ import annotations
-
-import os
-import shutil
-import subprocess
 
 import pytest
 
 from cli_capture import run_cli
 from fakes_analysis import make_run, study_like
+from fault_mounts import remount_readonly, small_tmpfs
 from wattprint.errors import WattprintError
 from wattprint.results.atomic import atomic_output, prepare_output_dir, write_text_atomic
 from wattprint.results.export import export
@@ -81,34 +78,17 @@ def test_run_and_demo_out_an_existing_file_fail_before_any_work(db, tmp_path, ca
     assert ResultStore(db).count() == before  # nothing ran
 
 
-def _mount_small_fs(folder, options: str) -> list[str]:
-    """Mount a 64 KiB tmpfs on ``folder``; returns the command prefix used (for umount), or skips."""
-    prefix = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
-    if prefix is None or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root or passwordless sudo")
-    r = subprocess.run([*prefix, "mount", "-t", "tmpfs", "-o", f"size=64k,mode=1777,{options}", "tmpfs",
-                        str(folder)], capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip() or r.returncode}")
-    return prefix
-
-
 @pytest.fixture()
 def full_disk(tmp_path):
-    d = tmp_path / "small"
-    d.mkdir()
-    prefix = _mount_small_fs(d, "rw")
-    yield d
-    subprocess.run([*prefix, "umount", str(d)], check=False)
+    with small_tmpfs(tmp_path / "small", "64k") as d:
+        yield d
 
 
 @pytest.fixture()
 def read_only_disk(tmp_path):
-    d = tmp_path / "ro"
-    d.mkdir()
-    prefix = _mount_small_fs(d, "ro")
-    yield d
-    subprocess.run([*prefix, "umount", str(d)], check=False)
+    with small_tmpfs(tmp_path / "ro", "64k") as d:
+        remount_readonly(d)
+        yield d
 
 
 def test_a_full_disk_keeps_the_old_export_and_leaves_no_temporary(full_disk, db, capsys):
