@@ -56,6 +56,20 @@ def _isolated_wattprint_cache(tmp_path_factory):
         os.environ["WATTPRINT_CACHE"] = old
 
 
+@pytest.fixture()
+def fake_worker_cwd(tmp_path, monkeypatch):
+    """``tmp_path`` as the working folder, no ``WATTPRINT_DB``, and worker subprocesses (and this process)
+    that know the fake tasks of ``fakes_bench``."""
+    from fakes_bench import worker_env
+
+    env = worker_env()
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    monkeypatch.setenv("WATTPRINT_WORKER_IMPORTS", env["WATTPRINT_WORKER_IMPORTS"])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WATTPRINT_DB", raising=False)
+    return tmp_path
+
+
 #: no token file in ~/.ray, no usage report, nothing outside the temp dir
 _RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from wattprint.contracts.inputs import Inputs
@@ -23,6 +24,18 @@ from wattprint.energy.meter import Meter
 from wattprint.energy.types import Method, Provenance
 from wattprint.errors import WattprintError
 from wattprint.workloads.base import Batch, DatasetSpec, LoadedModel, ModelSpec, Task, register_task
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def worker_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker subprocess that runs the fake tasks: ``tests/`` ahead on PYTHONPATH
+    (no empty entry, which would put the working folder on the path) and WATTPRINT_WORKER_IMPORTS."""
+    env = dict(os.environ if base is None else base)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [TESTS_DIR, env.get("PYTHONPATH")]))
+    env["WATTPRINT_WORKER_IMPORTS"] = "fakes_bench"
+    return env
+
 
 COUNTER = Provenance(source="fake", method=Method.COUNTER, uncertainty_low=-0.05, uncertainty_high=0.05)
 MODEL = Provenance(source="fake-estimate", method=Method.MODEL, uncertainty_low=-0.5, uncertainty_high=1.0)

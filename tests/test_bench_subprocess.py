@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
+from fakes_bench import worker_env
 from wattprint.bench.runner import run_in_subprocess
 from wattprint.results.schema import RunConfig, RunResult
 
 pytestmark = pytest.mark.slow
 
-TESTS = Path(__file__).resolve().parent
-
-
-def worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH", "")]))
-    env["WATTPRINT_WORKER_IMPORTS"] = "fakes_bench"
-    return env
 
 
 def cfg(**kw) -> RunConfig:

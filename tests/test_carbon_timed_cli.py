@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from wattprint.cli.main import main
 from wattprint.results.store import ResultStore
 
-TESTS = Path(__file__).resolve().parent
 FAKE = ["--task", "fake-task", "--model", "arch:fake-tiny", "-n", "3", "--repeats", "2", "--warmup", "0",
         "--idle-seconds", "0", "--meter", "estimate"]
 DAY = [400] * 6 + [100] * 6 + [50] * 6 + [300] * 6  # cleanest 3 h in a day: 12:00
@@ -78,14 +75,8 @@ def test_project_with_a_profile_uses_each_hours_intensity(capsys, day_csv):
 
 
 @pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("WATTPRINT_WORKER_IMPORTS", "fakes_bench")
-    monkeypatch.delenv("WATTPRINT_DB", raising=False)
-    import fakes_bench  # noqa: F401
-
-    return tmp_path
+def env(fake_worker_cwd):
+    return fake_worker_cwd
 
 
 def hours_around_now(tmp_path, values, name="live.csv"):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -19,20 +17,13 @@ from wattprint.results.store import ResultStore
 
 pytestmark = pytest.mark.slow
 
-TESTS = Path(__file__).resolve().parent
 FAKE = ["--task", "fake-task", "--model", "arch:fake-tiny", "-n", "4", "--repeats", "2", "--warmup", "1",
         "--idle-seconds", "0", "--meter", "estimate"]
 
 
 @pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("WATTPRINT_WORKER_IMPORTS", "fakes_bench")
-    monkeypatch.delenv("WATTPRINT_DB", raising=False)
-    import fakes_bench  # noqa: F401  (the fake tasks, also in this process)
-
-    return tmp_path
+def env(fake_worker_cwd):
+    return fake_worker_cwd
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -18,17 +18,15 @@ from pathlib import Path
 import psutil
 import pytest
 
+from fakes_bench import worker_env
 from wattprint.results.store import ResultStore
 
 pytestmark = pytest.mark.slow
 
-TESTS = Path(__file__).resolve().parent
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH", "")]))
-    env["WATTPRINT_WORKER_IMPORTS"] = "fakes_bench"
+    env = worker_env()
     env["TMPDIR"] = str(tmp_path / "tmp")  # the worker's temporary folder goes here, to check it is removed
     (tmp_path / "tmp").mkdir(exist_ok=True)
     return env

@@ -8,7 +8,6 @@ that ``wattprint import results`` brings back (validated, idempotent). A sweep g
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -26,7 +25,6 @@ from wattprint.results.store import ResultStore
 from wattprint.results.unsaved import FALLBACK_PREFIX, check_store_writable, import_result_files, save_result
 from wattprint.sweep import LocalExecutor, build_plan, expand, parse_sweep, run_sweep
 
-TESTS = Path(__file__).resolve().parent
 FAKE = ["--task", "fake-task", "--model", "arch:fake-tiny", "-n", "2", "--repeats", "1", "--warmup", "0",
         "--idle-seconds", "0", "--meter", "estimate"]
 
@@ -37,12 +35,8 @@ def short_lock(monkeypatch):
 
 
 @pytest.fixture()
-def fake_env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("WATTPRINT_WORKER_IMPORTS", "fakes_bench")
-    monkeypatch.delenv("WATTPRINT_DB", raising=False)
-    return tmp_path
+def fake_env(fake_worker_cwd):
+    return fake_worker_cwd
 
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
