@@ -150,6 +150,8 @@ def serve_bench(
     gen = LoadGenerator(url, kind=api, model=model, prompts=source, timeout_s=request_timeout, seed=seed)
     plan = protocol.ServePlan(levels, mixes, repeats, WindowPolicy(min_window, min_requests, max_level,
                                                                   drain_s=request_timeout), idle, slo_terms)
+    from wattprint.results.unsaved import check_store_path
+
     check_store_path(db)  # a bad --db fails before a server starts; the store is made once the endpoint answers
     store: ResultStore | None = None
     sstore: ServingStore | None = None
@@ -239,32 +241,6 @@ def serve_bench(
 
     print_serving(result)
     console.print(f"stored as serving run {result.run_id[:12]} in {sstore.path}")
-
-
-def check_store_path(db: str | None) -> None:
-    """Raise :class:`WattprintError` when ``--db`` can obviously not be a writable store; creates nothing.
-
-    An existing store is opened and probed with a rolled-back write; a new one needs its nearest
-    existing folder to be a writable folder (the store itself is made later, once the server answers).
-    """
-    import errno
-    import os
-
-    from wattprint.results.store import ResultStore, resolve_db_path, store_error
-
-    path = resolve_db_path(db)
-    if path.exists():
-        with ResultStore(path) as store:
-            store.check_writable()
-        return
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise WattprintError(f"cannot use result store {path}: {folder} is a file, not a folder",
-                             "check --db / WATTPRINT_DB")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise store_error(path, OSError(errno.EACCES, f"{folder} is not writable"))
 
 
 def serve_model(

@@ -11,6 +11,7 @@ FILE...``) brings such files back, validated, idempotent by run id.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from wattprint.errors import WattprintError
 from wattprint.results.atomic import write_text_atomic
 from wattprint.results.files import check_result, read_result_json
 from wattprint.results.schema import RunResult
-from wattprint.results.store import ResultStore, resolve_db_path
+from wattprint.results.store import ResultStore, resolve_db_path, store_error
 
 #: File name prefix of a result the store could not take: ``wattprint-unsaved-<run_id>.json``.
 FALLBACK_PREFIX = "wattprint-unsaved-"
@@ -52,6 +53,27 @@ def check_store_writable(db: str | os.PathLike[str] | None) -> Path:
     with ResultStore(db) as store:
         store.check_writable()
         return store.path
+
+
+def check_store_path(db: str | os.PathLike[str] | None) -> None:
+    """Like :func:`check_store_writable`, but creates nothing: for a command that makes its store only once
+    it has something to store (``serve-bench``, after the endpoint answers).
+
+    An existing store is opened and probed with a rolled-back write; a new one needs its nearest
+    existing folder to be a writable folder. Raises :class:`WattprintError` with the cause.
+    """
+    path = resolve_db_path(db)
+    if path.exists():
+        check_store_writable(path)
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise WattprintError(f"cannot use result store {path}: {folder} is a file, not a folder",
+                             "check --db / WATTPRINT_DB")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise store_error(path, OSError(errno.EACCES, f"{folder} is not writable"))
 
 
 def fallback_dirs(db: Path) -> list[Path]:
