@@ -10,7 +10,7 @@ import pytest
 from fakes_analysis import make_run, study_like
 from wattprint.cli.main import main
 from wattprint.errors import WattprintError
-from wattprint.report.html import _script_json, write_html_report
+from wattprint.report.html import script_json, write_html_report
 from wattprint.results.store import ResultStore
 
 EVIL = "<script>alert(1)</script>"
@@ -38,7 +38,7 @@ def test_html_is_self_contained_and_escaped(tmp_path):
 
 
 def test_script_json_cannot_close_the_script_tag():
-    s = _script_json({"name": "</script><b>&\u2028"})
+    s = script_json({"name": "</script><b>&\u2028"})
     assert "</" not in s and "<b>" not in s and "&" not in s
     assert json.loads(s) == {"name": "</script><b>&\u2028"}
 

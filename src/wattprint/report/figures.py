@@ -29,7 +29,7 @@ def task_colors(tasks: list[str]) -> dict[str, str]:
     return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(sorted(set(tasks)))}
 
 
-def _layout(**kw: Any) -> dict[str, Any]:
+def plot_layout(**kw: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "font": _FONT,
         "paper_bgcolor": "rgba(0,0,0,0)",
@@ -42,7 +42,7 @@ def _layout(**kw: Any) -> dict[str, Any]:
     return base
 
 
-def _axis(title: str, log: bool = False, **kw: Any) -> dict[str, Any]:
+def plot_axis(title: str, log: bool = False, **kw: Any) -> dict[str, Any]:
     ax = {"title": {"text": title}, "gridcolor": "#e3e7ee", "zeroline": False, "linecolor": "#c5ccd8",
           "automargin": True}
     if log:
@@ -88,10 +88,10 @@ def energy_per_task(d: ReportData) -> dict[str, Any]:
             "fillcolor": colors[t] + "33",
             "hovertemplate": "%{text}<br>%{y:.3g} Wh / 1,000<extra>" + escape(t) + "</extra>",
         })
-    return {"data": traces, "layout": _layout(
+    return {"data": traces, "layout": plot_layout(
         showlegend=False,
-        yaxis=_axis("Wh per 1,000 inferences (log)", log=True),
-        xaxis=_axis("", tickangle=-30),
+        yaxis=plot_axis("Wh per 1,000 inferences (log)", log=True),
+        xaxis=plot_axis("", tickangle=-30),
         margin={"l": 70, "r": 20, "t": 20, "b": 110},
     )}
 
@@ -120,8 +120,8 @@ def energy_vs_parameters(d: ReportData) -> dict[str, Any] | None:
             "x": [lo, hi], "y": [f.predict(lo), f.predict(hi)],
             "line": {"color": "#1d2433", "dash": "dash", "width": 1.5}, "hoverinfo": "skip",
         })
-    return {"data": traces, "layout": _layout(
-        xaxis=_axis("parameters (log)", log=True), yaxis=_axis("Wh per 1,000 inferences (log)", log=True),
+    return {"data": traces, "layout": plot_layout(
+        xaxis=plot_axis("parameters (log)", log=True), yaxis=plot_axis("Wh per 1,000 inferences (log)", log=True),
         legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"},
         margin={"l": 70, "r": 20, "t": 20, "b": 60},
     )}
@@ -149,8 +149,8 @@ def energy_vs_length(d: ReportData) -> dict[str, Any] | None:
             "x": [xs[0], xs[-1]], "y": [f.predict(xs[0]), f.predict(xs[-1])],
             "line": {"color": "#1d2433", "dash": "dash", "width": 1.5}, "hoverinfo": "skip",
         })
-    return {"data": traces, "layout": _layout(
-        xaxis=_axis("output tokens per inference"), yaxis=_axis("Wh per 1,000 inferences"),
+    return {"data": traces, "layout": plot_layout(
+        xaxis=plot_axis("output tokens per inference"), yaxis=plot_axis("Wh per 1,000 inferences"),
     )}
 
 
@@ -170,8 +170,8 @@ def multi_purpose(d: ReportData) -> dict[str, Any] | None:
          "customdata": [[r.ratio_min, r.ratio_max] for r in d.multi],
          "hovertemplate": "%{y:.3g} Wh / 1,000, %{text} (models: \u00d7%{customdata[0]:.1f} to "
                           "\u00d7%{customdata[1]:.1f})<extra>multi-purpose</extra>"},
-    ], "layout": _layout(
-        barmode="group", yaxis=_axis("Wh per 1,000 inferences (log)", log=True), xaxis=_axis(""),
+    ], "layout": plot_layout(
+        barmode="group", yaxis=plot_axis("Wh per 1,000 inferences (log)", log=True), xaxis=plot_axis(""),
         margin={"l": 70, "r": 20, "t": 30, "b": 90},
     )}
 
@@ -193,8 +193,8 @@ def intensity_over_runs(d: ReportData) -> dict[str, Any] | None:
         })
     if not traces:
         return None
-    return {"data": traces, "layout": _layout(
-        yaxis=_axis("grid intensity (g CO2e/kWh)"), xaxis=_axis("time (UTC)"),
+    return {"data": traces, "layout": plot_layout(
+        yaxis=plot_axis("grid intensity (g CO2e/kWh)"), xaxis=plot_axis("time (UTC)"),
     )}
 
 
@@ -247,8 +247,8 @@ def pareto_plots(d: ReportData) -> list[tuple[str, dict[str, Any]]]:
                            "x": [p.wh_per_1k for p in front], "y": [p.quality for p in front],
                            "line": {"color": "#1d2433", "dash": "dot", "width": 1.5, "shape": "hv"}})
         title = f"{task} on {dataset}"
-        out.append((title, {"data": traces, "layout": _layout(
-            xaxis=_axis("Wh per 1,000 inferences (log)", log=True), yaxis=_axis(escape(metric)),
+        out.append((title, {"data": traces, "layout": plot_layout(
+            xaxis=plot_axis("Wh per 1,000 inferences (log)", log=True), yaxis=plot_axis(escape(metric)),
             margin={"l": 70, "r": 20, "t": 20, "b": 60},
         )}))
     return out

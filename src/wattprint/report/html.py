@@ -30,11 +30,11 @@ from wattprint.results.schema import MEASURED_SHARE_MIN, RunResult
 __all__ = ["write_html_report", "write_html", "render_html"]
 
 
-def _asset(name: str) -> str:
+def read_asset(name: str) -> str:
     return resources.files("wattprint.report").joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
-def _plotly_js() -> str | None:
+def plotly_source() -> str | None:
     try:
         from plotly.offline import get_plotlyjs
     except ImportError:
@@ -42,7 +42,7 @@ def _plotly_js() -> str | None:
     return str(get_plotlyjs())
 
 
-def _script_json(obj: Any) -> str:
+def script_json(obj: Any) -> str:
     """JSON safe inside <script>: no '<', '>', '&' or line separators left unescaped."""
     s = json.dumps(obj, separators=(",", ":"), allow_nan=False, default=float)
     return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -296,7 +296,7 @@ def _quality_section(d: ReportData, plots: list[str]) -> str:
 
 def render_html(d: ReportData, title: str = "wattprint report", serving_page: str | None = None) -> str:
     """The whole page as one string; ``serving_page``: the serving runs' page beside it (linked relatively)."""
-    plotly_js = _plotly_js()
+    plotly_js = plotly_source()
     figs: dict[str, dict[str, Any]] = {}
     blocks: dict[str, str] = {}
     for div_id, fig, empty in (
@@ -341,13 +341,13 @@ def render_html(d: ReportData, title: str = "wattprint report", serving_page: st
     plot_script = ""
     if figs:
         plot_script = (
-            "<script>(function(){var F=" + _script_json(figs) + ";var C={displaylogo:false,responsive:true};"
+            "<script>(function(){var F=" + script_json(figs) + ";var C={displaylogo:false,responsive:true};"
             "Object.keys(F).forEach(function(k){Plotly.newPlot(k,F[k].data,F[k].layout,C);});})();</script>"
         )
     subs = {
         "title": escape(title),
-        "css": _asset("report.css"),
-        "js": _asset("report.js"),
+        "css": read_asset("report.css"),
+        "js": read_asset("report.js"),
         "plotly_js": "<script>" + plotly_js + "</script>" if plotly_js and figs else "",
         "generated_at": escape(d.generated_at),
         "runs": str(d.runs),
@@ -374,7 +374,7 @@ def render_html(d: ReportData, title: str = "wattprint report", serving_page: st
         "provenance": _provenance(d) + _timed_section(d, blocks["plot-timed"]),
         "plot_script": plot_script,
     }
-    return Template(_asset("page.html")).substitute(subs)
+    return Template(read_asset("page.html")).substitute(subs)
 
 
 def _serving_link(page: str | None) -> str:

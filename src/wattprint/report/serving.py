@@ -18,7 +18,7 @@ from rich import box
 from rich.table import Table
 
 from wattprint.analysis.serving import DEFAULT_LATENCY, latency_of, pareto_front
-from wattprint.report.figures import PALETTE, _axis, _layout
+from wattprint.report.figures import PALETTE, plot_axis, plot_layout
 from wattprint.report.fmt import sig
 from wattprint.report.termtext import plain
 from wattprint.results.atomic import check_output_file, prepare_output_dir, write_text_atomic
@@ -49,8 +49,8 @@ def serving_figure(runs: list[ServingResult], which: str = DEFAULT_LATENCY) -> d
     if not data:
         return None
     metric, _, stat = which.partition("_")
-    return {"data": data, "layout": _layout(xaxis=_axis(f"{metric.upper()} {stat} latency (ms)"),
-                                            yaxis=_axis("energy per request (J, whole server)", log=True))}
+    return {"data": data, "layout": plot_layout(xaxis=plot_axis(f"{metric.upper()} {stat} latency (ms)"),
+                                            yaxis=plot_axis("energy per request (J, whole server)", log=True))}
 
 
 def provenance_line(r: ServingResult) -> str:
@@ -109,12 +109,12 @@ def print_serving_report(runs: list[ServingResult], console: Any) -> None:
 
 def render_serving_html(runs: list[ServingResult], title: str = "wattprint serving report") -> str:
     """A self-contained page: the energy-vs-latency plot and a table per run."""
-    from wattprint.report.html import _asset, _plotly_js, _script_json
+    from wattprint.report.html import plotly_source, read_asset, script_json
 
     fig = serving_figure(runs)
-    plotly_js = _plotly_js() if fig else None
+    plotly_js = plotly_source() if fig else None
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>",
-             f"<style>{_asset('report.css')}</style></head><body><main><h1>{escape(title)}</h1>",
+             f"<style>{read_asset('report.css')}</style></head><body><main><h1>{escape(title)}</h1>",
              "<p>Energy per request is the whole server's energy in each level's steady-state window divided by "
              "the requests completed in it; the dashed line joins the levels on the energy-latency Pareto front."
              "</p>"]
@@ -152,7 +152,7 @@ def render_serving_html(runs: list[ServingResult], title: str = "wattprint servi
                      "<th class='num'>E2E p90 ms</th><th>Pareto</th></tr></thead><tbody>" + "".join(rows)
                      + "</tbody></table>")
     if fig and plotly_js:
-        parts.append("<script>" + plotly_js + "</script><script>(function(){var F=" + _script_json(fig)
+        parts.append("<script>" + plotly_js + "</script><script>(function(){var F=" + script_json(fig)
                      + ";Plotly.newPlot('plot-serving',F.data,F.layout,{displaylogo:false,responsive:true});})();"
                      "</script>")
     parts.append("</main></body></html>")
