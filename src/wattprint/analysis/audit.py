@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from wattprint.analysis.stats import usable
+from wattprint.results.columns import StoredBatch, StoredRun
 from wattprint.results.schema import RunResult
 
 __all__ = ["AuditTally", "audit_summary", "summarize_flags"]
@@ -36,6 +37,29 @@ class AuditTally:
             self.per.setdefault(f.component, array("d")).append(f.share)
             self.reasons.setdefault(f.component, f.reason)
         self.total.append(min(1.0, sum(f.share for f in r.audit)))
+
+    def add_stored(self, r: StoredRun) -> None:
+        """Count an imported run given as columns (the same as :meth:`add` of its document)."""
+        if r.status != "ok":
+            return
+        self.runs += 1
+        audit = r.shape.audit
+        if not audit:
+            return
+        shares = array("d", r.values)[-len(audit):]
+        for (component, reason), share in zip(audit, shares, strict=True):
+            self.per.setdefault(component, array("d")).append(share)
+            self.reasons.setdefault(component, reason)
+        self.total.append(min(1.0, sum(shares)))
+
+    def add_batch(self, b: StoredBatch) -> None:
+        """Count imported runs given as a batch of columns (the same as :meth:`add` of each document)."""
+        self.runs += len(b.run_ids)
+        for (component, reason), shares in zip(b.shape.audit, b.shares, strict=True):
+            self.per.setdefault(component, array("d")).extend(shares)
+            self.reasons.setdefault(component, reason)
+        if b.shape.audit:
+            self.total.extend(b.audited_share)
 
     def summary(self) -> dict[str, Any]:
         """What :func:`audit_summary` returns."""

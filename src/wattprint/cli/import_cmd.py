@@ -43,9 +43,14 @@ def codecarbon_cmd(
                                 inferences=inferences, tasks=TASKS.names())
     tally = AuditTally()
 
-    def audited():
-        for r in outcome.runs:
-            tally.add(r)
+    def audited():  # columns straight from the rows: no document is built (it is rebuilt when shown)
+        from wattprint.results.columns import StoredRun
+
+        for r in outcome.stored:
+            if isinstance(r, StoredRun):
+                tally.add_stored(r)
+            else:
+                tally.add_batch(r)
             yield r
 
     # Runs are built and dropped one by one: full collections over the long-lived objects only cost
@@ -61,7 +66,7 @@ def codecarbon_cmd(
                 pass
         else:
             with ResultStore(db) as store:  # one transaction: a bad row, Ctrl-C or a full disk stores nothing
-                store.put_many(audited())
+                store.put_stored(audited())
                 db_path = str(store.path)
     finally:
         gc.set_threshold(*threshold)

@@ -26,24 +26,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import add, mul, truediv
-from typing import Any
+from typing import Any, NamedTuple
 
 from wattprint.carbon.factor import CarbonInfo
-from wattprint.results.schema import RunResult
+from wattprint.results.schema import Environment, RunResult
 
-__all__ = ["RunColumns", "RunShape", "hardware_of", "shape_of"]
+__all__ = ["RunColumns", "RunShape", "StoredBatch", "StoredRun", "hardware_of", "hardware_of_env", "shape_of"]
 
 
 def hardware_of(r: RunResult) -> str:
     """Short hardware description: GPUs when used, else the CPU model."""
-    env = r.environment
-    if env.gpus and r.config.device != "cpu":
+    return hardware_of_env(r.environment, r.config.device)
+
+
+def hardware_of_env(env: Environment, device: str) -> str:
+    """:func:`hardware_of` from a run's environment and device."""
+    if env.gpus and device != "cpu":
         names: dict[str, int] = {}
         for g in env.gpus:
             name = str(g.get("name") or g.get("model") or "GPU")
             names[name] = names.get(name, 0) + int(g.get("count", 1) or 1)
         return ", ".join(f"{n} x {name}" if n > 1 else name for name, n in names.items())
-    return env.cpu_model or r.config.device or "unknown"
+    return env.cpu_model or device or "unknown"
 
 
 @dataclass(frozen=True)
@@ -216,3 +220,66 @@ class RunColumns:
 
         return replace(self, factor=array("l", [0]) * len(self), factors=[factor],
                        intensity=array("d", [factor.intensity_g_per_kwh]) * len(self))
+
+
+class StoredRun(NamedTuple):
+    """One run as the store's columns, handed over without its document (a large import).
+
+    The figures are those :class:`RunResult` and the store would give the run's document (Wh per
+    1,000 inferences, its interval and provenance bounds, measured share 0..1, Wh per 1,000 per
+    component family, s per inference, g CO2e/kWh, audited share 0..1); ``factor`` the run's
+    carbon factor without its intensity (0; shared by runs), ``shape`` and ``values`` the detail
+    (:class:`RunShape`; ``values`` its numbers as native float64 bytes). The document is rebuilt
+    when shown, by the importer named in ``source`` (JSON text many runs share) from ``record``
+    (the run's own fields): see :mod:`wattprint.results.importers.codecarbon_stored`.
+    """
+
+    run_id: str
+    config_hash: str
+    status: str
+    origin: str
+    task: str
+    model: str
+    dataset: str
+    dataset_config: str | None
+    hardware: str
+    started_at: str  # ISO 8601
+    wh_per_1k: float
+    wh_ci95_low: float
+    wh_ci95_high: float
+    bounds_low: float
+    bounds_high: float
+    measured_share: float
+    cpu_wh_per_1k: float | None
+    gpu_wh_per_1k: float | None
+    ram_wh_per_1k: float | None
+    s_per_inference: float
+    inferences: int
+    parameters: int | None
+    output_tokens_pi: float | None
+    intensity_g_per_kwh: float | None
+    pue: float | None
+    factor: CarbonInfo | None
+    audited_share: float
+    shape: RunShape
+    values: bytes
+    source: str
+    record: bytes
+
+
+class StoredBatch(NamedTuple):
+    """Runs of one import that share their carbon factor (without intensity), shape and source, as
+    columns: ``columns`` holds one sequence per field of :class:`StoredRun` from ``run_id`` to ``pue``
+    (the first 25, in that order), the rest one sequence per field (``shares``: one per audit flag of
+    ``shape``, 0..1). Same units and meaning as :class:`StoredRun`."""
+
+    run_ids: list[str]
+    models: set[str]
+    columns: tuple[list[Any], ...]
+    audited_share: list[float]
+    shares: tuple[list[float], ...]
+    values: list[bytes]
+    records: list[bytes]
+    factor: CarbonInfo | None
+    shape: RunShape
+    source: str

@@ -43,7 +43,7 @@ from pydantic import ValidationError
 
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.errors import WattprintError
-from wattprint.results.columns import RunColumns, RunShape, hardware_of, shape_of
+from wattprint.results.columns import RunColumns, RunShape, StoredBatch, StoredRun, hardware_of, shape_of
 from wattprint.results.schema import RunResult
 
 DEFAULT_DB = "wattprint.db"
@@ -53,11 +53,13 @@ LOCK_TIMEOUT_S = 30.0
 MIN_FREE_BYTES = 1 << 20
 
 #: the store layout written by this code (PRAGMA user_version); the document schema is versioned apart
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 #: bytes per SQLite page of a new store: a run's row is ~850 bytes, and 4 KiB pages left a fifth unused
 PAGE_SIZE = 16384
 #: runs written per executemany inside a put_many transaction (memory stays flat for any count)
 BATCH = 2000
+#: SQLite page cache while a large import writes (negative: KiB): its index inserts land at random pages
+IMPORT_CACHE_KIB = -262_144
 #: a put_many of at least this many runs trains a new compression dictionary on its first document
 NEW_CODEC_AT = 64
 
@@ -95,15 +97,19 @@ CREATE TABLE runs (
     shape_id         INTEGER NOT NULL,
     shape_values     BLOB NOT NULL,
     codec_id         INTEGER NOT NULL,
-    doc              BLOB NOT NULL
+    doc              BLOB NOT NULL,
+    source_id        INTEGER
 );
+CREATE TABLE sources (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE);
 CREATE TABLE carbon_factors (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE);
 CREATE TABLE shapes (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE);
 CREATE TABLE codecs (id INTEGER PRIMARY KEY, zdict BLOB NOT NULL);
 CREATE INDEX runs_hash ON runs(config_hash, status);
 CREATE INDEX runs_task ON runs(task, model);
 """
-_COLS = 33
+_COLS = 34
+#: what a document is read from: a compressed JSON document, or (source_id set) a stored import row
+_DOC_COLS = "codec_id, doc, source_id, run_id, parameters"
 _INSERT = f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * _COLS)})"
 
 
@@ -156,6 +162,9 @@ class ResultStore:
         self._shape_by_value: dict[RunShape, int] = {}
         self._codecs: dict[int, bytes] = {}
         self._compressors: dict[int, Any] = {}
+        self._source_ids: dict[str, int] = {}
+        self._sources: dict[int, str] = {}  # id -> text, for rebuilding documents
+        self._by_object: dict[int, tuple[object, int]] = {}  # id() of a shared factor or shape -> (it, its id)
         try:
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,13 +215,21 @@ class ResultStore:
             if version == LAYOUT_VERSION:
                 return
             has_runs = c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'").fetchone()
-            if has_runs:
+            if has_runs and version == 1:
+                self._migrate_from_1(c)
+            elif has_runs:
                 self._migrate_from_0(c)
             else:
                 for stmt in _LAYOUT.split(";"):
                     if stmt.strip():
                         c.execute(stmt)
             c.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+
+    def _migrate_from_1(self, c: sqlite3.Connection) -> None:
+        """Layout 1 to 2: imported runs may be stored without their document (``sources``, ``source_id``).
+        No row is rewritten: every layout-1 row keeps its compressed document."""
+        c.execute("ALTER TABLE runs ADD COLUMN source_id INTEGER")
+        c.execute("CREATE TABLE sources (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE)")
 
     def _migrate_from_0(self, c: sqlite3.Connection) -> None:
         """Layout 0 (``runs``: a few text columns and the JSON document) to this layout, every row kept."""
@@ -266,6 +283,8 @@ class ResultStore:
             self._shape_by_value.clear()
             self._codecs.clear()
             self._compressors.clear()
+            self._source_ids.clear()
+            self._by_object.clear()
             raise
         else:
             self._conn.execute("COMMIT")
@@ -343,6 +362,7 @@ class ResultStore:
             int(bool(r.quality)),
             shape_id, values.tobytes(), codec_id,
             self._encode(codec_id, r.model_dump_json().encode("utf-8")),
+            None,
         )
 
     def _write(self, c: sqlite3.Connection, results: Iterable[RunResult], new_codec: bool) -> int:
@@ -363,7 +383,94 @@ class ResultStore:
             chunk = list(islice(it, BATCH))
         return n
 
+    def _object_id(self, c: sqlite3.Connection, obj: Any, table: str) -> int:
+        """The id of a shared carbon factor (``carbon_factors``) or shape (``shapes``), looked up by identity."""
+        got = self._by_object.get(id(obj))
+        if got is not None:
+            return got[1]
+        if table == "shapes":
+            oid = self._shape_by_value.get(obj)
+            if oid is None:
+                oid = self._shape_by_value[obj] = self._intern(c, "shapes", self._shape_ids, json.dumps(obj.to_json()))
+        else:
+            fkey = tuple(v for k, v in obj if k != "intensity_g_per_kwh")
+            oid = self._factor_by_values.get(fkey)
+            if oid is None:
+                factor = obj.model_dump(mode="json", exclude={"intensity_g_per_kwh"})
+                oid = self._intern(c, "carbon_factors", self._factor_ids, json.dumps(factor, sort_keys=True))
+                self._factor_by_values[fkey] = oid
+        self._by_object[id(obj)] = (obj, oid)  # holding obj keeps its id() from being reused
+        return oid
+
+    def _stored_row(self, c: sqlite3.Connection, r: StoredRun) -> tuple[Any, ...]:
+        source_id = self._source_ids.get(r.source)
+        if source_id is None:
+            source_id = self._intern(c, "sources", self._source_ids, r.source)
+        return (
+            *r[:25], None if r.factor is None else self._object_id(c, r.factor, "carbon_factors"),
+            r.audited_share, 0, 0, self._object_id(c, r.shape, "shapes"), r.values, 0, r.record, source_id,
+        )
+
+    def _batch_rows(self, c: sqlite3.Connection, b: StoredBatch) -> Iterator[tuple[Any, ...]]:
+        source_id = self._source_ids.get(b.source)
+        if source_id is None:
+            source_id = self._intern(c, "sources", self._source_ids, b.source)
+        factor_id = None if b.factor is None else self._object_id(c, b.factor, "carbon_factors")
+        return zip(*b.columns, repeat(factor_id), b.audited_share, repeat(0), repeat(0),
+                   repeat(self._object_id(c, b.shape, "shapes")), b.values, repeat(0), b.records, repeat(source_id))
+
+    def _load(self, codec_id: int, doc: bytes, source_id: int | None, run_id: str,
+              parameters: int | None) -> RunResult:
+        """A stored run's document: decompressed, or rebuilt by its importer from its stored fields."""
+        if source_id is None:
+            return self._parse(self._decode(codec_id, doc))
+        text = self._sources.get(source_id)
+        if text is None:
+            row = self._conn.execute("SELECT doc FROM sources WHERE id = ?", (source_id,)).fetchone()
+            if row is None:
+                raise WattprintError(f"result store {self.path} is damaged: the source of run {run_id} is missing",
+                                     "restore the file from a backup")
+            text = self._sources[source_id] = row[0]
+        from wattprint.results.importers.codecarbon_stored import rebuild
+
+        try:
+            return rebuild(text, bytes(doc), run_id, parameters)
+        except (ValueError, KeyError, TypeError, IndexError, struct.error) as exc:
+            raise WattprintError(f"result store {self.path}: stored run {run_id} cannot be read ({exc})",
+                                 "open the store with the wattprint version that wrote it") from exc
+
     # -- public API -----------------------------------------------------------------------------
+
+    def put_stored(self, runs: Iterable[StoredRun | StoredBatch]) -> int:
+        """Insert or replace runs given as columns (:class:`StoredRun`, a large import) in ONE transaction:
+        all or nothing, memory flat for any count (batches of :data:`BATCH`), like :meth:`put_many`."""
+        cache = self._conn.execute("PRAGMA cache_size").fetchone()[0]
+        self._conn.execute(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")  # random run ids: index pages stay cached
+        try:
+            with self._tx() as c:
+                n = 0
+                rows: list[tuple[Any, ...]] = []
+                for r in runs:
+                    if isinstance(r, StoredBatch):
+                        c.executemany(_INSERT, self._batch_rows(c, r))
+                        n += len(r.run_ids)
+                        continue
+                    rows.append(self._stored_row(c, r))
+                    if len(rows) >= BATCH:
+                        c.executemany(_INSERT, rows)
+                        n += len(rows)
+                        rows.clear()
+                c.executemany(_INSERT, rows)
+                return n + len(rows)
+        except (sqlite3.Error, OSError) as exc:
+            if self._conn.in_transaction:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise store_error(self.path, exc) from exc
+        finally:
+            self._conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
     def put(self, result: RunResult) -> None:
         """Insert or replace one run (one transaction)."""
@@ -393,14 +500,14 @@ class ResultStore:
     def get(self, run_id: str) -> RunResult:
         """One run by id or unique id prefix (a plain prefix: no wildcards; the run_id index serves it)."""
         rows = self._conn.execute(
-            "SELECT codec_id, doc FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 2",
+            f"SELECT {_DOC_COLS} FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 2",
             (run_id, run_id + "\U0010ffff"),
         ).fetchall()
         if not rows:
             raise WattprintError(f"no run {run_id!r} in {self.path}", "list runs: wattprint results list")
         if len(rows) > 1:
             raise WattprintError(f"run id prefix {run_id!r} is ambiguous", "give more characters")
-        return self._parse(self._decode(*rows[0]))
+        return self._load(*rows[0])
 
     @staticmethod
     def _where(**filters: str | None) -> tuple[str, list[str]]:
@@ -431,11 +538,11 @@ class ResultStore:
         where, args = self._where(task=task, model=model, status=status, origin=origin)
         rows: Iterable[Any]
         if limit is not None:
-            sql = f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at DESC, run_id DESC LIMIT ?"
+            sql = f"SELECT {_DOC_COLS} FROM runs{where} ORDER BY started_at DESC, run_id DESC LIMIT ?"
             rows = self._conn.execute(sql, [*args, max(0, limit)]).fetchall()[::-1]
         else:
-            rows = self._conn.execute(f"SELECT codec_id, doc FROM runs{where} ORDER BY started_at, run_id", args)
-        return [self._parse(self._decode(k, d)) for k, d in rows]
+            rows = self._conn.execute(f"SELECT {_DOC_COLS} FROM runs{where} ORDER BY started_at, run_id", args)
+        return [self._load(*row) for row in rows]
 
     def count_where(
         self, task: str | None = None, model: str | None = None, status: str | None = None,
@@ -512,9 +619,9 @@ class ResultStore:
     ) -> builtins.list[RunResult]:
         """The usable runs that carry time-resolved carbon (``carbon_timed``), oldest first."""
         where, args = self._where(task=task, model=model, origin=origin)
-        sql = (f"SELECT codec_id, doc FROM runs{where}{' AND' if where else ' WHERE'} timed = 1 "
+        sql = (f"SELECT {_DOC_COLS} FROM runs{where}{' AND' if where else ' WHERE'} timed = 1 "
                "AND status = 'ok' AND wh_per_1k IS NOT NULL ORDER BY started_at, run_id")
-        return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, args)]
+        return [self._load(*row) for row in self._conn.execute(sql, args)]
 
     def list_usable(self, tasks: Iterable[str], origin: str | None = None) -> builtins.list[RunResult]:
         """The usable runs (status ok, with a summary) of ``tasks``, oldest first (whole documents)."""
@@ -522,10 +629,10 @@ class ResultStore:
         if not tasks:
             return []
         where, args = self._where(origin=origin)
-        sql = (f"SELECT codec_id, doc FROM runs{where}{' AND' if where else ' WHERE'} "
+        sql = (f"SELECT {_DOC_COLS} FROM runs{where}{' AND' if where else ' WHERE'} "
                f"task IN ({','.join('?' * len(tasks))}) AND status = 'ok' AND wh_per_1k IS NOT NULL "
                "ORDER BY started_at, run_id")
-        return [self._parse(self._decode(k, d)) for k, d in self._conn.execute(sql, [*args, *tasks])]
+        return [self._load(*row) for row in self._conn.execute(sql, [*args, *tasks])]
 
     def has_ok(self, config_hash: str) -> bool:
         """True when a successful run with this config hash is stored (for resume)."""

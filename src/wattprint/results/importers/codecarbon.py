@@ -36,17 +36,22 @@ import io
 import math
 import os
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from itertools import islice, repeat
+from operator import add, gt, itemgetter, mul, ne, sub
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wattprint.carbon.factor import CarbonInfo
 from wattprint.contracts.registry import normalize_name
 from wattprint.energy.types import ComponentEnergy, EnergyReport, Method, Provenance
 from wattprint.errors import WattprintError
+from wattprint.results.columns import StoredBatch, StoredRun
 from wattprint.results.importers.names import STUDY_TASKS, Labels, infer_labels
+from wattprint.results.importers.pool import ordered, usable_workers
 from wattprint.results.schema import (
     MAX_N,
     AuditFlag,
@@ -59,6 +64,9 @@ from wattprint.results.schema import (
     RunResult,
     Summary,
 )
+
+if TYPE_CHECKING:
+    from wattprint.results.importers.codecarbon_stored import StoredForm
 
 __all__ = ["ImportOutcome", "ImportStream", "import_codecarbon", "stream_codecarbon", "infer_labels", "read_params",
            "REQUIRED_COLUMNS"]
@@ -87,12 +95,12 @@ CONSISTENCY_REL = 0.01
 CONSISTENCY_ABS_KWH = 1e-9
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     file: Path
     line: int
     values: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
 
     def num(self, col: str) -> float | None:
         return self.values.get(col)
@@ -139,6 +147,7 @@ class _Shared:
     models: dict[tuple[object, ...], ModelInfo] = field(default_factory=dict)
     datasets: dict[tuple[object, ...], DatasetInfo] = field(default_factory=dict)
     provenances: dict[tuple[object, ...], Provenance] = field(default_factory=dict)
+    factors: dict[tuple[str, str], CarbonInfo] = field(default_factory=dict)  # intensity 0
 
     def provenance(self, method: Method, low: float, high: float, note: str) -> Provenance:
         key = (method, low, high, note)
@@ -179,6 +188,272 @@ def _open_csv(path: Path, explicit: bool) -> list[str] | None:
     return header
 
 
+def _optional(raw: str) -> float | None:
+    """An optional numeric field (stripped) as a float; None when empty, not a number, infinite,
+    NaN or negative (:func:`_iter_rows` warns about the last three)."""
+    if not raw:
+        return None
+    try:
+        x = float(raw)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) and x >= 0 else None
+
+
+@dataclass
+class _FileFacts:
+    """What the check of one file found: its data rows, and the audit's facts in raw form."""
+
+    rows: int = 0
+    cpu_power: Counter[str] = field(default_factory=Counter)  # raw value -> rows
+    ram_power: Counter[str] = field(default_factory=Counter)
+    gpu_floor: dict[tuple[str, float], float] = field(default_factory=dict)  # lowest per-GPU power (W)
+    run_ids: list[str] = field(default_factory=list)  # a task log's run ids
+    spans: list[tuple[int, int, int]] = field(default_factory=list)  # see _read_span; empty: not split
+
+
+#: bytes of a file read at a time (about 20,000 CodeCarbon rows)
+SPAN_BYTES = 8 << 20
+
+
+def _read_span(path: Path, start: int, end: int, first_line: int) -> tuple[list[list[str]], list[int]]:
+    """The rows (fields as read) of bytes ``start:end`` of a checked file, and their line numbers
+    (``first_line``: the line the span starts on). Spans are noted by :func:`_check_fast`."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for fields in reader:
+        rows.append(fields)
+        lines.append(first_line - 1 + reader.line_num)
+    return rows, lines
+
+
+class Columns:
+    """The columns of a chunk of rows (lists of fields), each taken out when first asked for (a C loop)."""
+
+    def __init__(self, rows: list[list[str]]) -> None:
+        self.rows = rows
+        self.got: dict[int, list[str]] = {}
+
+    def __getitem__(self, i: int) -> list[str]:
+        col = self.got.get(i)
+        if col is None:
+            col = self.got[i] = list(map(itemgetter(i), self.rows))
+        return col
+
+
+def _check_fast(path: Path, header: list[str], is_log: bool) -> _FileFacts | None:
+    """Check a file a span of rows at a time, in C loops (columns converted with ``map``); note the
+    spans (:func:`_read_span`), so that the second pass can share them out between processes.
+
+    Returns None as soon as a span holds anything that needs :func:`_iter_rows`' row-by-row check:
+    a blank, short or bad row, a number that errors or warns, an empty run id in a task log,
+    text that is not UTF-8 or not CSV, a quoted header. That check then reads the file again and
+    gives the exact error or warnings with their line numbers; so both agree on every file, and the
+    common clean file never pays the per-row price.
+    """
+    n = len(header)
+    ix = {c: i for i, c in enumerate(header)}
+    facts = _FileFacts()
+    opt_cols = [c for c in _OPTIONAL_NUMERIC if c in ix]
+    gpu_cols = all(c in ix for c in ("gpu_count", "gpu_power"))
+    with path.open("rb") as fh:
+        head = fh.readline()
+        if b'"' in head or b"\r" in head.rstrip(b"\r\n"):
+            return None
+        pos, line = fh.tell(), 2
+        while lines := fh.readlines(SPAN_BYTES):
+            data = b"".join(lines)
+            while data.count(b'"') % 2:  # a span ends at a line end outside quotes
+                more = fh.readline()
+                if not more:
+                    break
+                data += more
+            try:
+                reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+                chunk = list(reader)
+            except (UnicodeDecodeError, csv.Error):
+                return None
+            facts.spans.append((pos, pos + len(data), line))
+            pos += len(data)
+            line += reader.line_num
+            if any(map(ne, map(len, chunk), repeat(n))):
+                return None
+            cols = Columns(chunk)
+            nums: dict[str, list[float]] = {}
+            try:
+                for c in _NUMERIC:
+                    vals = nums[c] = list(map(float, cols[ix[c]]))
+                    if not all(map(math.isfinite, vals)) or min(vals) < 0:
+                        return None
+            except ValueError:
+                return None
+            parts = list(map(add, map(add, nums["cpu_energy"], nums["gpu_energy"]), nums["ram_energy"]))
+            ec = nums["energy_consumed"]
+            tol = map(max, repeat(CONSISTENCY_ABS_KWH), map(mul, repeat(CONSISTENCY_REL), map(max, parts, ec)))
+            if any(map(gt, map(abs, map(sub, parts, ec)), tol)):
+                return None
+            opt: dict[str, dict[str, float | None]] = {}
+            for c in opt_cols:
+                seen = opt[c] = {}
+                for raw in set(cols[ix[c]]):
+                    v = _optional(raw.strip())
+                    if v is None and raw.strip():
+                        try:  # a number out of range warns (row by row); text is silently ignored
+                            float(raw)
+                            return None
+                        except ValueError:
+                            pass
+                    seen[raw] = v
+            facts.rows += len(chunk)
+            for c, counts in (("cpu_power", facts.cpu_power), ("ram_power", facts.ram_power)):
+                if c in ix:
+                    counts.update(cols[ix[c]])
+            if gpu_cols:
+                models = cols[ix["gpu_model"]] if "gpu_model" in ix else [""] * len(chunk)
+                groups: dict[tuple[str, str], list[str]] = {}
+                for key in set(zip(models, cols[ix["gpu_count"]], strict=True)):
+                    n_gpu = opt["gpu_count"][key[1]]
+                    if n_gpu and n_gpu > 1:
+                        groups[key] = []
+                if groups:
+                    if len(groups) == 1 and len(set(zip(models, cols[ix["gpu_count"]], strict=True))) == 1:
+                        groups[next(iter(groups))] = list(cols[ix["gpu_power"]])
+                    else:
+                        for m, k, gp in zip(models, cols[ix["gpu_count"]], cols[ix["gpu_power"]], strict=True):
+                            if (m, k) in groups:
+                                groups[(m, k)].append(gp)
+                    for (m, k), powers in groups.items():
+                        n_gpu = opt["gpu_count"][k]
+                        assert n_gpu is not None
+                        watts = [x for x in map(opt["gpu_power"].__getitem__, powers) if x]
+                        if watts:  # min(gp) / n = min(gp / n): rounding is monotonic
+                            gkey = (m.strip(), float(n_gpu))
+                            floor = min(watts) / n_gpu
+                            facts.gpu_floor[gkey] = min(facts.gpu_floor.get(gkey, math.inf), floor)
+            if is_log:
+                ids = list(map(str.strip, cols[ix["run_id"]]))
+                if "" in ids:
+                    return None
+                facts.run_ids.extend(ids)
+    return facts
+
+
+def _check_file(path: Path, header: list[str], explicit: bool, is_log: bool,
+                warnings: list[str]) -> _FileFacts:
+    """Check every row of a file (the first pass): fast in chunks, else row by row with exact messages."""
+    facts = _check_fast(path, header, is_log)
+    if facts is not None and (facts.rows or not explicit):
+        return facts
+    facts = _FileFacts()
+    for r in _iter_rows(path, header, explicit):
+        warnings.extend(r.warnings)
+        facts.rows += 1
+        for c, counts in (("cpu_power", facts.cpu_power), ("ram_power", facts.ram_power)):
+            v = r.num(c)
+            if v:
+                counts[repr(v)] += 1
+        n, gp = r.num("gpu_count"), r.num("gpu_power")
+        if n and n > 1 and gp and gp > 0:
+            key = _gpu_key(r)
+            facts.gpu_floor[key] = min(facts.gpu_floor.get(key, math.inf), gp / n)
+        if is_log:
+            facts.run_ids.append(r.values["run_id"])
+    return facts
+
+
+#: rows read at a time by the second pass
+CHUNK = 20_000
+#: logs at least this large (bytes) are checked and stored by several processes (about 70,000 rows)
+PARALLEL_MIN_BYTES = 32 << 20
+
+
+def _chunks(path: Path) -> Iterator[tuple[list[list[str]], Sequence[int]]]:
+    """A file's data rows (fields as read) and their line numbers, :data:`CHUNK` rows at a time."""
+    done = 0
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        while True:
+            start = reader.line_num
+            rows = list(islice(reader, CHUNK))
+            if not rows:
+                return
+            if reader.line_num - start != len(rows):
+                break
+            yield rows, range(start + 1, reader.line_num + 1)  # one line per row
+            done += len(rows)
+    # a quoted field holds a line break: from that chunk on, each row's line is noted as it is read
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for _ in islice(reader, done):
+            pass
+        while True:
+            rows = []
+            lines: list[int] = []
+            for fields in islice(reader, CHUNK):
+                rows.append(fields)
+                lines.append(reader.line_num)
+            if not rows:
+                return
+            yield rows, lines
+
+
+class _Converter:
+    """Fields of a checked file's row (see :func:`_check_file`) to a :class:`_Row`, converted as
+    :func:`_iter_rows` converts them, without checking them again (the second pass)."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path = path
+        self.header = header
+        self.n = len(header)
+        self.i_dur = header.index("duration")
+        self.opt_cache: dict[str, float | None] = {}
+        self.absent = {c: None for c in _OPTIONAL_NUMERIC if c not in header}
+        self.present = [c for c in _OPTIONAL_NUMERIC if c in header]
+
+    def row(self, fields: list[str], line: int) -> _Row | None:
+        """The row, or None for a blank line (any other odd row failed the check)."""
+        if len(fields) != self.n or (not fields[self.i_dur].strip() and all(not f.strip() for f in fields)):
+            return None
+        values: dict[str, Any] = dict(zip(self.header, map(str.strip, fields), strict=True))
+        for c in _NUMERIC:
+            values[c] = float(values[c])
+        cache = self.opt_cache
+        for c in self.present:
+            raw = values[c]
+            v = cache.get(raw, cache)
+            if v is cache:
+                if len(cache) > 4096:  # values that vary per row (power): memory stays flat
+                    cache.clear()
+                v = cache[raw] = _optional(raw)
+            values[c] = v
+        if self.absent:
+            values.update(self.absent)
+        if not values["run_id"]:
+            values["run_id"] = _generated_id(self.path, line)
+        return _Row(self.path, line, values)
+
+
+def _rows(path: Path, header: list[str]) -> Iterator[_Row]:
+    """A checked file's rows, converted (see :class:`_Converter`)."""
+    conv = _Converter(path, header)
+    for chunk, lines in _chunks(path):
+        for fields, line in zip(chunk, lines, strict=True):
+            r = conv.row(fields, line)
+            if r is not None:
+                yield r
+
+
+def _generated_id(path: Path, line: int) -> str:
+    """The run id of a row without one: stable for its file name and line."""
+    return "cc-" + hashlib.sha256(f"{path.name}:{line}".encode()).hexdigest()[:32]
+
+
 def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
     """The file's data rows, checked, one at a time (the file is never read whole)."""
     n = 0
@@ -208,14 +483,14 @@ def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
                 row_warnings = []
                 for col in _OPTIONAL_NUMERIC:
                     raw = values.get(col)
-                    try:
-                        values[col] = float(raw) if raw not in (None, "") else None
-                    except ValueError:
-                        values[col] = None
-                    if values[col] is not None and (not math.isfinite(values[col]) or values[col] < 0):
-                        row_warnings.append(
-                            f"{path}:{line}: column {col!r} = {raw!r} ignored (not a finite number >= 0)")
-                        values[col] = None
+                    values[col] = _optional(raw) if raw is not None else None
+                    if values[col] is None and raw:
+                        try:
+                            float(raw)
+                            row_warnings.append(
+                                f"{path}:{line}: column {col!r} = {raw!r} ignored (not a finite number >= 0)")
+                        except ValueError:
+                            pass
                 parts = values["cpu_energy"] + values["gpu_energy"] + values["ram_energy"]
                 if abs(parts - values["energy_consumed"]) > max(
                         CONSISTENCY_ABS_KWH, CONSISTENCY_REL * max(parts, values["energy_consumed"])):
@@ -224,9 +499,9 @@ def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
                         f"ram energy ({parts:.6g} kWh); the components are used for energy, energy_consumed only "
                         "for the carbon intensity")
                 if not values["run_id"]:
-                    values["run_id"] = "cc-" + hashlib.sha256(f"{path.name}:{line}".encode()).hexdigest()[:32]
+                    values["run_id"] = _generated_id(path, line)
                 n += 1
-                yield _Row(path, line, values, row_warnings)
+                yield _Row(path, line, values, tuple(row_warnings))
     except csv.Error as exc:
         raise _err(path, None, f"unreadable CSV: {exc}", "the file looks partial; nothing was imported") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -301,23 +576,20 @@ def _gpu_key(r: _Row) -> tuple[str, float]:
 class _Auditor:
     """Import-wide facts used to judge single rows: repeated constants, per-GPU power floors."""
 
-    def __init__(self, rows: Iterable[_Row] = ()) -> None:
+    def __init__(self) -> None:
         self.cpu_counts: dict[float, int] = {}
         self.ram_counts: dict[float, int] = {}
         self.gpu_floor: dict[tuple[str, float], float] = {}
-        for r in rows:
-            self.add(r)
 
-    def add(self, r: _Row) -> None:
-        """Count one row's facts (rows of every file, before any run is built)."""
-        for col, counts in (("cpu_power", self.cpu_counts), ("ram_power", self.ram_counts)):
-            v = r.num(col)
-            if v:
-                counts[v] = counts.get(v, 0) + 1
-        n, gp = r.num("gpu_count"), r.num("gpu_power")
-        if n and n > 1 and gp and gp > 0:
-            key = _gpu_key(r)
-            self.gpu_floor[key] = min(self.gpu_floor.get(key, float("inf")), gp / n)
+    def add_facts(self, facts: _FileFacts) -> None:
+        """Count one checked file's facts (every file is counted before any run is built)."""
+        for raws, counts in ((facts.cpu_power, self.cpu_counts), (facts.ram_power, self.ram_counts)):
+            for raw, k in raws.items():
+                v = _optional(raw.strip())
+                if v:
+                    counts[v] = counts.get(v, 0) + k
+        for key, floor in facts.gpu_floor.items():
+            self.gpu_floor[key] = min(self.gpu_floor.get(key, math.inf), floor)
 
     def cpu_guess(self, r: _Row) -> str | None:
         w = r.num("cpu_power")
@@ -341,56 +613,95 @@ class _Auditor:
             return f"RAM power {w:g} W repeated exactly in {self.ram_counts[w]} rows: a constant model"
         return None
 
-    def gpu_overcount_kwh(self, r: _Row) -> tuple[float, str] | None:
+    def gpu_idle(self, r: _Row) -> tuple[float, float | None, str] | None:
+        """For GPU energy summed over several GPUs in machine mode: (GPU count, the lowest per-GPU power
+        seen for this GPU model in W or None, the audit's reason); None otherwise. The energy counted
+        for idle GPUs is :func:`_idle_gpu_kwh`."""
         n = r.num("gpu_count")
         mode = str(r.values.get("tracking_mode") or "machine").lower()
-        if not n or n <= 1 or mode != "machine" or r.values["gpu_energy"] <= 0:
+        if not n or n <= 1 or mode != "machine":
             return None
         floor = self.gpu_floor.get(_gpu_key(r))
         if floor is None:
-            kwh = r.values["gpu_energy"] * (n - 1) / n
             how = "assuming equal power per GPU"
         else:
-            kwh = min(r.values["gpu_energy"], (n - 1) * floor * r.values["duration"] / 3600.0 / 1000.0)
             how = f"idle GPUs at {floor:.0f} W each, the lowest per-GPU power seen for this GPU model"
         model = r.values.get("gpu_model") or "GPUs"
         reason = (f"GPU energy summed over {n:g} GPUs ({model}) in machine mode; if the run used one, "
                   f"{n - 1:g} idle GPUs are counted (estimated with {how})")
-        return kwh, reason
+        return n, floor, reason
+
+
+def _idle_gpu_kwh(v: dict[str, Any], n: float, floor: float | None) -> float:
+    """kWh of a row's GPU energy spent by the idle GPUs (see :meth:`_Auditor.gpu_idle`)."""
+    if floor is None:
+        return float(v["gpu_energy"] * (n - 1) / n)
+    return float(min(v["gpu_energy"], (n - 1) * floor * v["duration"] / 3600.0 / 1000.0))
+
+
+#: one component of an imported run: (name, kWh, method, relative low bound, relative high bound, note)
+_Part = tuple[str, float, Method, float, float, str]
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """How a row's components were obtained and what the audit says of them: the same for every row
+    of one machine, CodeCarbon version and CPU/RAM power value (so a large import decides it once)."""
+
+    gpu_note: str
+    cpu_reason: str | None  # a guessed CPU power, else None (counters)
+    cpu_note: str  # the CPU's provenance note
+    ram_reason: str
+    gpu_idle: tuple[float, float | None, str] | None  # see _Auditor.gpu_idle
+
+
+def _kinds(r: _Row, aud: _Auditor) -> Kinds:
+    version = _version(r)
+    cpu_reason = aud.cpu_guess(r)
+    return Kinds(
+        gpu_note=f"NVML energy counters via CodeCarbon {version}; {r.values.get('gpu_model') or 'no GPU model given'}",
+        cpu_reason=cpu_reason,
+        cpu_note=cpu_reason or f"varying CPU power: assumed RAPL counters read by CodeCarbon {version}",
+        ram_reason=aud.ram_guess(r) or f"CodeCarbon {version} models RAM power from installed size; never measured",
+        gpu_idle=aud.gpu_idle(r),
+    )
+
+
+def _parts(r: _Row, aud: _Auditor) -> tuple[list[_Part], list[tuple[str, str, float]]]:
+    """A row's components (gpu, cpu, ram, in this order) and its audit flags (component, reason, share 0..1).
+
+    The one place that decides provenance and flags: :func:`_components` builds the document's
+    objects from it; the stored form (:mod:`.codecarbon_stored`) computes the same numbers."""
+    return _parts_of(r.values, _kinds(r, aud))
+
+
+def _parts_of(v: dict[str, Any], k: Kinds) -> tuple[list[_Part], list[tuple[str, str, float]]]:
+    """:func:`_parts` of a row's values, its :class:`Kinds` decided."""
+    total_kwh = v["cpu_energy"] + v["gpu_energy"] + v["ram_energy"]
+    share = (lambda kwh: min(1.0, max(0.0, kwh / total_kwh))) if total_kwh > 0 else (lambda kwh: 0.0)
+    flags: list[tuple[str, str, float]] = []
+    gpu_low = COUNTER_BOUNDS[0]
+    if k.gpu_idle is not None and v["gpu_energy"] > 0:
+        over = _idle_gpu_kwh(v, k.gpu_idle[0], k.gpu_idle[1])
+        gpu_low = max(-1.0, -(over / v["gpu_energy"]) + COUNTER_BOUNDS[0])
+        flags.append(("gpu", k.gpu_idle[2], share(over)))
+    parts: list[_Part] = [("gpu", v["gpu_energy"], Method.COUNTER, gpu_low, COUNTER_BOUNDS[1], k.gpu_note)]
+    if k.cpu_reason:
+        flags.append(("cpu", k.cpu_reason, share(v["cpu_energy"])))
+        parts.append(("cpu", v["cpu_energy"], Method.MODEL, CPU_MODEL_BOUNDS[0], CPU_MODEL_BOUNDS[1], k.cpu_note))
+    else:
+        parts.append(("cpu", v["cpu_energy"], Method.COUNTER, COUNTER_BOUNDS[0], COUNTER_BOUNDS[1], k.cpu_note))
+    flags.append(("ram", k.ram_reason, share(v["ram_energy"])))
+    parts.append(("ram", v["ram_energy"], Method.MODEL, RAM_MODEL_BOUNDS[0], RAM_MODEL_BOUNDS[1], k.ram_reason))
+    return parts, [f for f in flags if f[2] > 0]
 
 
 def _components(r: _Row, aud: _Auditor, shared: _Shared) -> tuple[list[ComponentEnergy], list[AuditFlag]]:
-    v = r.values
-    total_kwh = v["cpu_energy"] + v["gpu_energy"] + v["ram_energy"]
-    share = (lambda kwh: min(1.0, max(0.0, kwh / total_kwh))) if total_kwh > 0 else (lambda kwh: 0.0)
-    version = _version(r)
-    comps: list[ComponentEnergy] = []
-    flags: list[AuditFlag] = []
-
-    over = aud.gpu_overcount_kwh(r)
-    gpu_low = COUNTER_BOUNDS[0]
-    if over is not None and v["gpu_energy"] > 0:
-        gpu_low = max(-1.0, -(over[0] / v["gpu_energy"]) + COUNTER_BOUNDS[0])
-        flags.append(AuditFlag(component="gpu", reason=over[1], share=share(over[0])))
-    gpu_note = f"NVML energy counters via CodeCarbon {version}; {v.get('gpu_model') or 'no GPU model given'}"
-    comps.append(ComponentEnergy(component="gpu", joules=v["gpu_energy"] * J_PER_KWH, provenance=shared.provenance(
-        Method.COUNTER, gpu_low, COUNTER_BOUNDS[1], gpu_note)))
-
-    cpu_reason = aud.cpu_guess(r)
-    if cpu_reason:
-        flags.append(AuditFlag(component="cpu", reason=cpu_reason, share=share(v["cpu_energy"])))
-        cpu_prov = shared.provenance(Method.MODEL, CPU_MODEL_BOUNDS[0], CPU_MODEL_BOUNDS[1], cpu_reason)
-    else:
-        cpu_prov = shared.provenance(Method.COUNTER, COUNTER_BOUNDS[0], COUNTER_BOUNDS[1],
-                                     f"varying CPU power: assumed RAPL counters read by CodeCarbon {version}")
-    comps.append(ComponentEnergy(component="cpu", joules=v["cpu_energy"] * J_PER_KWH, provenance=cpu_prov))
-
-    ram_reason = aud.ram_guess(r) or f"CodeCarbon {version} models RAM power from installed size; never measured"
-    flags.append(AuditFlag(component="ram", reason=ram_reason, share=share(v["ram_energy"])))
-    comps.append(ComponentEnergy(component="ram", joules=v["ram_energy"] * J_PER_KWH, provenance=shared.provenance(
-        Method.MODEL, RAM_MODEL_BOUNDS[0], RAM_MODEL_BOUNDS[1], ram_reason)))
-    flags = [f for f in flags if f.share > 0]
-    return comps, flags
+    parts, flags = _parts(r, aud)
+    comps = [ComponentEnergy(component=name, joules=kwh * J_PER_KWH,
+                             provenance=shared.provenance(method, low, high, note))
+             for name, kwh, method, low, high, note in parts]
+    return comps, [AuditFlag(component=c, reason=why, share=sh) for c, why, sh in flags]
 
 
 def _timestamp(r: _Row) -> datetime:
@@ -422,51 +733,9 @@ def _sum_rows(rows: list[_Row]) -> _Row:
     return _Row(first.file, first.line, values)
 
 
-def _build(
-    run_id: str,
-    used: _Row,
-    phase_name: str,
-    all_rows: list[_Row],
-    labels: Labels | None,
-    linked_file: Path | None,
-    aud: _Auditor,
-    params: dict[str, int],
-    inferences: int,
-    shared: _Shared,
-) -> RunResult:
+def _environment(used: _Row, n_gpu: int, shared: _Shared) -> Environment:
+    """The machine of a row, one object per distinct description within this import."""
     v = used.values
-    model = v["project_name"] or "unknown"
-    energy, flags = _report(used, aud, phase_name, shared)
-    n_gpu = int(v.get("gpu_count") or 0)
-    device = "cuda" if n_gpu > 0 else "cpu"
-    task = labels.task if labels else "unknown"
-    dataset = labels.dataset if labels else "unknown"
-    config = labels.dataset_config if labels else None
-    options: dict[str, Any] = {"imported_from": "codecarbon"}
-    if labels:
-        options.update(labels.options)
-    hkey = (task, model, dataset, config, device, inferences, tuple(sorted(options.items())))
-    got = shared.configs.get(hkey)
-    if got is None:  # one config and hash per distinct config, within this import (many rows share one)
-        cfg = RunConfig(task=task, model=model, dataset=dataset, dataset_config=config, n=inferences, repeats=1,
-                        warmup=0, idle_s=0.0, device=device, task_options=options, meters=["codecarbon"])
-        got = shared.configs[hkey] = (cfg, cfg.config_hash())
-    cfg, config_hash = got
-    end = _timestamp(used)
-    start = end - timedelta(seconds=v["duration"])
-    load = None
-    if phase_name != "load model":
-        load_row = next((r for r in all_rows if "task_name" in r.values and
-                         r.values["task_name"].strip().lower() in ("load", "load model")), None)
-        if load_row is not None:
-            load, _ = _report(load_row, aud, "load model", shared)
-    repeat = RepeatResult(index=0, inferences=inferences, energy=energy)
-    kwh = v["energy_consumed"]
-    carbon = None
-    if kwh > 0:
-        region = ":".join(x for x in (str(v.get("country_iso_code") or ""), str(v.get("region") or "")) if x)
-        carbon = CarbonInfo(intensity_g_per_kwh=v["emissions"] * 1000.0 / kwh, region=region or "unknown",
-                            source=f"CodeCarbon {_version(used)} log: emissions / energy_consumed", scope="")
     ekey = tuple(v.get(k) for k in ("os", "python_version", "cpu_model", "cpu_count", "ram_total_size", "gpu_model",
                                     "tracking_mode", "codecarbon_version")) + (n_gpu,)
     env = shared.environments.get(ekey)
@@ -486,6 +755,101 @@ def _build(
                               note=f"tracking_mode={v.get('tracking_mode') or '?'}; GPU counters, CPU/RAM modelled")],
             isolation="node-exclusive" if str(v.get("tracking_mode") or "machine") == "machine" else "process",
         )
+    return env
+
+
+def _config(labels: Labels | None, model: str, device: str, inferences: int,
+            shared: _Shared) -> tuple[RunConfig, str]:
+    """A run's config and its hash, one per distinct config within this import (many rows share one)."""
+    task = labels.task if labels else "unknown"
+    dataset = labels.dataset if labels else "unknown"
+    config = labels.dataset_config if labels else None
+    options: dict[str, Any] = {"imported_from": "codecarbon"}
+    if labels:
+        options.update(labels.options)
+    hkey = (task, model, dataset, config, device, inferences, tuple(sorted(options.items())))
+    got = shared.configs.get(hkey)
+    if got is None:
+        cfg = RunConfig(task=task, model=model, dataset=dataset, dataset_config=config, n=inferences, repeats=1,
+                        warmup=0, idle_s=0.0, device=device, task_options=options, meters=["codecarbon"])
+        got = shared.configs[hkey] = (cfg, cfg.config_hash())
+    return got
+
+
+def _intensity(used: _Row) -> float:
+    """g CO2e/kWh of a row with energy: its emissions over its energy."""
+    return float(used.values["emissions"] * 1000.0 / used.values["energy_consumed"])
+
+
+def _carbon(used: _Row, shared: _Shared) -> CarbonInfo | None:
+    """The carbon factor of a row without its intensity (0; see :func:`_intensity`), None without energy.
+    One object per distinct region and CodeCarbon version within this import."""
+    v = used.values
+    if not v["energy_consumed"] > 0:
+        return None
+    region = ":".join(x for x in (str(v.get("country_iso_code") or ""), str(v.get("region") or "")) if x)
+    key = (region, _version(used))
+    got = shared.factors.get(key)
+    if got is None:
+        got = shared.factors[key] = CarbonInfo(intensity_g_per_kwh=0.0, region=region or "unknown",
+                                               source=f"CodeCarbon {key[1]} log: emissions / energy_consumed",
+                                               scope="")
+    return got
+
+
+class RunPlan(NamedTuple):
+    """What one imported run is made of, before anything is built: its id, the row whose energy it
+    takes (``used``: a task-log phase, the sum of the phases, or the emissions.csv row), that phase's
+    name, every row of the run (a task log's phases, sorted), its labels and the linked emissions file."""
+
+    run_id: str
+    used: _Row
+    phase_name: str
+    rows: list[_Row]
+    labels: Labels | None
+    linked_file: Path | None
+    mode: str  # how ``used`` was chosen: tracker, phase or all (see _select)
+
+
+def _select(run_id: str, rows: list[_Row], labels: Labels | None, linked_file: Path | None, mode: str,
+            phase: str) -> RunPlan:
+    """The plan of a run from its rows: ``mode`` is ``tracker`` (one emissions.csv row), ``all``
+    (a task log's phases added up) or ``phase`` (the task-log phase named ``phase``)."""
+    if mode == "tracker":
+        return RunPlan(run_id, rows[0], "whole tracker", rows, labels, linked_file, mode)
+    if mode == "all":
+        return RunPlan(run_id, _sum_rows(rows), "all phases", rows, labels, linked_file, mode)
+    found = _match_phase(rows, phase)
+    if found is None:
+        names = ", ".join(sorted({r.values["task_name"] for r in rows}))
+        raise _err(rows[0].file, None, f"run {run_id} has no {phase!r} phase (phases: {names})",
+                   "pick one with --phase NAME, or --phase all to add them up")
+    return RunPlan(run_id, found, found.values["task_name"], rows, labels, linked_file, mode)
+
+
+def _build(plan: RunPlan, aud: _Auditor, params: dict[str, int], inferences: int, shared: _Shared) -> RunResult:
+    """The run's whole document (:class:`RunResult`)."""
+    run_id, used, phase_name, all_rows, labels, linked_file, _ = plan
+    v = used.values
+    model = v["project_name"] or "unknown"
+    energy, flags = _report(used, aud, phase_name, shared)
+    n_gpu = int(v.get("gpu_count") or 0)
+    device = "cuda" if n_gpu > 0 else "cpu"
+    cfg, config_hash = _config(labels, model, device, inferences, shared)
+    dataset, config = cfg.dataset, cfg.dataset_config
+    end = _timestamp(used)
+    start = end - timedelta(seconds=v["duration"])
+    load = None
+    if phase_name != "load model":
+        load_row = next((r for r in all_rows if "task_name" in r.values and
+                         r.values["task_name"].strip().lower() in ("load", "load model")), None)
+        if load_row is not None:
+            load, _ = _report(load_row, aud, "load model", shared)
+    repeat = RepeatResult(index=0, inferences=inferences, energy=energy)
+    carbon = _carbon(used, shared)
+    if carbon is not None:
+        carbon = carbon.model_copy(update={"intensity_g_per_kwh": _intensity(used)})
+    env = _environment(used, n_gpu, shared)
     phases = {
         str(r.values.get("task_name") or "whole tracker"): {
             "duration_s": r.values["duration"], "energy_kwh": r.values["energy_consumed"],
@@ -541,6 +905,42 @@ def _build(
     )
 
 
+#: what :func:`emission_chunk` gives for a chunk: all its runs at once, or per row (run id, model,
+#: the run's plan or stored form, or None for a row whose run a task log has)
+Chunk = StoredBatch | list[tuple[str, str, RunPlan | StoredRun | None]]
+
+
+def emission_chunk(conv: _Converter, chunk: list[list[str]], lines: Sequence[int], labels: Labels | None,
+                   form: StoredForm | None, skip: Collection[str], params: dict[str, int]) -> Chunk:
+    """The runs of a chunk of emissions-file rows: with ``form``, their stored form (a whole-chunk
+    :class:`StoredBatch` when it can, else per row), without it their plans. ``skip``: run ids a task
+    log has (those rows only label it)."""
+    if form is not None:
+        batch = form.batch(conv, chunk, lines, labels, skip, params)
+        if batch is not None:
+            return batch
+    out: list[tuple[str, str, RunPlan | StoredRun | None]] = []
+    for fields, line in zip(chunk, lines, strict=True):
+        row = conv.row(fields, line)
+        if row is None:
+            continue
+        rid = row.values["run_id"]
+        model = row.values["project_name"] or "unknown"
+        if rid in skip:
+            out.append((rid, model, None))
+            continue
+        plan = RunPlan(rid, row, "whole tracker", [row], labels, None, "tracker")
+        out.append((rid, model, plan if form is None else form.stored(plan, params.get(model))))
+    return out
+
+
+def _check_task(job: tuple[Path, list[str], bool, bool]) -> tuple[_FileFacts, list[str]]:
+    """:func:`_check_file` of one file, its warnings returned (a worker process's task)."""
+    path, header, explicit, is_log = job
+    warnings: list[str] = []
+    return _check_file(path, header, explicit, is_log, warnings), warnings
+
+
 @dataclass
 class ImportStream:
     """A checked import whose runs are built while :attr:`runs` is consumed (memory stays flat).
@@ -557,6 +957,8 @@ class ImportStream:
     skipped: list[str]
     phase: str
     scan_seconds: float
+    #: the same runs in their stored form (columns, no document built): consume one of the two
+    stored: Iterator[StoredRun | StoredBatch] = field(default_factory=lambda: iter(()))
     count: int = 0
     unlabelled: int = 0
     whole_tracker: int = 0
@@ -577,6 +979,7 @@ def stream_codecarbon(
     params_file: str | os.PathLike[str] | None = None,
     inferences: int = 1000,
     tasks: Collection[str] = STUDY_TASKS,
+    workers: int | None = None,
 ) -> ImportStream:
     """Check CodeCarbon logs under ``paths`` and return an :class:`ImportStream` of their runs.
 
@@ -584,7 +987,12 @@ def stream_codecarbon(
     (read twice: once to check them and gather the audit's import-wide facts, once to
     build runs), so a log of a million rows never sits in memory. Raises
     :class:`WattprintError` on the first bad file; building may still raise for a run
-    without the wanted phase: store the runs in one transaction (``put_many``).
+    without the wanted phase: store the runs in one transaction (``put_many``/``put_stored``).
+
+    ``workers``: processes that check files and build the stored form of emissions-file rows
+    (:attr:`ImportStream.stored`) side by side, results kept in file order (the same runs as one
+    process); None: one per CPU (at most 4) when the logs hold at least :data:`PARALLEL_MIN_BYTES`;
+    0 or 1: this process only.
     """
     t0 = time.perf_counter()
     if task is not None:
@@ -605,21 +1013,25 @@ def stream_codecarbon(
     aud = _Auditor()
     last_log: dict[str, int] = {}  # task-log run id -> index of the last task log holding its rows
     total = 0
+    checks: list[tuple[Path, list[str], bool, bool]] = []
     for path, explicit in _files(paths):
         header = _open_csv(path, explicit)
         if header is None:
             skipped.append(str(path))
             continue
-        is_log = "task_name" in header
-        k = len(logs)
-        n = 0
-        for r in _iter_rows(path, header, explicit):
-            aud.add(r)
-            warnings.extend(r.warnings)
-            n += 1
-            if is_log:
-                last_log[r.values["run_id"]] = k
-        total += n
+        checks.append((path, header, explicit, "task_name" in header))
+    if workers is None:
+        size = sum(path.stat().st_size for path, _, _, _ in checks)
+        workers = usable_workers() if size >= PARALLEL_MIN_BYTES else 0
+    spans: dict[Path, list[tuple[int, int, int]]] = {}
+    for (path, header, _, is_log), (facts, warns) in zip(checks, ordered(_check_task, checks, workers),
+                                                        strict=True):
+        warnings.extend(warns)
+        aud.add_facts(facts)
+        if is_log:
+            last_log.update(dict.fromkeys(facts.run_ids, len(logs)))
+        total += facts.rows
+        spans[path] = facts.spans
         (logs if is_log else emis).append((path, header))
     if not total:
         raise WattprintError(f"no CodeCarbon logs found in {', '.join(map(str, paths))} "
@@ -635,39 +1047,72 @@ def stream_codecarbon(
                       dataset_config=base.dataset_config if dataset is None else None, options=base.options)
 
     missing: set[str] = set()
-    shared = _Shared()
+    mode = "all" if want_all else "phase"
 
-    def counted(stream: ImportStream, r: RunResult) -> RunResult:
+    def counted(stream: ImportStream, labels: Labels | None, model: str) -> None:
         stream.count += 1
-        stream.by_task_counts[r.config.task] = stream.by_task_counts.get(r.config.task, 0) + 1
-        if params and r.model_info and r.model_info.parameters is None:
-            missing.add(r.config.model)
-        return r
+        name = labels.task if labels else "unknown"
+        stream.by_task_counts[name] = stream.by_task_counts.get(name, 0) + 1
+        if params and model not in params:
+            missing.add(model)
 
-    def runs(stream: ImportStream) -> Iterator[RunResult]:
+    def emission_chunks(form: StoredForm | None, pool: int) -> Iterator[tuple[Path, Labels | None, Chunk]]:
+        """Each emissions file's rows, a chunk at a time, as :func:`emission_chunk` gives them: here,
+        or (stored form, every file split into spans) in ``pool`` worker processes, in order."""
+        files = [(path, header, infer_labels(path.stem, tasks)) for path, header in emis]
+        if form is not None and pool >= 2 and all(spans[path] for path, _, _ in files):
+            jobs = [(path, header, labels_for(inferred), *span) for path, header, inferred in files
+                    for span in spans[path]]
+            from wattprint.results.importers.codecarbon_stored import span_task, start_worker
+
+            results = ordered(span_task, jobs, pool, initializer=start_worker,
+                              initargs=(aud, inferences, phase, last_log, params))
+            for job, result in zip(jobs, results, strict=True):
+                yield job[0], labels_for(infer_labels(job[0].stem, tasks)), result
+            return
+        for path, header, inferred in files:
+            labels = labels_for(inferred)
+            conv = _Converter(path, header)
+            for chunk, lines in _chunks(path):
+                yield path, labels, emission_chunk(conv, chunk, lines, labels, form, last_log, params)
+
+    def plans(stream: ImportStream, form: StoredForm | None = None,
+              pool: int = 0) -> Iterator[RunPlan | StoredRun | StoredBatch]:
         links: dict[str, tuple[Path, Labels | None]] = {}
         seen: set[str] = set()
         # emissions files first: their rows that a task log also has only give labels to it
-        for path, header in emis:
-            inferred = infer_labels(path.stem, tasks)
-            for row in _iter_rows(path, header, False):
-                rid = row.values["run_id"]
-                if rid in last_log:
-                    links[rid] = (path, inferred)
+        for path, labels, result in emission_chunks(form, pool):
+            if isinstance(result, StoredBatch):  # the whole chunk at once (stored form only)
+                before = len(seen)
+                seen.update(result.run_ids)
+                new = len(seen) - before  # a repeated run id replaces the earlier run in the store
+                n_rows = len(result.run_ids)
+                stream.count += new
+                stream.whole_tracker += new
+                name = labels.task if labels else "unknown"
+                stream.by_task_counts[name] = stream.by_task_counts.get(name, 0) + n_rows
+                if params:
+                    missing.update(m for m in result.models if m not in params)
+                if labels is None:
+                    stream.unlabelled += n_rows
+                yield result
+                continue
+            for rid, model, item in result:
+                if item is None:  # a task log has this run: the row only gives it labels
+                    links[rid] = (path, infer_labels(path.stem, tasks))
                     continue
                 if rid in seen:  # a repeated run id: the later row replaces the earlier one in the store
                     stream.whole_tracker -= 1
                     stream.count -= 1
                 seen.add(rid)
-                labels = labels_for(inferred)
                 if labels is None:
                     stream.unlabelled += 1
                 stream.whole_tracker += 1
-                yield counted(stream, _build(rid, row, "whole tracker", [row], labels, None, aud, params,
-                                             inferences, shared))
+                counted(stream, labels, model)
+                yield item
         pending: dict[str, list[_Row]] = {}
         for k, (path, header) in enumerate(logs):
-            for row in _iter_rows(path, header, False):
+            for row in _rows(path, header):
                 pending.setdefault(row.values["run_id"], []).append(row)
             done = [rid for rid in pending if last_log[rid] == k]
             for run_id in done:
@@ -676,25 +1121,34 @@ def stream_codecarbon(
                 linked = links.get(run_id)
                 inferred = linked[1] if linked else infer_labels(rows[0].file.stem, tasks)
                 labels = labels_for(inferred)
-                if want_all:
-                    used, name = _sum_rows(rows), "all phases"
-                else:
-                    found = _match_phase(rows, phase)
-                    if found is None:
-                        names = ", ".join(sorted({r.values["task_name"] for r in rows}))
-                        raise _err(rows[0].file, None, f"run {run_id} has no {phase!r} phase (phases: {names})",
-                                   "pick one with --phase NAME, or --phase all to add them up")
-                    used, name = found, found.values["task_name"]
+                plan = _select(run_id, rows, labels, linked[0] if linked else None, mode, phase)
                 if labels is None:
                     stream.unlabelled += 1
-                yield counted(stream, _build(run_id, used, name, rows, labels, linked[0] if linked else None,
-                                             aud, params, inferences, shared))
+                counted(stream, labels, plan.used.values["project_name"] or "unknown")
+                yield plan
         stream.params_missing = sorted(missing)
+
+    def runs(stream: ImportStream) -> Iterator[RunResult]:
+        shared = _Shared()
+        for plan in plans(stream):
+            assert isinstance(plan, RunPlan)
+            yield _build(plan, aud, params, inferences, shared)
+
+    def stored(stream: ImportStream) -> Iterator[StoredRun | StoredBatch]:
+        from wattprint.results.importers.codecarbon_stored import StoredForm
+
+        form = StoredForm(aud, inferences, phase)
+        for plan in plans(stream, form, workers or 0):
+            if isinstance(plan, RunPlan):
+                yield form.stored(plan, params.get(plan.used.values["project_name"] or "unknown"))
+            else:
+                yield plan
 
     stream = ImportStream(runs=iter(()), files_read=len(logs) + len(emis), task_logs=len(logs),
                           emissions_files=len(emis), skipped=skipped, phase=phase,
                           scan_seconds=time.perf_counter() - t0, warnings=warnings)
     stream.runs = runs(stream)
+    stream.stored = stored(stream)
     return stream
 
 
