@@ -87,6 +87,7 @@ def codecarbon_cmd(
         "by_task": outcome.by_task(),
         "params_missing": outcome.params_missing,
         "warnings": outcome.warnings,
+        "processes": {"check": outcome.check_processes, "build": outcome.build_processes},
         "parse_s": round(outcome.scan_seconds, 3),
         "store_s": round(store_s, 3),
         "audit": audit,

@@ -222,13 +222,7 @@ def _read_span(path: Path, start: int, end: int, first_line: int) -> tuple[list[
     with path.open("rb") as fh:
         fh.seek(start)
         data = fh.read(end - start)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    for fields in reader:
-        rows.append(fields)
-        lines.append(first_line - 1 + reader.line_num)
-    return rows, lines
+    return _parse_span(data, first_line)
 
 
 class Columns:
@@ -245,25 +239,21 @@ class Columns:
         return col
 
 
-def _check_fast(path: Path, header: list[str], is_log: bool) -> _FileFacts | None:
+def _check_fast(path: Path, header: list[str], is_log: bool, warnings: list[str]) -> _FileFacts | None:
     """Check a file a span of rows at a time, in C loops (columns converted with ``map``); note the
     spans (:func:`_read_span`), so that the second pass can share them out between processes.
 
-    Returns None as soon as a span holds anything that needs :func:`_iter_rows`' row-by-row check:
-    a blank, short or bad row, a number that errors or warns, an empty run id in a task log,
-    text that is not UTF-8 or not CSV, a quoted header. That check then reads the file again and
-    gives the exact error or warnings with their line numbers; so both agree on every file, and the
-    common clean file never pays the per-row price.
+    A span that holds anything needing a closer look (a blank, short or bad row, a number that
+    errors or warns, an empty run id in a task log) is checked again row by row
+    (:func:`_check_row`: the exact error, or the warnings, with their line numbers), so both
+    checks agree on every row and the common clean span never pays the per-row price. None for a
+    file whose header is quoted, or whose text is not UTF-8 or not CSV (:func:`_iter_rows` says why).
     """
-    n = len(header)
-    ix = {c: i for i, c in enumerate(header)}
-    facts = _FileFacts()
-    opt_cols = [c for c in _OPTIONAL_NUMERIC if c in ix]
-    gpu_cols = all(c in ix for c in ("gpu_count", "gpu_power"))
     with path.open("rb") as fh:
         head = fh.readline()
         if b'"' in head or b"\r" in head.rstrip(b"\r\n"):
             return None
+        facts = _FileFacts()
         pos, line = fh.tell(), 2
         while lines := fh.readlines(SPAN_BYTES):
             data = b"".join(lines)
@@ -273,95 +263,126 @@ def _check_fast(path: Path, header: list[str], is_log: bool) -> _FileFacts | Non
                     break
                 data += more
             try:
-                reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-                chunk = list(reader)
+                chunk, row_lines = _parse_span(data, line)
             except (UnicodeDecodeError, csv.Error):
                 return None
             facts.spans.append((pos, pos + len(data), line))
             pos += len(data)
-            line += reader.line_num
-            if any(map(ne, map(len, chunk), repeat(n))):
-                return None
-            cols = Columns(chunk)
-            nums: dict[str, list[float]] = {}
-            try:
-                for c in _NUMERIC:
-                    vals = nums[c] = list(map(float, cols[ix[c]]))
-                    if not all(map(math.isfinite, vals)) or min(vals) < 0:
-                        return None
-            except ValueError:
-                return None
-            parts = list(map(add, map(add, nums["cpu_energy"], nums["gpu_energy"]), nums["ram_energy"]))
-            ec = nums["energy_consumed"]
-            tol = map(max, repeat(CONSISTENCY_ABS_KWH), map(mul, repeat(CONSISTENCY_REL), map(max, parts, ec)))
-            if any(map(gt, map(abs, map(sub, parts, ec)), tol)):
-                return None
-            opt: dict[str, dict[str, float | None]] = {}
-            for c in opt_cols:
-                seen = opt[c] = {}
-                for raw in set(cols[ix[c]]):
-                    v = _optional(raw.strip())
-                    if v is None and raw.strip():
-                        try:  # a number out of range warns (row by row); text is silently ignored
-                            float(raw)
-                            return None
-                        except ValueError:
-                            pass
-                    seen[raw] = v
-            facts.rows += len(chunk)
-            for c, counts in (("cpu_power", facts.cpu_power), ("ram_power", facts.ram_power)):
-                if c in ix:
-                    counts.update(cols[ix[c]])
-            if gpu_cols:
-                models = cols[ix["gpu_model"]] if "gpu_model" in ix else [""] * len(chunk)
-                groups: dict[tuple[str, str], list[str]] = {}
-                for key in set(zip(models, cols[ix["gpu_count"]], strict=True)):
-                    n_gpu = opt["gpu_count"][key[1]]
-                    if n_gpu and n_gpu > 1:
-                        groups[key] = []
-                if groups:
-                    if len(groups) == 1 and len(set(zip(models, cols[ix["gpu_count"]], strict=True))) == 1:
-                        groups[next(iter(groups))] = list(cols[ix["gpu_power"]])
-                    else:
-                        for m, k, gp in zip(models, cols[ix["gpu_count"]], cols[ix["gpu_power"]], strict=True):
-                            if (m, k) in groups:
-                                groups[(m, k)].append(gp)
-                    for (m, k), powers in groups.items():
-                        n_gpu = opt["gpu_count"][k]
-                        assert n_gpu is not None
-                        watts = [x for x in map(opt["gpu_power"].__getitem__, powers) if x]
-                        if watts:  # min(gp) / n = min(gp / n): rounding is monotonic
-                            gkey = (m.strip(), float(n_gpu))
-                            floor = min(watts) / n_gpu
-                            facts.gpu_floor[gkey] = min(facts.gpu_floor.get(gkey, math.inf), floor)
-            if is_log:
-                ids = list(map(str.strip, cols[ix["run_id"]]))
-                if "" in ids:
-                    return None
-                facts.run_ids.extend(ids)
+            line += row_lines[-1] - line + 1 if row_lines else 0
+            if not _check_span_fast(chunk, header, is_log, facts):
+                for fields, at in zip(chunk, row_lines, strict=True):
+                    r = _check_row(path, header, fields, at)
+                    if r is not None:
+                        warnings.extend(r.warnings)
+                        _add_row_facts(facts, r, is_log)
     return facts
+
+
+def _parse_span(data: bytes, first_line: int) -> tuple[list[list[str]], list[int]]:
+    """The rows of a span's bytes (UTF-8 CSV) and the line each row ends on (the numbers CSV readers give)."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for fields in reader:
+        rows.append(fields)
+        lines.append(first_line - 1 + reader.line_num)
+    return rows, lines
+
+
+def _check_span_fast(chunk: list[list[str]], header: list[str], is_log: bool, facts: _FileFacts) -> bool:
+    """Check a span's rows column by column and add their facts; False (nothing added) when a row needs
+    the row-by-row check."""
+    n = len(header)
+    ix = {c: i for i, c in enumerate(header)}
+    if any(map(ne, map(len, chunk), repeat(n))):
+        return False
+    cols = Columns(chunk)
+    nums: dict[str, list[float]] = {}
+    try:
+        for c in _NUMERIC:
+            vals = nums[c] = list(map(float, cols[ix[c]]))
+            if not all(map(math.isfinite, vals)) or min(vals) < 0:
+                return False
+    except ValueError:
+        return False
+    parts = list(map(add, map(add, nums["cpu_energy"], nums["gpu_energy"]), nums["ram_energy"]))
+    ec = nums["energy_consumed"]
+    tol = map(max, repeat(CONSISTENCY_ABS_KWH), map(mul, repeat(CONSISTENCY_REL), map(max, parts, ec)))
+    if any(map(gt, map(abs, map(sub, parts, ec)), tol)):
+        return False
+    opt: dict[str, dict[str, float | None]] = {}
+    for c in (c for c in _OPTIONAL_NUMERIC if c in ix):
+        seen = opt[c] = {}
+        for raw in set(cols[ix[c]]):
+            v = _optional(raw.strip())
+            if v is None and raw.strip():
+                try:  # a number out of range warns (row by row); text is silently ignored
+                    float(raw)
+                    return False
+                except ValueError:
+                    pass
+            seen[raw] = v
+    ids = list(map(str.strip, cols[ix["run_id"]])) if is_log else []
+    if "" in ids:
+        return False
+    # checked: now the facts
+    facts.rows += len(chunk)
+    facts.run_ids.extend(ids)
+    for c, counts in (("cpu_power", facts.cpu_power), ("ram_power", facts.ram_power)):
+        if c in ix:
+            counts.update(cols[ix[c]])
+    if "gpu_count" in ix and "gpu_power" in ix:
+        models = cols[ix["gpu_model"]] if "gpu_model" in ix else [""] * len(chunk)
+        counts_col = cols[ix["gpu_count"]]
+        groups: dict[tuple[str, str], list[str]] = {}
+        keys = set(zip(models, counts_col, strict=True))
+        for key in keys:
+            n_gpu = opt["gpu_count"][key[1]]
+            if n_gpu and n_gpu > 1:
+                groups[key] = []
+        if len(groups) == 1 and len(keys) == 1:
+            groups[next(iter(groups))] = cols[ix["gpu_power"]]
+        elif groups:
+            for m, k, gp in zip(models, counts_col, cols[ix["gpu_power"]], strict=True):
+                if (m, k) in groups:
+                    groups[(m, k)].append(gp)
+        for (m, k), powers in groups.items():
+            n_gpu = opt["gpu_count"][k]
+            assert n_gpu is not None
+            watts = [x for x in map(opt["gpu_power"].__getitem__, powers) if x]
+            if watts:  # min(gp) / n = min(gp / n): rounding is monotonic
+                gkey = (m.strip(), float(n_gpu))
+                facts.gpu_floor[gkey] = min(facts.gpu_floor.get(gkey, math.inf), min(watts) / n_gpu)
+    return True
+
+
+def _add_row_facts(facts: _FileFacts, r: _Row, is_log: bool) -> None:
+    """Add one checked row's facts (the row-by-row form of :func:`_check_span_fast`)."""
+    facts.rows += 1
+    for c, counts in (("cpu_power", facts.cpu_power), ("ram_power", facts.ram_power)):
+        v = r.num(c)
+        if v:
+            counts[repr(v)] += 1
+    n, gp = r.num("gpu_count"), r.num("gpu_power")
+    if n and n > 1 and gp and gp > 0:
+        key = _gpu_key(r)
+        facts.gpu_floor[key] = min(facts.gpu_floor.get(key, math.inf), gp / n)
+    if is_log:
+        facts.run_ids.append(r.values["run_id"])
 
 
 def _check_file(path: Path, header: list[str], explicit: bool, is_log: bool,
                 warnings: list[str]) -> _FileFacts:
-    """Check every row of a file (the first pass): fast in chunks, else row by row with exact messages."""
-    facts = _check_fast(path, header, is_log)
+    """Check every row of a file (the first pass): fast in spans, else row by row with exact messages."""
+    found: list[str] = []
+    facts = _check_fast(path, header, is_log, found)
     if facts is not None and (facts.rows or not explicit):
+        warnings.extend(found)
         return facts
     facts = _FileFacts()
     for r in _iter_rows(path, header, explicit):
         warnings.extend(r.warnings)
-        facts.rows += 1
-        for c, counts in (("cpu_power", facts.cpu_power), ("ram_power", facts.ram_power)):
-            v = r.num(c)
-            if v:
-                counts[repr(v)] += 1
-        n, gp = r.num("gpu_count"), r.num("gpu_power")
-        if n and n > 1 and gp and gp > 0:
-            key = _gpu_key(r)
-            facts.gpu_floor[key] = min(facts.gpu_floor.get(key, math.inf), gp / n)
-        if is_log:
-            facts.run_ids.append(r.values["run_id"])
+        _add_row_facts(facts, r, is_log)
     return facts
 
 
@@ -454,6 +475,48 @@ def _generated_id(path: Path, line: int) -> str:
     return "cc-" + hashlib.sha256(f"{path.name}:{line}".encode()).hexdigest()[:32]
 
 
+def _check_row(path: Path, header: list[str], fields: list[str], line: int) -> _Row | None:
+    """One data row, checked and converted (None for a blank line); a bad row raises its one-line error."""
+    if not fields or all(not f.strip() for f in fields):
+        return None
+    if len(fields) != len(header):
+        raise _err(path, line,
+                   f"truncated or malformed row: {len(fields)} fields, header has {len(header)}",
+                   "the file looks partial (interrupted write?); fix or remove it, nothing was imported")
+    values: dict[str, Any] = dict(zip(header, map(str.strip, fields), strict=True))
+    for col in _NUMERIC:
+        try:
+            values[col] = float(values[col])
+        except ValueError:
+            raise _err(path, line, f"column {col!r} is not a number: {values[col]!r}",
+                       "the file looks partial or edited; nothing was imported") from None
+        if not math.isfinite(values[col]) or values[col] < 0:
+            raise _err(path, line, f"column {col!r} is negative, infinite or NaN: {values[col]!r}",
+                       "energy, emissions and duration are finite and never negative in CodeCarbon "
+                       "logs; nothing was imported")
+    row_warnings = []
+    for col in _OPTIONAL_NUMERIC:
+        raw = values.get(col)
+        values[col] = _optional(raw) if raw is not None else None
+        if values[col] is None and raw:
+            try:
+                float(raw)
+                row_warnings.append(
+                    f"{path}:{line}: column {col!r} = {raw!r} ignored (not a finite number >= 0)")
+            except ValueError:
+                pass
+    parts = values["cpu_energy"] + values["gpu_energy"] + values["ram_energy"]
+    if abs(parts - values["energy_consumed"]) > max(
+            CONSISTENCY_ABS_KWH, CONSISTENCY_REL * max(parts, values["energy_consumed"])):
+        row_warnings.append(
+            f"{path}:{line}: energy_consumed {values['energy_consumed']:.6g} kWh is not cpu + gpu + "
+            f"ram energy ({parts:.6g} kWh); the components are used for energy, energy_consumed only "
+            "for the carbon intensity")
+    if not values["run_id"]:
+        values["run_id"] = _generated_id(path, line)
+    return _Row(path, line, values, tuple(row_warnings))
+
+
 def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
     """The file's data rows, checked, one at a time (the file is never read whole)."""
     n = 0
@@ -462,46 +525,10 @@ def _iter_rows(path: Path, header: list[str], explicit: bool) -> Iterator[_Row]:
             reader = csv.reader(fh)
             next(reader, None)
             for fields in reader:
-                line = reader.line_num
-                if not fields or all(not f.strip() for f in fields):
-                    continue
-                if len(fields) != len(header):
-                    raise _err(path, line,
-                               f"truncated or malformed row: {len(fields)} fields, header has {len(header)}",
-                               "the file looks partial (interrupted write?); fix or remove it, nothing was imported")
-                values: dict[str, Any] = dict(zip(header, map(str.strip, fields), strict=True))
-                for col in _NUMERIC:
-                    try:
-                        values[col] = float(values[col])
-                    except ValueError:
-                        raise _err(path, line, f"column {col!r} is not a number: {values[col]!r}",
-                                   "the file looks partial or edited; nothing was imported") from None
-                    if not math.isfinite(values[col]) or values[col] < 0:
-                        raise _err(path, line, f"column {col!r} is negative, infinite or NaN: {values[col]!r}",
-                                   "energy, emissions and duration are finite and never negative in CodeCarbon "
-                                   "logs; nothing was imported")
-                row_warnings = []
-                for col in _OPTIONAL_NUMERIC:
-                    raw = values.get(col)
-                    values[col] = _optional(raw) if raw is not None else None
-                    if values[col] is None and raw:
-                        try:
-                            float(raw)
-                            row_warnings.append(
-                                f"{path}:{line}: column {col!r} = {raw!r} ignored (not a finite number >= 0)")
-                        except ValueError:
-                            pass
-                parts = values["cpu_energy"] + values["gpu_energy"] + values["ram_energy"]
-                if abs(parts - values["energy_consumed"]) > max(
-                        CONSISTENCY_ABS_KWH, CONSISTENCY_REL * max(parts, values["energy_consumed"])):
-                    row_warnings.append(
-                        f"{path}:{line}: energy_consumed {values['energy_consumed']:.6g} kWh is not cpu + gpu + "
-                        f"ram energy ({parts:.6g} kWh); the components are used for energy, energy_consumed only "
-                        "for the carbon intensity")
-                if not values["run_id"]:
-                    values["run_id"] = _generated_id(path, line)
-                n += 1
-                yield _Row(path, line, values, tuple(row_warnings))
+                r = _check_row(path, header, fields, reader.line_num)
+                if r is not None:
+                    n += 1
+                    yield r
     except csv.Error as exc:
         raise _err(path, None, f"unreadable CSV: {exc}", "the file looks partial; nothing was imported") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -959,6 +986,10 @@ class ImportStream:
     scan_seconds: float
     #: the same runs in their stored form (columns, no document built): consume one of the two
     stored: Iterator[StoredRun | StoredBatch] = field(default_factory=lambda: iter(()))
+    #: processes that checked the files (0: this one only)
+    check_processes: int = 0
+    #: processes that built the stored form of the emissions files' rows (0: this one only)
+    build_processes: int = 0
     count: int = 0
     unlabelled: int = 0
     whole_tracker: int = 0
@@ -1056,11 +1087,13 @@ def stream_codecarbon(
         if params and model not in params:
             missing.add(model)
 
-    def emission_chunks(form: StoredForm | None, pool: int) -> Iterator[tuple[Path, Labels | None, Chunk]]:
+    def emission_chunks(stream: ImportStream, form: StoredForm | None,
+                        pool: int) -> Iterator[tuple[Path, Labels | None, Chunk]]:
         """Each emissions file's rows, a chunk at a time, as :func:`emission_chunk` gives them: here,
         or (stored form, every file split into spans) in ``pool`` worker processes, in order."""
         files = [(path, header, infer_labels(path.stem, tasks)) for path, header in emis]
         if form is not None and pool >= 2 and all(spans[path] for path, _, _ in files):
+            stream.build_processes = pool
             jobs = [(path, header, labels_for(inferred), *span) for path, header, inferred in files
                     for span in spans[path]]
             from wattprint.results.importers.codecarbon_stored import span_task, start_worker
@@ -1081,7 +1114,7 @@ def stream_codecarbon(
         links: dict[str, tuple[Path, Labels | None]] = {}
         seen: set[str] = set()
         # emissions files first: their rows that a task log also has only give labels to it
-        for path, labels, result in emission_chunks(form, pool):
+        for path, labels, result in emission_chunks(stream, form, pool):
             if isinstance(result, StoredBatch):  # the whole chunk at once (stored form only)
                 before = len(seen)
                 seen.update(result.run_ids)
@@ -1146,7 +1179,8 @@ def stream_codecarbon(
 
     stream = ImportStream(runs=iter(()), files_read=len(logs) + len(emis), task_logs=len(logs),
                           emissions_files=len(emis), skipped=skipped, phase=phase,
-                          scan_seconds=time.perf_counter() - t0, warnings=warnings)
+                          scan_seconds=time.perf_counter() - t0, warnings=warnings,
+                          check_processes=workers if workers >= 2 else 0)
     stream.runs = runs(stream)
     stream.stored = stored(stream)
     return stream
