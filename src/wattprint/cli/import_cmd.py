@@ -69,6 +69,7 @@ def codecarbon_cmd(
                 store.put_stored(audited())
                 db_path = str(store.path)
     finally:
+        outcome.close()  # an error or a signal: stop worker processes now
         gc.set_threshold(*threshold)
         gc.unfreeze()
     store_s = time.perf_counter() - t0

@@ -1001,6 +1001,13 @@ class ImportStream:
     def by_task(self) -> dict[str, int]:
         return dict(sorted(self.by_task_counts.items()))
 
+    def close(self) -> None:
+        """Stop building (worker processes included): for a consumer that stops early (an error)."""
+        for it in (self.runs, self.stored):
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+
 
 def stream_codecarbon(
     paths: Sequence[str | os.PathLike[str]],

@@ -9,13 +9,16 @@ runs here, in this process (the same functions, the same results).
 Workers are forked (they inherit the parent's imported modules: no start-up cost). An
 exception in a task is raised here, at its place in the order; when the consumer stops
 (an error, Ctrl-C, a closed generator), tasks not yet started are cancelled and the pool is
-shut down.
+shut down. Workers leave signals to this process: they ignore Ctrl-C (this process stops them),
+take SIGTERM and SIGHUP the default way, and on Linux are killed by the kernel if this process dies.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -39,6 +42,26 @@ def usable_workers(limit: int = 4) -> int:
     return max(0, min(limit, cpus))
 
 
+#: prctl option: the signal a process gets when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
+
+
+def _start(initializer: Callable[..., object] | None, *initargs: Any) -> None:
+    """A worker's first steps: signals left to the parent (see the module docstring), then ``initializer``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the pool's pipes still end it when the parent is gone
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def ordered(fn: Callable[[T], R], tasks: Iterable[T], workers: int, window: int | None = None,
             initializer: Callable[..., object] | None = None, initargs: tuple[Any, ...] = ()) -> Iterator[R]:
     """``fn(task)`` for each task, in task order (see the module docstring). ``fn``, ``initializer``
@@ -51,7 +74,7 @@ def ordered(fn: Callable[[T], R], tasks: Iterable[T], workers: int, window: int 
             yield fn(t)
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_start, initargs=(initializer, *initargs))
     pending: deque[Future[R]] = deque()
     it = iter(tasks)
     limit = window or 2 * workers
