@@ -7,8 +7,10 @@ Run by hand (not a test), from the repository root:
 
 It writes study-like CodeCarbon logs (``tests/fakes_codecarbon.py``: 14 study-named emissions
 files, a GPU power that varies, CPU and RAM at CodeCarbon's constants) into a temporary folder,
-then times each command in its own process and reads that process's peak resident memory
-(``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper that ran only that command):
+then times each command in its own process and reads its peak resident memory: that of its
+largest process (``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper that ran only that
+command) and the peak of the sum over its processes (the import's worker processes included;
+``psutil``, sampled every 0.1 s; pages a forked worker shares with its parent counted twice):
 
 * ``wattprint import codecarbon LOGS --json`` (streamed, one transaction);
 * the store's size per run (file size after a WAL checkpoint / runs);
@@ -40,23 +42,35 @@ from fakes_codecarbon import FILES, write_study_logs  # noqa: E402
 
 TARGETS = {"import": (30.0, 1024), "report --json": (10.0, 1024), "report --html": (10.0, 1024),
            "results list (filtered)": (1.0, None), "results list --limit 50 --json": (1.0, None)}
-_WRAP = ("import resource, subprocess, sys, time\n"
+_WRAP = ("import resource, subprocess, sys, threading, time\n"
+         "import psutil\n"
          "t = time.perf_counter()\n"
-         "p = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], 'wb'), stderr=subprocess.PIPE)\n"
+         "p = subprocess.Popen(sys.argv[2:], stdout=open(sys.argv[1], 'wb'), stderr=subprocess.PIPE)\n"
+         "peak = [0]\n"
+         "def watch():\n"
+         "    me = psutil.Process(p.pid)\n"
+         "    while p.poll() is None:\n"
+         "        try:\n"
+         "            peak[0] = max(peak[0], sum(x.memory_info().rss for x in [me, *me.children(True)]))\n"
+         "        except psutil.Error:\n"
+         "            pass\n"
+         "        time.sleep(0.1)\n"
+         "threading.Thread(target=watch, daemon=True).start()\n"
+         "err = p.communicate()[1]\n"
          "wall = time.perf_counter() - t\n"
          "ru = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-         "sys.stderr.write(p.stderr.decode(errors='replace')[-2000:])\n"
-         "print(p.returncode, wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime)\n")
+         "sys.stderr.write(err.decode(errors='replace')[-2000:])\n"
+         "print(p.returncode, wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime, peak[0])\n")
 
 
 def timed(name: str, argv: list[str], out: Path, env: dict[str, str]) -> dict:
     """Run ``argv`` in a wrapper process; its wall time (s), CPU time (s) and peak RSS (MiB)."""
     p = subprocess.run([sys.executable, "-c", _WRAP, str(out), *argv], capture_output=True, text=True, env=env)
-    rc, wall, rss_kb, cpu = p.stdout.split()
+    rc, wall, rss_kb, cpu, tree = p.stdout.split()
     if int(rc) != 0:
         raise SystemExit(f"{name} failed ({rc}): {p.stderr[-2000:]}")
     return {"step": name, "wall_s": round(float(wall), 2), "cpu_s": round(float(cpu), 2),
-            "peak_mib": round(int(rss_kb) / 1024, 1)}
+            "peak_mib": round(int(rss_kb) / 1024, 1), "tree_peak_mib": round(int(tree) / 2**20, 1)}
 
 
 def main() -> None:
@@ -106,11 +120,14 @@ def main() -> None:
             return
         print(f"{args.rows:,} CodeCarbon rows ({log_mb:.0f} MB of logs, generated in {gen_s:.0f} s); "
               f"store {size / 1e6:.0f} MB = {size / runs:.0f} bytes per run; HTML page {out['html_mb']} MB")
-        print(f"{'step':32} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}  target")
+        print(f"{'step':32} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'all MiB':>8}  target")
         for s in steps:
             t, m = TARGETS[s["step"]]
             target = f"< {t:g} s" + (f", < {m} MiB" if m else "")
-            print(f"{s['step']:32} {s['wall_s']:8.2f} {s['cpu_s']:8.2f} {s['peak_mib']:9.1f}  {target}")
+            print(f"{s['step']:32} {s['wall_s']:8.2f} {s['cpu_s']:8.2f} {s['peak_mib']:9.1f} "
+                  f"{s['tree_peak_mib']:8.1f}  {target}")
+        print("(cpu s: all processes of the command; peak MiB: its largest process; all MiB: the peak of the sum of\n"
+              " its processes' resident memory, sampled every 0.1 s: pages the workers share with it counted twice)")
         print(f"(load average {out['load_avg_1m']} on {out['cpu']} CPUs: wall time includes waiting for a CPU)")
     finally:
         if args.keep:
