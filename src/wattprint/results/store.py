@@ -58,6 +58,8 @@ LAYOUT_VERSION = 2
 PAGE_SIZE = 16384
 #: runs written per executemany inside a put_many transaction (memory stays flat for any count)
 BATCH = 2000
+#: a stored run's record at least this long (bytes: a task log's phases, file names) is compressed
+COMPRESS_RECORD_AT = 200
 #: SQLite page cache while a large import writes (negative: KiB): its index inserts land at random pages
 IMPORT_CACHE_KIB = -262_144
 #: a put_many of at least this many runs trains a new compression dictionary on its first document
@@ -165,6 +167,7 @@ class ResultStore:
         self._source_ids: dict[str, int] = {}
         self._sources: dict[int, str] = {}  # id -> text, for rebuilding documents
         self._by_object: dict[int, tuple[object, int]] = {}  # id() of a shared factor or shape -> (it, its id)
+        self._record_codec: int | None = None  # put_stored's dictionary for long records (codecs)
         try:
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -315,11 +318,18 @@ class ResultStore:
         co = primed.copy()
         return co.compress(doc) + co.flush()
 
-    def _decode(self, codec_id: int, blob: bytes) -> str:
+    def _inflate(self, codec_id: int, blob: bytes) -> bytes:
         try:
             do = zlib.decompressobj(15, self._zdict(codec_id))
-            return (do.decompress(blob) + do.flush()).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError) as exc:
+            return do.decompress(blob) + do.flush()
+        except zlib.error as exc:
+            raise WattprintError(f"result store {self.path}: a stored document is damaged ({exc})",
+                                 "restore the file from a backup, or delete that run") from exc
+
+    def _decode(self, codec_id: int, blob: bytes) -> str:
+        try:
+            return self._inflate(codec_id, blob).decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise WattprintError(f"result store {self.path}: a stored document is damaged ({exc})",
                                  "restore the file from a backup, or delete that run") from exc
 
@@ -406,9 +416,15 @@ class ResultStore:
         source_id = self._source_ids.get(r.source)
         if source_id is None:
             source_id = self._intern(c, "sources", self._source_ids, r.source)
+        codec_id, record = 0, r.record
+        if len(record) >= COMPRESS_RECORD_AT:  # a run of several rows, file names: compressed (0: as is)
+            if self._record_codec is None:
+                self._record_codec = c.execute("INSERT INTO codecs(zdict) VALUES (?)", (record,)).lastrowid
+            codec_id = self._record_codec
+            record = self._encode(codec_id, record)
         return (
             *r[:25], None if r.factor is None else self._object_id(c, r.factor, "carbon_factors"),
-            r.audited_share, 0, 0, self._object_id(c, r.shape, "shapes"), r.values, 0, r.record, source_id,
+            r.audited_share, 0, 0, self._object_id(c, r.shape, "shapes"), r.values, codec_id, record, source_id,
         )
 
     def _batch_rows(self, c: sqlite3.Connection, b: StoredBatch) -> Iterator[tuple[Any, ...]]:
@@ -434,7 +450,7 @@ class ResultStore:
         from wattprint.results.importers.codecarbon_stored import rebuild
 
         try:
-            return rebuild(text, bytes(doc), run_id, parameters)
+            return rebuild(text, bytes(doc) if codec_id == 0 else self._inflate(codec_id, doc), run_id, parameters)
         except (ValueError, KeyError, TypeError, IndexError, struct.error) as exc:
             raise WattprintError(f"result store {self.path}: stored run {run_id} cannot be read ({exc})",
                                  "open the store with the wattprint version that wrote it") from exc
@@ -444,6 +460,7 @@ class ResultStore:
     def put_stored(self, runs: Iterable[StoredRun | StoredBatch]) -> int:
         """Insert or replace runs given as columns (:class:`StoredRun`, a large import) in ONE transaction:
         all or nothing, memory flat for any count (batches of :data:`BATCH`), like :meth:`put_many`."""
+        self._record_codec = None  # made by the first record long enough to compress
         cache = self._conn.execute("PRAGMA cache_size").fetchone()[0]
         self._conn.execute(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")  # random run ids: index pages stay cached
         try:

@@ -79,7 +79,17 @@ NUMBERS = ("duration", "emissions", "cpu_energy", "gpu_energy", "ram_energy", "e
 TEXTS = ("timestamp", "project_name", "task_name")
 _ROW = struct.Struct("<I9d")
 _LEN = struct.Struct("<I")
+_NO_TEXT = 0xFFFFFFFF  # a text's length when it is absent
+_ABSENT = _LEN.pack(_NO_TEXT)
 _NONE = -1  # a text field absent from the file
+
+
+def _text(value: str | None) -> bytes:
+    """A text in a record: its UTF-8 length, then its bytes (None: :data:`_ABSENT`)."""
+    if value is None:
+        return _ABSENT
+    b = value.encode("utf-8")
+    return _LEN.pack(len(b)) + b
 
 
 class StoredForm:
@@ -122,15 +132,15 @@ class StoredForm:
             )
         return shape
 
-    def _row_key(self, r: _Row) -> tuple[Any, ...]:
+    def _row_key(self, r: _Row, in_source: bool) -> tuple[Any, ...]:
         v = r.values
         cpu, ram = v.get("cpu_power"), v.get("ram_power")
-        key = (r.file, *[v.get(c, _NONE) for c in CONTEXT_COLUMNS],
+        key = (r.file if in_source else None, *[v.get(c, _NONE) for c in CONTEXT_COLUMNS],
                self.aud.cpu_counts.get(cpu) if cpu else None, self.aud.ram_counts.get(ram) if ram else None,
                self.aud.gpu_floor.get(_gpu_key(r)))
         if key not in self._rows:
             self._rows[key] = {
-                "file": str(r.file),
+                "file": str(r.file) if in_source else None,
                 "values": {c: v[c] for c in CONTEXT_COLUMNS if c in v},
                 "cpu_power_rows": key[-3], "ram_power_rows": key[-2], "gpu_floor_w": key[-1],
             }
@@ -138,9 +148,11 @@ class StoredForm:
 
     def _source(self, plan: RunPlan, mode: str) -> tuple[str, list[int]]:
         lb = plan.labels
-        run_key = (None if lb is None else (lb.task, lb.dataset, lb.dataset_config, json.dumps(lb.options)),
-                   plan.linked_file, mode)
-        row_keys = [self._row_key(r) for r in plan.rows]
+        run_key = (None if lb is None else (lb.task, lb.dataset, lb.dataset_config, json.dumps(lb.options)), mode)
+        # an emissions file's rows name their file here (shared by its rows); a task log's run names
+        # its files in its record (one task log per run is common: a source per run would be large)
+        in_source = mode == "tracker"
+        row_keys = [self._row_key(r, in_source) for r in plan.rows]
         distinct = list(dict.fromkeys(row_keys))
         key = (run_key, *distinct)
         text = self._sources.get(key)
@@ -148,26 +160,25 @@ class StoredForm:
             text = self._sources[key] = json.dumps({
                 "kind": "codecarbon", "format": FORMAT,
                 "run": {"labels": None if lb is None else [lb.task, lb.dataset, lb.dataset_config, lb.options],
-                        "linked_file": None if plan.linked_file is None else str(plan.linked_file),
                         "mode": mode, "phase": self.phase, "inferences": self.inferences},
                 "rows": [self._rows[k] for k in distinct],
             }, sort_keys=True)
         return text, [distinct.index(k) for k in row_keys]
 
     def _record(self, plan: RunPlan, ctx: list[int]) -> bytes:
-        out = [_LEN.pack(len(plan.rows))]
+        """The run's own fields, packed: row count, linked file; per row its context's index, line and
+        numbers, timestamp, project name, task name and file (absent: in the source; empty: the previous
+        row's)."""
+        in_source = plan.mode == "tracker"
+        out = [_LEN.pack(len(plan.rows)), _text(None if plan.linked_file is None else str(plan.linked_file))]
+        previous = None
         for r, k in zip(plan.rows, ctx, strict=True):
             v = r.values
             out.append(_LEN.pack(k))
             out.append(_ROW.pack(r.line, *[math.nan if v[c] is None else v[c] for c in NUMBERS]))
-            for c in TEXTS:
-                t = v.get(c)
-                if t is None:
-                    out.append(_LEN.pack(0xFFFFFFFF))
-                else:
-                    b = t.encode("utf-8")
-                    out.append(_LEN.pack(len(b)))
-                    out.append(b)
+            out.extend(_text(v.get(c)) for c in TEXTS)
+            out.append(_ABSENT if in_source else _text("" if r.file is previous else str(r.file)))
+            previous = r.file
         return b"".join(out)
 
     def stored(self, plan: RunPlan, parameters: int | None) -> StoredRun:
@@ -326,9 +337,9 @@ class StoredForm:
         pn_b = list(map(str.encode, map(str.strip, cols[ix["project_name"]])))
         rows_packed = map(_ROW.pack, lines, dur, emis, cpu_e, gpu_e, ram_e, ec, repeat(powers[0]), gpu_p,
                           repeat(powers[1]))
-        records = list(map(b"".join, zip(repeat(_LEN.pack(1) + _LEN.pack(0)), rows_packed,
+        records = list(map(b"".join, zip(repeat(_LEN.pack(1) + _ABSENT + _LEN.pack(0)), rows_packed,
                                           map(_LEN.pack, map(len, ts_b)), ts_b, map(_LEN.pack, map(len, pn_b)),
-                                          pn_b, repeat(_LEN.pack(0xFFFFFFFF)))))
+                                          pn_b, repeat(_ABSENT + _ABSENT))))
         count = len(ids)
         lows_k, highs_k = per_1k(lows), per_1k(highs)
         return StoredBatch(
@@ -360,11 +371,22 @@ def _family(comps: dict[str, float], name: str) -> float | None:
     return None if name not in comps else 0.0 + comps[name]
 
 
-def _unpack(record: bytes, rows_ctx: list[dict[str, Any]], run_id: str) -> list[tuple[dict[str, Any], _Row]]:
-    """The rows of a record, each with its context (an item of its source's ``rows``)."""
+def _read_text(record: bytes, pos: int) -> tuple[str | None, int]:
+    """The text at ``pos`` (see :func:`_text`) and the position after it."""
+    (size,) = _LEN.unpack_from(record, pos)
+    pos += _LEN.size
+    if size == _NO_TEXT:
+        return None, pos
+    return record[pos:pos + size].decode("utf-8"), pos + size
+
+
+def _unpack(record: bytes, rows_ctx: list[dict[str, Any]],
+            run_id: str) -> tuple[str | None, list[tuple[dict[str, Any], _Row]]]:
+    """A record's linked file and rows, each row with its context (an item of its source's ``rows``)."""
     (count,) = _LEN.unpack_from(record, 0)
-    pos = _LEN.size
+    linked, pos = _read_text(record, _LEN.size)
     rows = []
+    file = None
     for _ in range(count):
         (k,) = _LEN.unpack_from(record, pos)
         pos += _LEN.size
@@ -374,14 +396,14 @@ def _unpack(record: bytes, rows_ctx: list[dict[str, Any]], run_id: str) -> list[
         values: dict[str, Any] = dict(ctx["values"])
         values.update((c, None if x != x else x) for c, x in zip(NUMBERS, nums, strict=True))
         for c in TEXTS:
-            (size,) = _LEN.unpack_from(record, pos)
-            pos += _LEN.size
-            if size != 0xFFFFFFFF:
-                values[c] = record[pos:pos + size].decode("utf-8")
-                pos += size
+            text, pos = _read_text(record, pos)
+            if text is not None:
+                values[c] = text
+        text, pos = _read_text(record, pos)
+        file = Path(ctx["file"]) if text is None else file if text == "" else Path(text)
         values["run_id"] = run_id
-        rows.append((ctx, _Row(Path(ctx["file"]), line, values)))
-    return rows
+        rows.append((ctx, _Row(file, line, values)))
+    return linked, rows
 
 
 def rebuild(source: str, record: bytes, run_id: str, parameters: int | None) -> RunResult:
@@ -392,7 +414,7 @@ def rebuild(source: str, record: bytes, run_id: str, parameters: int | None) -> 
         raise ValueError(f"stored run source of kind {doc.get('kind')!r}, format {doc.get('format')!r}: "
                          f"this wattprint reads codecarbon format <= {FORMAT}")
     run = doc["run"]
-    rows = _unpack(record, doc["rows"], run_id)
+    linked_text, rows = _unpack(record, doc["rows"], run_id)
     aud = _Auditor()  # the import-wide facts, as far as these rows need them
     for ctx, r in rows:
         cpu, ram = r.values.get("cpu_power"), r.values.get("ram_power")
@@ -404,7 +426,7 @@ def rebuild(source: str, record: bytes, run_id: str, parameters: int | None) -> 
             aud.gpu_floor[_gpu_key(r)] = ctx["gpu_floor_w"]
     lb = run["labels"]
     labels = None if lb is None else Labels(task=lb[0], dataset=lb[1], dataset_config=lb[2], options=lb[3])
-    linked = None if run["linked_file"] is None else Path(run["linked_file"])
+    linked = None if linked_text is None else Path(linked_text)
     plan = _select(run_id, [r for _, r in rows], labels, linked, run["mode"], run["phase"])
     model = plan.used.values["project_name"] or "unknown"
     params = {} if parameters is None else {model: parameters}
