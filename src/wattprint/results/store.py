@@ -61,7 +61,7 @@ BATCH = 2000
 #: a stored run's record at least this long (bytes: a task log's phases, file names) is compressed
 COMPRESS_RECORD_AT = 200
 #: SQLite page cache while a large import writes (negative: KiB): its index inserts land at random pages
-IMPORT_CACHE_KIB = -262_144
+IMPORT_CACHE_KIB = -131_072
 #: a put_many of at least this many runs trains a new compression dictionary on its first document
 NEW_CODEC_AT = 64
 
