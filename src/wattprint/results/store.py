@@ -420,6 +420,7 @@ class ResultStore:
         if len(record) >= COMPRESS_RECORD_AT:  # a run of several rows, file names: compressed (0: as is)
             if self._record_codec is None:
                 self._record_codec = c.execute("INSERT INTO codecs(zdict) VALUES (?)", (record,)).lastrowid
+            assert self._record_codec is not None
             codec_id = self._record_codec
             record = self._encode(codec_id, record)
         return (

@@ -386,7 +386,7 @@ def _unpack(record: bytes, rows_ctx: list[dict[str, Any]],
     (count,) = _LEN.unpack_from(record, 0)
     linked, pos = _read_text(record, _LEN.size)
     rows = []
-    file = None
+    file: Path | None = None
     for _ in range(count):
         (k,) = _LEN.unpack_from(record, pos)
         pos += _LEN.size
@@ -400,7 +400,8 @@ def _unpack(record: bytes, rows_ctx: list[dict[str, Any]],
             if text is not None:
                 values[c] = text
         text, pos = _read_text(record, pos)
-        file = Path(ctx["file"]) if text is None else file if text == "" else Path(text)
+        if text != "" or file is None:  # "": the previous row's file
+            file = Path(ctx["file"] if text is None else text)
         values["run_id"] = run_id
         rows.append((ctx, _Row(file, line, values)))
     return linked, rows
