@@ -141,7 +141,10 @@ def test_columnar_report_of_one_shape_with_repeats_equals_object_report(tmp_path
         old = build_report(store.list())
         cols = store.columns()
         new = build_report_columns(cols)
+        without = build_report_columns(store.columns(), task_values=False)  # what --json (no page) computes
     assert len(cols.groups("shape")) == 1 and len(cols.shapes[0].provenance) == 6
-    assert _figures(old) == _figures(new)
+    assert _figures(old) == _figures(new) == _figures(without)
+    assert old.task_values == new.task_values and len(new.task_values["fill-mask"]) == 12
+    assert without.task_values == {}
     assert {d["component"] for d in new.provenance["by_component"]} == {"gpu:0", "cpu"}
     assert [e.to_dict() for e in new.leaderboard] == [asdict(e) for e in new.leaderboard]  # the shallow copy
