@@ -52,3 +52,17 @@ def test_fallbacks_give_statistics_own_answer(values: list) -> None:
 def test_needs_two_values() -> None:
     with pytest.raises(statistics.StatisticsError):
         exact.stdev([1.0])
+
+
+def test_plain_sum_adds_left_to_right_as_a_loop_does() -> None:
+    rng = random.Random(16)
+    for values in _samples(rng):
+        for order in (values, values[::-1], [1e16, 1.0, -1e16, *values]):  # order matters: 1e16 + 1 rounds
+            total = 0.0
+            for v in order:
+                total += v
+            assert repr(exact.plain_sum(order)) == repr(total)
+            assert repr(exact.plain_sum(iter(order))) == repr(total)
+    assert exact.plain_sum([1e16, 1.0, 1.0, -1e16]) == 0.0 != math.fsum([1e16, 1.0, 1.0, -1e16])  # not compensated
+    assert repr(exact.plain_sum([])) == "0.0" and repr(exact.plain_sum([-0.0])) == "0.0"
+    assert math.isnan(exact.plain_sum([math.inf, 1.0, -math.inf]))
