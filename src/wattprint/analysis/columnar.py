@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from functools import reduce
 from itertools import chain, compress, cycle, repeat
 from math import fsum, isnan
 from operator import add, eq, mul, truediv
@@ -30,6 +29,7 @@ from wattprint.analysis.multipurpose import UNKNOWN_TASK, Ratio, base_task, is_m
 from wattprint.analysis.stars import size_class
 from wattprint.analysis.stats import GroupStats, ci95, describe
 from wattprint.results.columns import RunColumns, RunShape
+from wattprint.results.exact import plain_sum
 
 __all__ = [
     "audit_summary_columns",
@@ -105,10 +105,15 @@ def _one_utc_format(texts: Sequence[str]) -> bool:
 
 
 def _latest(c: RunColumns, idx: Sequence[int], all_utc: bool = False) -> int:
-    """The first run of ``idx`` with the latest start (as ``max`` over datetimes picks it);
-    ``all_utc``: every run's start is in one UTC format (:func:`_one_utc_format` of all runs)."""
+    """The first run of ``idx`` (indices in run order) with the latest start (as ``max`` over datetimes picks
+    it); ``all_utc``: every run's start is in one UTC format (:func:`_one_utc_format` of all runs)."""
     started = c.started_at
-    if all_utc or _one_utc_format(_take(started, idx)):
+    if all_utc:  # text order is time order, and runs are in text order (the store sorts by started_at, run_id):
+        last = len(idx) - 1  # the latest is the last run, or the first of those that started with it
+        while last > 0 and started[idx[last - 1]] == started[idx[-1]]:
+            last -= 1
+        return idx[last]
+    if _one_utc_format(_take(started, idx)):
         return max(idx, key=started.__getitem__)  # one UTC format: text order is time order
     best, best_t = idx[0], datetime.fromisoformat(c.started_at[idx[0]])
     for i in idx[1:]:
@@ -139,12 +144,11 @@ def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int],
     run_shapes = set(map(c.shape.__getitem__, idx))
     if len(run_shapes) == 1 and strided is not None:  # every run has this shape: component j at a stride
         for j, name in enumerate(shapes[next(iter(run_shapes))].components):
-            comps[name] = reduce(add, map(truediv, map(strided[j].__getitem__, idx), repeat(n)), 0.0)
+            comps[name] = plain_sum(map(truediv, map(strided[j].__getitem__, idx), repeat(n)))
     elif len(run_shapes) == 1:  # one shape: each component's values in run order, added in a C loop
         starts = _take(offsets, idx)
         for j, name in enumerate(shapes[next(iter(run_shapes))].components):
-            comps[name] = reduce(add, map(truediv, map(values.__getitem__, map(add, starts, repeat(j))),
-                                          repeat(n)), 0.0)
+            comps[name] = plain_sum(map(truediv, map(values.__getitem__, map(add, starts, repeat(j))), repeat(n)))
     else:
         for i in idx:
             start = offsets[i]
@@ -292,12 +296,12 @@ def provenance_summary_columns(c: RunColumns) -> dict[str, Any]:
     for part in map(values.__getitem__, map(slice, starts, map(add, starts, map(width.__getitem__, c.shape)))):
         flat.extend(part)
     flat_keys = array("l", chain.from_iterable(map(shape_keys.__getitem__, c.shape)))
-    total = reduce(add, flat, 0.0)
-    measured = reduce(add, compress(flat, chain.from_iterable(map(shape_measured.__getitem__, c.shape))), 0.0)
+    total = plain_sum(flat)
+    measured = plain_sum(compress(flat, chain.from_iterable(map(shape_measured.__getitem__, c.shape))))
     seen = dict.fromkeys(chain.from_iterable(shape_keys[k] for k in dict.fromkeys(c.shape)))  # first-seen order
     names = {v: k for k, v in key_ids.items()}
     by_label: dict[str, float] = {
-        names[kid]: reduce(add, compress(flat, map(eq, flat_keys, repeat(kid))), 0.0) for kid in seen}
+        names[kid]: plain_sum(compress(flat, map(eq, flat_keys, repeat(kid)))) for kid in seen}
     return provenance_doc(by_label, total, measured)
 
 
@@ -312,14 +316,14 @@ def _provenance_one_shape(c: RunColumns, shape: RunShape) -> dict[str, Any]:
     by_label: dict[str, float] = {}
     for key, js in slots.items():
         if len(js) == 1:  # one item per run: run after run
-            by_label[key] = reduce(add, values[skip + js[0]::width], 0.0)
+            by_label[key] = plain_sum(values[skip + js[0]::width])
         else:  # several per run (repeats): run after run, item after item
             mask = [int(j in js) for j in range(-skip, width - skip)]
-            by_label[key] = reduce(add, compress(values, cycle(mask)), 0.0)
+            by_label[key] = plain_sum(compress(values, cycle(mask)))
     every = [0] * skip + [1] * n + [0] * len(shape.audit)
-    total = reduce(add, compress(values, cycle(every)), 0.0)
+    total = plain_sum(compress(values, cycle(every)))
     is_measured = [0] * skip + [int(m) for _, _, m in shape.provenance] + [0] * len(shape.audit)
-    measured = reduce(add, compress(values, cycle(is_measured)), 0.0)
+    measured = plain_sum(compress(values, cycle(is_measured)))
     return provenance_doc(by_label, total, measured)
 
 
