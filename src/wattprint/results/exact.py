@@ -57,9 +57,13 @@ def stdev(values: list[float]) -> float:
         return statistics.stdev(values)
     if not math.isfinite(sum(values)):  # an inf or a NaN (or a sum beyond the float range): not scaled here
         return statistics.stdev(values)
-    magnitudes = list(map(abs, values))
-    high = math.frexp(max(magnitudes))[1]
-    low = math.frexp(min(filter(None, magnitudes), default=1.0))[1]  # the smallest non-zero has the lowest bit
+    smallest = min(values)
+    if smallest > 0.0:  # all positive (energy, carbon): the values are their magnitudes
+        high, low = math.frexp(max(values))[1], math.frexp(smallest)[1]
+    else:
+        magnitudes = list(map(abs, values))
+        high = math.frexp(max(magnitudes))[1]
+        low = math.frexp(min(filter(None, magnitudes), default=1.0))[1]  # the smallest non-zero: the lowest bit
     k = 53 - low  # every value times 2**k is an integer (53-bit significands)
     if high + k > 1023:  # would overflow: the values span too many binary orders
         return statistics.stdev(values)
