@@ -362,7 +362,12 @@ def carbon_factors_columns(c: RunColumns) -> list[dict[str, Any]]:
     """The distinct carbon factors and how many runs use each (most used first)."""
     seen: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
-    for (k, intensity), n in Counter(zip(c.factor, c.intensity, strict=True)).items():  # first-seen order
+    if len(c) and len(set(c.factor)) == 1:  # one factor (an import): count intensities alone, no pair per run
+        k0 = c.factor[0]
+        pairs: dict[tuple[int, float], int] = {(k0, intensity): n for intensity, n in Counter(c.intensity).items()}
+    else:
+        pairs = Counter(zip(c.factor, c.intensity, strict=True))
+    for (k, intensity), n in pairs.items():  # first-seen order
         if k < 0:
             continue
         d = c.factors[k].model_dump(mode="json")
