@@ -147,7 +147,7 @@ def _entry(c: RunColumns, task: str, model: str, idx: Sequence[int],
     take = _getter(idx)  # gathers this group's values of a column
     vals = take(c.wh_per_1k)
     mean = statistics.fmean(vals)
-    ci = ci95(vals, mean) if len(idx) > 1 else (c.ci95_low[idx[0]], c.ci95_high[idx[0]])
+    ci = ci95(list(vals), mean) if len(idx) > 1 else (c.ci95_low[idx[0]], c.ci95_high[idx[0]])
     lows: Sequence[float] = take(c.bounds_low)
     if any(map(isnan, lows)):  # NaN: no bounds
         lows = [c.bounds_low[i] for i in idx if c.bounds_low[i] == c.bounds_low[i]]

@@ -8,7 +8,7 @@ import json
 import re
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, overload
 
 import typer
@@ -69,7 +69,7 @@ def json_text(obj: Any) -> str:
     from json.encoder import encode_basestring_ascii
 
     nonce = secrets.token_hex(8)
-    lists: list[list[str]] = []
+    lists: list[Sequence[str]] = []
 
     def swap(value: Any) -> Any:
         if type(value) is dict:
