@@ -111,9 +111,11 @@ def _grams(c: RunColumns, idx: Sequence[int], take: Callable[[Sequence[Any]], Se
 
 def task_values_columns(c: RunColumns) -> dict[str, list[tuple[str, float]]]:
     """Task -> (model, Wh per 1,000) of every run, in run order (the report's box plot)."""
-    return {c.tasks[t]: list(zip(map(c.models.__getitem__, map(c.model.__getitem__, idx)),
-                                 map(c.wh_per_1k.__getitem__, idx), strict=True))
-            for t, idx in c.groups("task").items()}
+    out: dict[str, list[tuple[str, float]]] = {}
+    for t, idx in c.groups("task").items():
+        take = _getter(idx)
+        out[c.tasks[t]] = list(zip(map(c.models.__getitem__, take(c.model)), take(c.wh_per_1k), strict=True))
+    return out
 
 
 def _one_utc_format(texts: Sequence[str]) -> bool:
