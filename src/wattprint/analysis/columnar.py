@@ -269,10 +269,11 @@ def multi_vs_specific_columns(c: RunColumns, families: Sequence[str]) -> list[Ra
 def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
     """:func:`wattprint.analysis.audit_summary` on columns."""
     # only counts, means (fmean: an exactly rounded sum), min and max are taken: runs are gathered by shape,
-    # shapes in the order of their first run (so the example reason is the first run's)
-    per: dict[str, list[float]] = {}
+    # shapes in the order of their first run (so the example reason is the first run's); as float64 arrays
+    # (copies of strided slices: no float object per value is kept)
+    per: dict[str, array[float]] = {}
     reasons: dict[str, str] = {}
-    total: list[float] = []
+    total: array[float] = array("d")
     values, offsets, shapes = c.values, c.offsets, c.shapes
     for k, idx in c.groups("shape").items():
         shape = shapes[k]
@@ -284,9 +285,9 @@ def audit_summary_columns(c: RunColumns) -> dict[str, Any]:
         starts = [] if strided else list(map(add, _take(offsets, idx), repeat(first)))
         for j, (comp, why) in enumerate(shape.audit):
             if strided:
-                per.setdefault(comp, []).extend(values[first + j::width])
+                per.setdefault(comp, array("d")).extend(values[first + j::width])
             else:
-                per.setdefault(comp, []).extend(map(values.__getitem__, map(add, starts, repeat(j))))
+                per.setdefault(comp, array("d")).extend(map(values.__getitem__, map(add, starts, repeat(j))))
             reasons.setdefault(comp, why)
         total.extend(c.audited_share if strided else _take(c.audited_share, idx))
     return summarize_flags(len(c), per, reasons, total)
