@@ -14,10 +14,10 @@ from __future__ import annotations
 import statistics
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from itertools import chain, compress, cycle, repeat
+from itertools import chain, compress, repeat
 from math import fsum, isnan
 from operator import add, eq, itemgetter, mul, truediv
 from typing import Any
@@ -331,20 +331,18 @@ def _provenance_one_shape(c: RunColumns, shape: RunShape) -> dict[str, Any]:
     skip, n = len(shape.components), len(shape.provenance)
     width = skip + n + len(shape.audit)
     values = c.values
+
+    def items(at: list[int]) -> Iterable[float]:  # provenance items ``at`` of every run: run after run, item after item
+        if len(at) == 1:
+            return values[skip + at[0]::width]
+        return chain.from_iterable(zip(*(values[skip + j::width] for j in at), strict=True))  # interleaved
+
     slots: dict[str, list[int]] = {}
     for j, (comp, label, _) in enumerate(shape.provenance):
         slots.setdefault(f"{comp}: {label}", []).append(j)
-    by_label: dict[str, float] = {}
-    for key, js in slots.items():
-        if len(js) == 1:  # one item per run: run after run
-            by_label[key] = plain_sum(values[skip + js[0]::width])
-        else:  # several per run (repeats): run after run, item after item
-            mask = [int(j in js) for j in range(-skip, width - skip)]
-            by_label[key] = plain_sum(compress(values, cycle(mask)))
-    every = [0] * skip + [1] * n + [0] * len(shape.audit)
-    total = plain_sum(compress(values, cycle(every)))
-    is_measured = [0] * skip + [int(m) for _, _, m in shape.provenance] + [0] * len(shape.audit)
-    measured = plain_sum(compress(values, cycle(is_measured)))
+    by_label = {key: plain_sum(items(js)) for key, js in slots.items()}
+    total = plain_sum(items(list(range(n))))
+    measured = plain_sum(items([j for j, (_, _, m) in enumerate(shape.provenance) if m]))
     return provenance_doc(by_label, total, measured)
 
 
