@@ -30,6 +30,8 @@ def test_json_text_is_json_dumps_indent_2_byte_for_byte() -> None:
         "odd keys": {1: long_ids, 2.5: "x"},
         "when": date(2024, 5, 1),  # default=str
     }
-    for doc in (report_like, long_ids, short_ids, {"only": long_ids}, [], {}, "text", 1.25):
+    plain = [f"{i:032x}-~ !" for i in range(n + 3)]  # nothing to escape: written as they are
+    edges = [plain[:-1] + [last] for last in ("\x7f", "\x1f", "é", '"', "\\")]  # one string to escape in each
+    for doc in (report_like, long_ids, short_ids, {"only": long_ids}, [], {}, "text", 1.25, {"ids": plain}, *edges):
         assert json_text(doc) == json.dumps(doc, indent=2, default=str)
 

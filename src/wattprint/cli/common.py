@@ -62,7 +62,9 @@ def json_text(obj: Any) -> str:
 
     With ``indent`` the standard library encodes in Python, a few hundred nanoseconds per value (half a
     second for a report's million run ids). Lists of at least :data:`_LONG_LIST` strings (inside dicts
-    and lists) are encoded here instead, each string by the encoder's own C function, joined with the
+    and lists) are encoded here instead, each string by the encoder's own C function (or, when none has a
+    character it escapes, ``json.encoder.ESCAPE_ASCII``: outside ASCII ' ' to '~', or a quote or backslash,
+    each as it is between quotes), joined with the
     indentation ``indent=2`` gives them; the rest is encoded as before, with a placeholder (a random
     nonce) where each such list goes, then replaced.
     """
@@ -90,7 +92,13 @@ def json_text(obj: Any) -> str:
     def render(m: re.Match[str]) -> str:  # the list's items one level deeper than its line, "]" on its own
         line = text.rfind("\n", 0, m.start()) + 1
         pad = "\n" + " " * (spaces.match(text, line).end() - line)  # type: ignore[union-attr]
-        items = ("," + pad + "  ").join(map(encode_basestring_ascii, lists[int(m.group(1))]))
+        strings, sep = lists[int(m.group(1))], "," + pad + "  "
+        probe = " ".join(strings)
+        if probe.isascii() and probe.isprintable() and '"' not in probe and "\\" not in probe:  # = no ESCAPE_ASCII
+            # nothing the encoder escapes (run ids): each string is itself between quotes
+            items = '"' + ('"' + sep + '"').join(strings) + '"'
+        else:
+            items = sep.join(map(encode_basestring_ascii, strings))
         return "[" + pad + "  " + items + pad + "]"
 
     return re.sub(f'"{nonce}-([0-9]+)"', render, text)
