@@ -120,6 +120,23 @@ def test_latest_run_of_a_model_is_by_time_when_offsets_differ(tmp_path):
     assert _figures(old) == _figures(new)
 
 
+def test_latest_run_of_a_model_is_the_first_of_those_that_started_last(tmp_path):
+    """Runs that started at the same latest second: the one the store lists first (by run id) gives the hardware."""
+    t = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    runs = []
+    for run_id, start, gpu in [("c", t, "GPU C"), ("b", t, "GPU B"), ("a", t - timedelta(hours=1), "GPU A"),
+                               ("d", t - timedelta(hours=2), "GPU D")]:
+        r = make_run("fill-mask", "m", [1.0])
+        r.run_id, r.started_at, r.environment.gpus = run_id, start, [{"name": gpu}]
+        runs.append(r)
+    with ResultStore(tmp_path / "w.db") as store:
+        store.put_many(runs)
+        old = build_report(store.list())
+        new = build_report_columns(store.columns())
+    assert old.leaderboard[0].hardware == new.leaderboard[0].hardware == "GPU B"
+    assert _figures(old) == _figures(new)
+
+
 @pytest.mark.slow
 def test_columnar_report_of_runs_of_one_shape_equals_object_report(study_store):
     """Imported runs all have one shape: the strided path (audit and provenance) gives the same figures."""
@@ -141,7 +158,10 @@ def test_columnar_report_of_one_shape_with_repeats_equals_object_report(tmp_path
         old = build_report(store.list())
         cols = store.columns()
         new = build_report_columns(cols)
+        without = build_report_columns(store.columns(), task_values=False)  # what --json (no page) computes
     assert len(cols.groups("shape")) == 1 and len(cols.shapes[0].provenance) == 6
-    assert _figures(old) == _figures(new)
+    assert _figures(old) == _figures(new) == _figures(without)
+    assert old.task_values == new.task_values and len(new.task_values["fill-mask"]) == 12
+    assert without.task_values == {}
     assert {d["component"] for d in new.provenance["by_component"]} == {"gpu:0", "cpu"}
     assert [e.to_dict() for e in new.leaderboard] == [asdict(e) for e in new.leaderboard]  # the shallow copy

@@ -17,6 +17,7 @@ def _samples(rng: random.Random):
         yield [rng.lognormvariate(0.0, 8.0) for _ in range(n)]  # many binary orders apart
         yield [rng.choice([0.0, -0.0, 5e-324, 3e-310, 1e-300, 2.5]) for _ in range(n)]  # zeros, subnormals
         yield [1.1] * n  # no spread: exactly 0
+        yield [rng.choice([5e-324, 3e-310, 1e-300, 2.5, 7e15, 1e300]) for _ in range(n)]  # positive, subnormals
         yield [rng.uniform(-1e200, 1e200) for _ in range(n)]  # huge, both signs
         yield [rng.uniform(1e15, 1e17) * rng.choice([1.0, -1.0, 1e-20]) for _ in range(n)]
 
@@ -28,7 +29,7 @@ def test_stdev_is_statistics_stdev_bit_for_bit() -> None:
         for values in _samples(rng):
             assert exact.stdev(values) == statistics.stdev(values), values
             checked += 1
-    assert checked == 40 * 30
+    assert checked == 40 * 35
 
 
 def test_fast_path_is_taken_on_this_python() -> None:
@@ -52,3 +53,17 @@ def test_fallbacks_give_statistics_own_answer(values: list) -> None:
 def test_needs_two_values() -> None:
     with pytest.raises(statistics.StatisticsError):
         exact.stdev([1.0])
+
+
+def test_plain_sum_adds_left_to_right_as_a_loop_does() -> None:
+    rng = random.Random(16)
+    for values in _samples(rng):
+        for order in (values, values[::-1], [1e16, 1.0, -1e16, *values]):  # order matters: 1e16 + 1 rounds
+            total = 0.0
+            for v in order:
+                total += v
+            assert repr(exact.plain_sum(order)) == repr(total)
+            assert repr(exact.plain_sum(iter(order))) == repr(total)
+    assert exact.plain_sum([1e16, 1.0, 1.0, -1e16]) == 0.0 != math.fsum([1e16, 1.0, 1.0, -1e16])  # not compensated
+    assert repr(exact.plain_sum([])) == "0.0" and repr(exact.plain_sum([-0.0])) == "0.0"
+    assert math.isnan(exact.plain_sum([math.inf, 1.0, -math.inf]))

@@ -43,12 +43,13 @@ def summary_of(r: RunResult) -> Summary:
     return r.summary
 
 
-def ci95(values: list[float]) -> tuple[float, float]:
-    """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2.
+def ci95(values: list[float], mean: float | None = None) -> tuple[float, float]:
+    """95% Student-t interval of the mean of ``values`` (same unit); a point when n < 2. ``mean``:
+    ``statistics.fmean(values)`` when the caller has it already.
 
     The definition is :func:`wattprint.results.schema.ci95_of_mean`, shared with the run summary.
     """
-    return ci95_of_mean(values)
+    return ci95_of_mean(values, mean=mean)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def describe(values: Iterable[float]) -> Stats | None:
         return None
     mean = statistics.fmean(vals)
     std = exact.stdev(vals) if len(vals) > 1 else 0.0
-    lo, hi = ci95_of_mean(vals, std)
+    lo, hi = ci95_of_mean(vals, std, mean)
     return Stats(
         n=len(vals),
         mean=mean,

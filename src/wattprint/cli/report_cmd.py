@@ -156,7 +156,7 @@ def report_cmd(
     else:
         factor = _factor(region, intensity, pue)
         data = build_report_columns(cols if factor is None else cols.with_factor(factor), timed_runs=timed,
-                                    quality_runs=quality)
+                                    quality_runs=quality, task_values=bool(html))  # only the page shows them
         del cols
     out = None
     if html:

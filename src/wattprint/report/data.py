@@ -191,12 +191,13 @@ def _timed(runs: Sequence[RunResult]) -> list[dict[str, Any]]:
 
 def build_report_columns(
     c: RunColumns, families: Sequence[str] = DEFAULT_FAMILIES, timed_runs: Sequence[RunResult] = (),
-    quality_runs: Sequence[RunResult] = (),
+    quality_runs: Sequence[RunResult] = (), task_values: bool = True,
 ) -> ReportData:
     """:func:`build_report` from columns (``ResultStore.columns``): the same figures without a
     :class:`RunResult` per run. The only documents the report needs: ``timed_runs``, the usable runs
     that carry time-resolved carbon (``ResultStore.list_timed``), and ``quality_runs``, the usable runs
-    of every task (and its zero-shot twin) where some run carries quality scores."""
+    of every task (and its zero-shot twin) where some run carries quality scores. ``task_values``: False
+    leaves ``ReportData.task_values`` empty (only the HTML page's box plot shows them: a pair per run)."""
     from wattprint.analysis import columnar as col
 
     tasks = col.by_task_columns(c)
@@ -213,7 +214,7 @@ def build_report_columns(
         runs=len(c),
         failed=c.failed,
         tasks=tasks,
-        task_values=col.task_values_columns(c),
+        task_values=col.task_values_columns(c) if task_values else {},
         leaderboard=col.leaderboard_columns(c),
         params_points=points,
         params_fit=fit,

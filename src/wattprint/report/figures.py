@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from html import escape
+from operator import itemgetter
 from typing import Any
 
 from wattprint.report.data import ReportData
@@ -61,12 +62,13 @@ def energy_per_task(d: ReportData) -> dict[str, Any]:
     A task with more than :data:`BOX_POINTS_MAX` runs gets a precomputed box (quartiles,
     whiskers at min and max) instead of every run's value."""
     colors = task_colors(list(d.task_values))
-    order = sorted(d.task_values, key=lambda t: statistics.median(v for _, v in d.task_values[t]))
+    ordered = {t: sorted(map(itemgetter(1), vals)) for t, vals in d.task_values.items()}  # each task's, sorted once
+    order = sorted(d.task_values, key=lambda t: statistics.median(ordered[t]))
     traces: list[dict[str, Any]] = []
     for t in order:
         vals = d.task_values[t]
         if len(vals) > BOX_POINTS_MAX:  # precomputed box: the page stays small for a million runs
-            ys = sorted(v for _, v in vals)
+            ys = ordered[t]
             q1, med, q3 = statistics.quantiles(ys, n=4, method="inclusive")
             traces.append({
                 "type": "box", "name": escape(t), "x": [escape(t)], "q1": [q1], "median": [med], "q3": [q3],

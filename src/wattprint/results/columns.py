@@ -146,7 +146,7 @@ class RunColumns:
     failed: int = 0  # failed runs (left out, like any run without a summary)
     _groups: dict[tuple[str, ...], dict[Any, array[int]]] = field(default_factory=dict, init=False, repr=False,
                                                                compare=False)  # groups() cache
-    _grams: list[float] | None = field(default=None, init=False, repr=False, compare=False)  # grams_of() cache
+    _grams: list[float] | None = field(default=None, init=False, repr=False, compare=False)  # grams_per_run() cache
 
     def __len__(self) -> int:
         return len(self.run_id)
@@ -185,15 +185,21 @@ class RunColumns:
             parts.setdefault(k, []).append(idx)
         return {k: v[0] if len(v) == 1 else array("q", sorted(chain.from_iterable(v))) for k, v in parts.items()}
 
-    def grams_of(self, idx: Sequence[int]) -> list[float]:
-        """g CO2e per 1,000 inferences of the runs ``idx`` that have a factor, in order (:meth:`grams`'s formula)."""
-        if self._grams is None:  # every run's, once (None: some run has no factor)
+    def grams_per_run(self) -> list[float] | None:
+        """g CO2e per 1,000 inferences of every run (:meth:`grams`'s formula), computed once; None when some
+        run has no factor (then see :meth:`grams_of`)."""
+        if self._grams is None:
             pues = [f.pue for f in self.factors]
-            self._grams = None if -1 in self.factor else list(map(
+            self._grams = [] if -1 in self.factor else list(map(
                 mul, map(mul, map(truediv, self.wh_per_1k, repeat(1000.0)), map(pues.__getitem__, self.factor)),
                 self.intensity))
-        if self._grams is not None:
-            return list(map(self._grams.__getitem__, idx))
+        return self._grams if len(self._grams) == len(self) else None  # [] for runs without a factor
+
+    def grams_of(self, idx: Sequence[int]) -> list[float]:
+        """g CO2e per 1,000 inferences of the runs ``idx`` that have a factor, in order (:meth:`grams`'s formula)."""
+        every = self.grams_per_run()
+        if every is not None:
+            return list(map(every.__getitem__, idx))
         return [g for g in map(self.grams, idx) if g is not None]
 
     def values_of(self, i: int) -> array[float]:

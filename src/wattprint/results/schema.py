@@ -74,18 +74,20 @@ def t975(df: int) -> float:
     return float(stdtrit(df, 0.975))
 
 
-def ci95_of_mean(values: list[float], std: float | None = None) -> tuple[float, float]:
+def ci95_of_mean(values: list[float], std: float | None = None, mean: float | None = None) -> tuple[float, float]:
     """95% Student-t interval of the mean of ``values`` (same unit), floored at 0: the one definition.
 
     ``mean +/- t(0.975, n-1) * s / sqrt(n)`` with ``s`` the sample standard deviation; a point
     (mean, mean) when n < 2; (nan, nan) when empty. Energy is never negative, so the low end is
     clipped at 0. The run summary and the analysis layer both use it. ``std``: the sample standard
-    deviation of ``values`` when the caller has it already (not computed twice).
+    deviation of ``values`` when the caller has it already (not computed twice); ``mean`` likewise,
+    ``statistics.fmean(values)``.
     """
     n = len(values)
     if n == 0:
         return (math.nan, math.nan)
-    mean = statistics.fmean(values)
+    if mean is None:
+        mean = statistics.fmean(values)
     if n < 2:
         return (mean, mean)
     half = t975(n - 1) * (exact.stdev(values) if std is None else std) / math.sqrt(n)

@@ -140,6 +140,14 @@ def _fill(column: array[Any], values: Sequence[Any]) -> None:
         column.extend(values)
 
 
+def _spread(column: array[Any], values: list[Any], codes: array[int]) -> None:
+    """Append ``values[code]`` for each of ``codes`` to ``column`` (one value for all: one copy, no loop)."""
+    if len(set(values)) == 1:
+        column.extend(array(column.typecode, values[:1]) * len(codes))
+    else:
+        _fill(column, list(map(values.__getitem__, codes)))
+
+
 class _Codes(dict[str, int]):
     """Text -> its code in ``texts``, a new text appended (and coded) the first time it is looked up."""
 
@@ -588,48 +596,56 @@ class ResultStore:
         for sid, doc in self._conn.execute("SELECT id, doc FROM shapes ORDER BY id"):
             shape_ids[sid] = len(cols.shapes)
             cols.shapes.append(RunShape.from_json(json.loads(doc)))
-        task_code, model_code, dataset_code, hw_code, origin_code = (
-            _Codes(cols.tasks), _Codes(cols.models), _Codes(cols.datasets), _Codes(cols.hardwares),
-            _Codes(cols.origins))
-        factor_code = {None: -1, **factor_ids}  # no factor: -1
+        # what many runs share (task, model, dataset, hardware, origin, parameters, carbon factor, quality and
+        # time-resolved flags, shape) comes as ONE value per run, a JSON array SQLite writes (about half the
+        # cost of reading its eleven values apart); each distinct one is parsed once, and becomes a code per run
+        combos: list[str] = []
+        combo_code, combo = _Codes(combos), array("l")
         sql = (
-            "SELECT run_id, started_at, task, model, dataset || COALESCE(':' || NULLIF(dataset_config, ''), ''), "
-            "hardware, origin, wh_per_1k, wh_ci95_low, wh_ci95_high, bounds_low, bounds_high, measured_share, "
-            "parameters, output_tokens_pi, audited_share, factor_id, IFNULL(intensity_g_per_kwh, 0.0), quality, "
-            f"timed, shape_id, shape_values FROM runs{where}{' AND' if where else ' WHERE'} {cond} "
-            "ORDER BY started_at, run_id"
+            "SELECT run_id, started_at, json_array(task, model, dataset, dataset_config, hardware, origin, "
+            "parameters, factor_id, quality, timed, shape_id), wh_per_1k, wh_ci95_low, wh_ci95_high, bounds_low, "
+            "bounds_high, measured_share, output_tokens_pi, audited_share, IFNULL(intensity_g_per_kwh, 0.0), "
+            f"shape_values FROM runs{where}{' AND' if where else ' WHERE'} {cond} ORDER BY started_at, run_id"
         )
         cur = self._conn.execute(sql, args)
         # column by column, a batch at a time; every per-value step is a C loop (map over a dict's
         # __getitem__, array.extend of a tuple), so a million runs cost seconds, not tens of them
         while batch := cur.fetchmany(20_000):
-            (run_id, started, task_, model_, dataset, hw, origin_, wh, lo, hi, blo, bhi, measured,
-             params, tokens, audited, fid, intensity, quality, timed, sid, blobs) = zip(*batch, strict=True)
+            (run_id, started, shared, wh, lo, hi, blo, bhi, measured, tokens, audited, intensity,
+             blobs) = zip(*batch, strict=True)
             del batch
             cols.run_id.extend(run_id)
             cols.started_at.extend(started)
-            _fill(cols.task, list(map(task_code.__getitem__, task_)))
-            _fill(cols.model, list(map(model_code.__getitem__, model_)))
-            _fill(cols.dataset, list(map(dataset_code.__getitem__, dataset)))
-            _fill(cols.hardware, list(map(hw_code.__getitem__, hw)))
-            _fill(cols.origin, list(map(origin_code.__getitem__, origin_)))
+            _fill(combo, list(map(combo_code.__getitem__, shared)))
             _fill(cols.wh_per_1k, wh)
             _fill(cols.ci95_low, lo)
             _fill(cols.ci95_high, hi)
             _fill(cols.bounds_low, blo if None not in blo else [nan if x is None else x for x in blo])
             _fill(cols.bounds_high, bhi if None not in bhi else [nan if x is None else x for x in bhi])
             _fill(cols.measured_share, measured)
-            cols.parameters.extend(params)
             cols.output_tokens_per_inference.extend(tokens)
             _fill(cols.audited_share, audited)
-            _fill(cols.factor, list(map(factor_code.__getitem__, fid)))
             _fill(cols.intensity, intensity)
-            _fill(cols.quality, quality)
-            _fill(cols.timed, timed)
-            _fill(cols.shape, list(map(shape_ids.__getitem__, sid)))
             cols.values.frombytes(b"".join(blobs))
             cols.offsets.extend(islice(accumulate(map(rshift, map(len, blobs), repeat(3)),
                                                   initial=cols.offsets[-1]), 1, None))
+        # the shared values of each distinct combination, coded in the order runs first have them (as if
+        # looked up run by run), then spread to every run
+        task_code, model_code, dataset_code, hw_code, origin_code = (
+            _Codes(cols.tasks), _Codes(cols.models), _Codes(cols.datasets), _Codes(cols.hardwares),
+            _Codes(cols.origins))
+        factor_code = {None: -1, **factor_ids}  # no factor: -1
+        per_combo: list[tuple[Any, ...]] = []
+        for text in combos:
+            task_, model_, dataset, config, hw, origin_, params, fid, quality, timed, sid = json.loads(text)
+            per_combo.append((
+                task_code[task_], model_code[model_], dataset_code[dataset + (":" + config if config else "")],
+                hw_code[hw], origin_code[origin_], params, factor_code[fid], quality, timed, shape_ids[sid]))
+        for j, column in enumerate((cols.task, cols.model, cols.dataset, cols.hardware, cols.origin)):
+            _spread(column, [k[j] for k in per_combo], combo)
+        cols.parameters.extend(map([k[5] for k in per_combo].__getitem__, combo))
+        for j, column in enumerate((cols.factor, cols.quality, cols.timed, cols.shape), start=6):
+            _spread(column, [k[j] for k in per_combo], combo)
         return cols
 
     def list_timed(
