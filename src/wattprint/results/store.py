@@ -108,6 +108,7 @@ CREATE TABLE shapes (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE);
 CREATE TABLE codecs (id INTEGER PRIMARY KEY, zdict BLOB NOT NULL);
 CREATE INDEX runs_hash ON runs(config_hash, status);
 CREATE INDEX runs_task ON runs(task, model);
+CREATE INDEX runs_started ON runs(started_at, run_id);
 """
 _COLS = 34
 #: what a document is read from: a compressed JSON document, or (source_id set) a stored import row
@@ -241,6 +242,7 @@ class ResultStore:
         No row is rewritten: every layout-1 row keeps its compressed document."""
         c.execute("ALTER TABLE runs ADD COLUMN source_id INTEGER")
         c.execute("CREATE TABLE sources (id INTEGER PRIMARY KEY, doc TEXT NOT NULL UNIQUE)")
+        c.execute("CREATE INDEX runs_started ON runs(started_at, run_id)")
 
     def _migrate_from_0(self, c: sqlite3.Connection) -> None:
         """Layout 0 (``runs``: a few text columns and the JSON document) to this layout, every row kept."""
@@ -249,7 +251,7 @@ class ResultStore:
             raise WattprintError(f"{self.path} has a 'runs' table that is not a wattprint result store",
                                  "point --db or WATTPRINT_DB at a wattprint SQLite file, or a new path")
         c.execute("ALTER TABLE runs RENAME TO runs_layout0")
-        for idx in ("runs_hash", "runs_task"):
+        for idx in ("runs_hash", "runs_task", "runs_started"):
             c.execute(f"DROP INDEX IF EXISTS {idx}")
         for stmt in _LAYOUT.split(";"):
             if stmt.strip():
