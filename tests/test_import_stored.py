@@ -187,6 +187,10 @@ def test_cli_import_uses_worker_processes_for_large_logs(tmp_path, monkeypatch, 
     assert summary["processes"] == {"check": want, "build": want}
     docs, stored, _, _ = _both(tmp_path, files, 2)
     assert stored == docs == _dump(tmp_path / "w.db")
+    one = tmp_path / "one.db"  # --processes 0: this process only, the same store
+    assert main(["import", "codecarbon", str(tmp_path / "gen"), "--db", str(one), "--json", "--processes", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["processes"] == {"check": 0, "build": 0}
+    assert _dump(one) == docs
 
 
 def _layout1_docs(db: Path) -> dict[str, str]:

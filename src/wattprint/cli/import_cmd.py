@@ -28,6 +28,9 @@ def codecarbon_cmd(
     params: str = typer.Option(None, "--params", help="CSV of model_name,num_parameters."),
     inferences: int = typer.Option(1000, "--inferences", help="Inferences per phase (the study: 1,000)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Parse and audit, store nothing."),
+    processes: int = typer.Option(None, "--processes", min=0, max=64,
+                                  help="Worker processes for large logs (default: one per CPU, at most 4, "
+                                       "for logs of 32 MB or more; 0: this process only)."),
     db: str = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -40,7 +43,7 @@ def codecarbon_cmd(
     if task is not None:
         task = TASKS.canonical(task)  # aliases accepted; unknown names list close matches
     outcome = stream_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
-                                inferences=inferences, tasks=TASKS.names())
+                                inferences=inferences, tasks=TASKS.names(), workers=processes)
     tally = AuditTally()
 
     def audited():  # columns straight from the rows: no document is built (it is rebuilt when shown)
