@@ -238,3 +238,35 @@ def test_a_stored_run_this_wattprint_cannot_rebuild_is_one_clear_error(tmp_path,
     assert main(["results", "show", rid, "--db", str(db)]) != 0
     err = capsys.readouterr().err
     assert "cannot be read" in err and "format 99" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("stop", ["full disk", "Ctrl-C"])
+def test_an_import_stopped_by_a_full_disk_or_ctrl_c_stores_nothing_and_leaves_no_worker(tmp_path, small_chunks,
+                                                                                       stop):
+    import psutil
+
+    db = tmp_path / "w.db"
+    with ResultStore(db) as store:
+        store.put_stored(stream_codecarbon(write_study_logs(tmp_path / "a", 30, seed=1), workers=0).stored)
+    stream = stream_codecarbon(write_study_logs(tmp_path / "b", 3000, seed=2), workers=2)
+
+    def interrupted():
+        for k, item in enumerate(stream.stored):
+            if k == 20:  # several chunks written, worker processes busy
+                raise KeyboardInterrupt
+            yield item
+
+    with ResultStore(db) as store:
+        try:
+            if stop == "full disk":
+                pages = store.connection.execute("PRAGMA page_count").fetchone()[0]
+                store.connection.execute(f"PRAGMA max_page_count = {pages + 20}")
+                with pytest.raises(WattprintError, match="full"):
+                    store.put_stored(stream.stored)
+            else:
+                with pytest.raises(KeyboardInterrupt):
+                    store.put_stored(interrupted())
+        finally:
+            stream.close()
+        assert store.count() == 30
+    assert psutil.Process().children() == []
