@@ -270,3 +270,22 @@ def test_an_import_stopped_by_a_full_disk_or_ctrl_c_stores_nothing_and_leaves_no
             stream.close()
         assert store.count() == 30
     assert psutil.Process().children() == []
+
+
+def test_a_stray_quote_is_read_as_the_csv_reader_reads_it(tmp_path, small_chunks):
+    """A quote inside a field is a character; one that opens a field runs to the field size limit: the
+    span check steps aside (bounded reading ahead, no quadratic scan) and the reader decides, as before."""
+    files = write_study_logs(tmp_path / "gen", 1400, seed=3)
+    rows = list(csv.reader(files[0].open()))
+    rows[5][1] = 'distil"bert'  # inside a field: a plain character
+    _write(files[0], rows[1:], rows[0])
+    docs, stored, _, _ = _both(tmp_path, files, 2)
+    assert stored == docs and any(d["model"] == 'distil"bert' for d in stored)
+    text = files[1].read_text().splitlines(keepends=True)
+    text[5] = text[5].replace(",", ',"', 1)  # opens a quoted field that never closes
+    files[1].write_text("".join(text))
+    with pytest.raises(WattprintError) as by_rows:
+        list(cc._iter_rows(files[1], cc._open_csv(files[1], True), True))
+    with pytest.raises(WattprintError) as by_spans:
+        stream_codecarbon(files, workers=2)
+    assert str(by_spans.value) == str(by_rows.value) and "token_classif" in str(by_rows.value)

@@ -250,18 +250,24 @@ def _check_fast(path: Path, header: list[str], is_log: bool, warnings: list[str]
     file whose header is quoted, or whose text is not UTF-8 or not CSV (:func:`_iter_rows` says why).
     """
     with path.open("rb") as fh:
-        head = fh.readline()
-        if b'"' in head or b"\r" in head.rstrip(b"\r\n"):
-            return None
+        head = fh.readline(SPAN_BYTES)
+        if not head.endswith(b"\n") or b'"' in head or b"\r" in head.rstrip(b"\r\n"):
+            return None  # no line end in sight (or only "\r"), a quoted header: row by row
         facts = _FileFacts()
         pos, line = fh.tell(), 2
         while lines := fh.readlines(SPAN_BYTES):
             data = b"".join(lines)
-            while data.count(b'"') % 2:  # a span ends at a line end outside quotes
-                more = fh.readline()
-                if not more:
-                    break
-                data += more
+            odd, size = data.count(b'"') % 2, len(data)
+            if odd:  # a span ends at a line end outside quotes: read on, line by line
+                parts = [data]
+                while odd:
+                    more = fh.readline(SPAN_BYTES)
+                    if not more or size > 4 * SPAN_BYTES:
+                        return None  # a quote left open: the streaming reader says where
+                    parts.append(more)
+                    odd ^= more.count(b'"') % 2
+                    size += len(more)
+                data = b"".join(parts)
             try:
                 chunk, row_lines = _parse_span(data, line)
             except (UnicodeDecodeError, csv.Error):
