@@ -289,3 +289,18 @@ def test_a_stray_quote_is_read_as_the_csv_reader_reads_it(tmp_path, small_chunks
     with pytest.raises(WattprintError) as by_spans:
         stream_codecarbon(files, workers=2)
     assert str(by_spans.value) == str(by_rows.value) and "token_classif" in str(by_rows.value)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_log_that_grows_while_it_is_imported_is_one_clear_error(tmp_path, small_chunks, workers):
+    """CodeCarbon appends a row per run: rows added after the check were neither checked nor audited."""
+    files = write_study_logs(tmp_path / "gen", 280, seed=7)
+    stream = stream_codecarbon(files, workers=workers)
+    with files[3].open("a") as fh:
+        fh.write(",".join(["2024-01-01T00:00:00", "late", "late-run", "not a number"] + ["1"] * 27) + "\n")
+    db = tmp_path / "w.db"
+    with ResultStore(db) as store, pytest.raises(WattprintError, match="changed while it was being imported"):
+        store.put_stored(stream.stored)
+    stream.close()
+    with ResultStore(db) as store:
+        assert store.count() == 0

@@ -210,6 +210,7 @@ class _FileFacts:
     gpu_floor: dict[tuple[str, float], float] = field(default_factory=dict)  # lowest per-GPU power (W)
     run_ids: list[str] = field(default_factory=list)  # a task log's run ids
     spans: list[tuple[int, int, int]] = field(default_factory=list)  # see _read_span; empty: not split
+    stamp: tuple[int, int] = (0, 0)  # size and mtime when the check began (_stamp)
 
 
 #: bytes of a file read at a time (about 20,000 CodeCarbon rows)
@@ -380,16 +381,37 @@ def _add_row_facts(facts: _FileFacts, r: _Row, is_log: bool) -> None:
 def _check_file(path: Path, header: list[str], explicit: bool, is_log: bool,
                 warnings: list[str]) -> _FileFacts:
     """Check every row of a file (the first pass): fast in spans, else row by row with exact messages."""
+    stamp = _stamp(path)
     found: list[str] = []
     facts = _check_fast(path, header, is_log, found)
     if facts is not None and (facts.rows or not explicit):
         warnings.extend(found)
+        facts.stamp = stamp
         return facts
-    facts = _FileFacts()
+    facts = _FileFacts(stamp=stamp)
     for r in _iter_rows(path, header, explicit):
         warnings.extend(r.warnings)
         _add_row_facts(facts, r, is_log)
     return facts
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """A file's size and modification time (ns): what tells that it changed between the two passes."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _unchanged(path: Path, stamp: tuple[int, int]) -> None:
+    """Raise a one-line error when ``path`` changed since it was checked (a tracker still writing it):
+    its new rows were not checked, nor counted in the audit."""
+    try:
+        now = _stamp(path)
+    except OSError as exc:
+        raise _err(path, None, f"cannot read: {exc}", "the file went away while importing; nothing was imported") \
+            from exc
+    if now != stamp:
+        raise _err(path, None, "the file changed while it was being imported (is CodeCarbon still writing it?)",
+                   "import it again once the tracker has stopped, or import a copy; nothing was imported")
 
 
 #: rows read at a time by the second pass
@@ -1068,6 +1090,7 @@ def stream_codecarbon(
         size = sum(path.stat().st_size for path, _, _, _ in checks)
         workers = usable_workers() if size >= PARALLEL_MIN_BYTES else 0
     spans: dict[Path, list[tuple[int, int, int]]] = {}
+    stamps: dict[Path, tuple[int, int]] = {}
     for (path, header, _, is_log), (facts, warns) in zip(checks, ordered(_check_task, checks, workers),
                                                         strict=True):
         warnings.extend(warns)
@@ -1076,6 +1099,7 @@ def stream_codecarbon(
             last_log.update(dict.fromkeys(facts.run_ids, len(logs)))
         total += facts.rows
         spans[path] = facts.spans
+        stamps[path] = facts.stamp
         (logs if is_log else emis).append((path, header))
     if not total:
         raise WattprintError(f"no CodeCarbon logs found in {', '.join(map(str, paths))} "
@@ -1106,6 +1130,8 @@ def stream_codecarbon(
         or (stored form, every file split into spans) in ``pool`` worker processes, in order."""
         files = [(path, header, infer_labels(path.stem, tasks)) for path, header in emis]
         if form is not None and pool >= 2 and all(spans[path] for path, _, _ in files):
+            for path, _, _ in files:  # the spans read are those checked: rows added since are not read
+                _unchanged(path, stamps[path])
             stream.build_processes = pool
             jobs = [(path, header, labels_for(inferred), *span) for path, header, inferred in files
                     for span in spans[path]]
@@ -1119,8 +1145,10 @@ def stream_codecarbon(
         for path, header, inferred in files:
             labels = labels_for(inferred)
             conv = _Converter(path, header)
+            _unchanged(path, stamps[path])
             for chunk, lines in _chunks(path):
                 yield path, labels, emission_chunk(conv, chunk, lines, labels, form, last_log, params)
+            _unchanged(path, stamps[path])
 
     def plans(stream: ImportStream, form: StoredForm | None = None,
               pool: int = 0) -> Iterator[RunPlan | StoredRun | StoredBatch]:
@@ -1158,8 +1186,10 @@ def stream_codecarbon(
                 yield item
         pending: dict[str, list[_Row]] = {}
         for k, (path, header) in enumerate(logs):
+            _unchanged(path, stamps[path])
             for row in _rows(path, header):
                 pending.setdefault(row.values["run_id"], []).append(row)
+            _unchanged(path, stamps[path])
             done = [rid for rid in pending if last_log[rid] == k]
             for run_id in done:
                 rows = pending.pop(run_id)
