@@ -304,3 +304,17 @@ def test_a_log_that_grows_while_it_is_imported_is_one_clear_error(tmp_path, smal
     stream.close()
     with ResultStore(db) as store:
         assert store.count() == 0
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_progress_counts_every_checked_row_once(tmp_path, small_chunks, workers):
+    logs = _edge_logs(tmp_path / "logs") + [STUDY]
+    stream = stream_codecarbon(logs, workers=workers)
+    assert stream.rows == 230 + 40 + 60 + 7 and stream.rows_built == 0  # the study fixture: 7 rows
+    seen = []
+    for _ in stream.stored:
+        seen.append(stream.rows_built)
+    assert seen == sorted(seen) and stream.rows_built == stream.rows
+    docs = stream_codecarbon(logs, workers=0)
+    list(docs.runs)
+    assert docs.rows_built == docs.rows

@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 
 console = Console(highlight=False)
+#: errors, warnings and progress: stderr, so that --json output stays clean
+err_console = Console(stderr=True, highlight=False)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
 DB_OPTION = typer.Option(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, err_console, print_json
 from wattprint.report.termtext import OneLine, markup_safe, plain
 
 #: warnings printed in the terminal (--json lists all)
@@ -17,6 +20,43 @@ MAX_WARNINGS = 5
 
 import_app = typer.Typer(help="Bring into the result store: other tools' energy logs, quality tables, result files.",
                          no_args_is_help=True)
+
+
+class ImportProgress:
+    """A spinner while files are checked, then a bar of rows built and stored, on stderr; only in a
+    terminal and without ``--json`` (nothing is drawn otherwise). Transient: gone when done."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.live = enabled and err_console.is_terminal
+        self._progress: Any = None
+        self._task: Any = None
+
+    @contextmanager
+    def checking(self) -> Iterator[None]:
+        if not self.live:
+            yield
+            return
+        with err_console.status("checking CodeCarbon logs ...", spinner="dots"):
+            yield
+
+    @contextmanager
+    def building(self, what: str) -> Iterator[None]:
+        if not self.live:
+            yield
+            return
+        from rich import progress as rp
+
+        self._progress = rp.Progress(rp.TextColumn(what), rp.BarColumn(), rp.MofNCompleteColumn(),
+                                     rp.TextColumn("rows"), rp.TimeElapsedColumn(), console=err_console,
+                                     transient=True)
+        self._task = self._progress.add_task(what, total=None)
+        with self._progress:
+            yield
+        self._progress = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total)
 
 
 @import_app.command("codecarbon")
@@ -42,8 +82,10 @@ def codecarbon_cmd(
 
     if task is not None:
         task = TASKS.canonical(task)  # aliases accepted; unknown names list close matches
-    outcome = stream_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
-                                inferences=inferences, tasks=TASKS.names(), workers=processes)
+    progress = ImportProgress(enabled=not as_json)
+    with progress.checking():
+        outcome = stream_codecarbon(paths, task=task, dataset=dataset, phase=phase, params_file=params,
+                                    inferences=inferences, tasks=TASKS.names(), workers=processes)
     tally = AuditTally()
 
     def audited():  # columns straight from the rows: no document is built (it is rebuilt when shown)
@@ -54,6 +96,7 @@ def codecarbon_cmd(
                 tally.add_stored(r)
             else:
                 tally.add_batch(r)
+            progress.update(outcome.rows_built, outcome.rows)
             yield r
 
     # Runs are built and dropped one by one: full collections over the long-lived objects only cost
@@ -64,13 +107,14 @@ def codecarbon_cmd(
     t0 = time.perf_counter()
     db_path = None
     try:
-        if dry_run:
-            for _ in audited():
-                pass
-        else:
-            with ResultStore(db) as store:  # one transaction: a bad row, Ctrl-C or a full disk stores nothing
-                store.put_stored(audited())
-                db_path = str(store.path)
+        with progress.building("checking" if dry_run else "building and storing"):
+            if dry_run:
+                for _ in audited():
+                    pass
+            else:
+                with ResultStore(db) as store:  # one transaction: a bad row, Ctrl-C or a full disk stores nothing
+                    store.put_stored(audited())
+                    db_path = str(store.path)
     finally:
         outcome.close()  # an error or a signal: stop worker processes now
         gc.set_threshold(*threshold)

@@ -11,9 +11,9 @@ import importlib
 import sys
 
 import typer
-from rich.console import Console
 
 from wattprint import __version__
+from wattprint.cli.common import err_console
 from wattprint.errors import StopSignal, WattprintError, interrupt_exit_code, stop_signals_raise
 from wattprint.report.termtext import markup_safe
 
@@ -39,7 +39,6 @@ COMMAND_MODULES = (
     "serve_cmd",
 )
 
-err_console = Console(stderr=True, highlight=False)
 
 
 def _version(value: bool) -> None:

@@ -13,14 +13,12 @@ from typing import Any
 
 import typer
 from rich import box
-from rich.console import Console, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 
-from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, fmt, fmt_half, print_json
+from wattprint.cli.common import DB_OPTION, JSON_OPTION, console, err_console, fmt, fmt_half, print_json
 from wattprint.errors import WattprintError
 from wattprint.report.termtext import OneLine, markup_safe, plain
-
-err_console = Console(stderr=True, highlight=False)
 
 PHASE_TEXT = {
     "start": "starting worker",

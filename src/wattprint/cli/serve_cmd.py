@@ -180,7 +180,7 @@ def serve_bench(
         sstore = ServingStore(store)
         if (note := listening_note(server.pid, url)) is not None:  # e.g. --server-pid of the wrong process
             result.meter_notes.append(f"warning: {note}")
-            from wattprint.cli.main import err_console
+            from wattprint.cli.common import err_console
 
             err_console.print(plain(f"warning: {note}"), soft_wrap=True)
         result.engine = _engine(server.command, result.engine_version)
@@ -209,7 +209,7 @@ def serve_bench(
             protocol.finish(result, plan)
             sstore.put(result)
         server.stop()
-        from wattprint.cli.main import err_console
+        from wattprint.cli.common import err_console
 
         err_console.print(plain(f"interrupted: server stopped; {len(result.ok_levels)} finished level(s) kept as "
                                 f"serving run {result.run_id[:12]} in {sstore.path}" if sstore is not None

@@ -1012,6 +1012,10 @@ class ImportStream:
     skipped: list[str]
     phase: str
     scan_seconds: float
+    #: data rows checked in all files (what building reads again; see rows_built)
+    rows: int = 0
+    #: data rows read so far by building (for progress: rows_built / rows)
+    rows_built: int = 0
     #: the same runs in their stored form (columns, no document built): consume one of the two
     stored: Iterator[StoredRun | StoredBatch] = field(default_factory=lambda: iter(()))
     #: processes that checked the files (0: this one only)
@@ -1161,6 +1165,7 @@ def stream_codecarbon(
                 seen.update(result.run_ids)
                 new = len(seen) - before  # a repeated run id replaces the earlier run in the store
                 n_rows = len(result.run_ids)
+                stream.rows_built += n_rows
                 stream.count += new
                 stream.whole_tracker += new
                 name = labels.task if labels else "unknown"
@@ -1171,6 +1176,7 @@ def stream_codecarbon(
                     stream.unlabelled += n_rows
                 yield result
                 continue
+            stream.rows_built += len(result)
             for rid, model, item in result:
                 if item is None:  # a task log has this run: the row only gives it labels
                     links[rid] = (path, infer_labels(path.stem, tasks))
@@ -1188,6 +1194,7 @@ def stream_codecarbon(
         for k, (path, header) in enumerate(logs):
             _unchanged(path, stamps[path])
             for row in _rows(path, header):
+                stream.rows_built += 1
                 pending.setdefault(row.values["run_id"], []).append(row)
             _unchanged(path, stamps[path])
             done = [rid for rid in pending if last_log[rid] == k]
@@ -1223,7 +1230,7 @@ def stream_codecarbon(
     stream = ImportStream(runs=iter(()), files_read=len(logs) + len(emis), task_logs=len(logs),
                           emissions_files=len(emis), skipped=skipped, phase=phase,
                           scan_seconds=time.perf_counter() - t0, warnings=warnings,
-                          check_processes=workers if workers >= 2 else 0)
+                          check_processes=workers if workers >= 2 else 0, rows=total)
     stream.runs = runs(stream)
     stream.stored = stored(stream)
     return stream
