@@ -74,24 +74,27 @@ def rep_has_prefill(r) -> bool:
     return all(rep.prefill is not None for rep in r.repeats)
 
 
-def test_missing_column_in_a_real_dataset_is_recorded_as_failed(tmp_path, monkeypatch, capsys):
+def test_missing_column_in_a_real_dataset_is_refused_before_the_run(tmp_path, monkeypatch, capsys):
     pytest.importorskip("torch")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reviews.csv").write_text("review,label\ngreat film,1\nawful plot,0\n", encoding="utf-8")
-    # a real task in a real worker subprocess, then the same with a column the file lacks
+    # a real task in a real worker subprocess, then the same with a column the file lacks: refused before
+    # a model loads (it used to load the model, then fail and store a failed run)
     base = ["run", "--task", "text-classification", "--model", "arch:bert-tiny", "-n", "2", "--repeats", "1",
             "--idle-seconds", "0", "--warmup", "0", "--dataset", "reviews.csv", "--db", "w.db"]
-    assert main(base) == 0, capsys.readouterr().err[-2000:]
+    first = main(base)
+    assert first == 0, capsys.readouterr().err[-2000:]
+    capsys.readouterr()
     code = main([*base, "--column", "nope"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "error: run failed: column 'nope' not in dataset" in err
+    assert "error: column 'nope' not in dataset 'reviews.csv'" in err and "available columns: review, label" in err
+    assert "loading model" not in err
     with ResultStore(tmp_path / "w.db") as store:
         runs = store.list()
-    assert [r.status for r in runs] == ["ok", "failed"]
+    assert [r.status for r in runs] == ["ok"]
     assert runs[0].dataset_info.name == "reviews.csv" and runs[0].summary is not None
     assert runs[0].environment.isolation == "process"
-    assert "column 'nope'" in runs[1].error and runs[1].phase == "inputs"
 
 
 def test_max_new_tokens_setting_reaches_the_generation(tmp_path, monkeypatch, capsys):
@@ -143,6 +146,27 @@ def test_label_column_on_synthetic_data_is_refused_before_the_run(tmp_path, monk
     err = capsys.readouterr().err
     assert code == 2 and "synthetic data has no label column ('label' given)" in err and "Traceback" not in err
     if (tmp_path / "w.db").exists():  # refused before a model loads: nothing measured, nothing stored
+        with ResultStore(tmp_path / "w.db") as store:
+            assert store.list() == []
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--label-column", "lbl"], "label column 'lbl' not in the dataset"),
+    (["--column", "txt"], "column 'txt' not in dataset"),
+    (["-d", "missing.csv"], "dataset path not found: missing.csv"),
+])
+def test_a_local_dataset_without_the_named_column_is_refused_before_a_model_loads(tmp_path, monkeypatch, capsys,
+                                                                                 extra, message):
+    """Before: found after the model had loaded, and stored as a failed run."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.csv").write_text("text,label\nhello world,pos\nbad day,neg\n")
+    code = main(["run", "--task", "text-classification", "--model", "arch:bert-tiny", "-d", "data.csv", "-n", "1",
+                 "--repeats", "1", "--idle-seconds", "0", "--warmup", "0", "--db", "w.db", *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    if "lbl" in message or "txt" in message:
+        assert "text, label" in err  # the columns there, in the hint
+    if (tmp_path / "w.db").exists():  # refused before the worker starts: no failed run stored either
         with ResultStore(tmp_path / "w.db") as store:
             assert store.list() == []
 

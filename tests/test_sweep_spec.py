@@ -203,3 +203,17 @@ def test_smoke_is_offline_and_small() -> None:
     assert 3 <= len(runs) <= 8
     assert all(r.model.startswith("arch:") and r.model.endswith("-tiny") for r in runs)
     assert all(r.dataset == "synthetic" and r.device == "cpu" and r.n <= 16 for r in runs)
+
+
+def test_a_local_dataset_without_the_named_column_is_caught_before_a_run(tmp_path, monkeypatch) -> None:
+    # wattprint run refuses it before a model loads; a sweep would have failed every run on it after loading
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.csv").write_text("text,label\nhello,pos\n")
+    text = BASIC.replace("imdb: {id: stanfordnlp/imdb, split: test, column: text, task_options: {max_length: 100}}",
+                         "imdb: {id: mine.csv, column: txt}")
+    probs = _problems(text)
+    assert any("column 'txt' not in dataset 'mine.csv' (available columns: text, label)" in p for p in probs), probs
+    parse_sweep(text.replace("column: txt", "column: text"))  # the column is there: fine
+    gone = BASIC.replace("imdb: {id: stanfordnlp/imdb, split: test, column: text, task_options: {max_length: 100}}",
+                         "imdb: {id: ./nothere.csv}")
+    assert any("dataset path not found: ./nothere.csv" in p for p in _problems(gone))

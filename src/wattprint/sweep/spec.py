@@ -319,13 +319,32 @@ def _cross_check(spec: SweepSpec, lm: LineMap) -> list[Problem]:
 
 
 def _check_gold_columns(configs: list[RunConfig], i: int, lm: LineMap) -> list[Problem]:
-    """A label/reference column on synthetic data (``wattprint run`` refuses it before a model loads)."""
+    """A label/reference column on synthetic data, or a local dataset that is missing or lacks the named
+    item or gold column (``wattprint run`` refuses them before a model loads)."""
+    checked: set[tuple[object, ...]] = set()
     for cfg in configs:
         column = cfg.label_column or cfg.reference_column
         if column and cfg.dataset == "synthetic":
             key = "label_column" if cfg.label_column else "reference_column"
             return [lm.problem(("models", i), f"{cfg.task} {cfg.model}: synthetic data has no label column "
                                f"({key}: {column!r}); drop {key} for it, or give it a labelled dataset")]
+        try:
+            from wattprint.workloads.base import DatasetSpec
+            from wattprint.workloads.datasets import check_local_columns
+            from wattprint.workloads.quality.references import reference_kind
+        except ImportError:  # the workloads layer is not installed: the run says it
+            continue
+        kind = reference_kind(cfg.task)
+        gold = column if kind is not None and kind.kind not in ("masked-word", "clip") else None
+        key_ = (cfg.dataset, cfg.dataset_config, cfg.split, cfg.column, gold)
+        if key_ in checked:
+            continue
+        checked.add(key_)
+        try:
+            check_local_columns(DatasetSpec(name=cfg.dataset, config=cfg.dataset_config, split=cfg.split,
+                                            column=cfg.column, seed=cfg.seed), gold)
+        except WattprintError as exc:
+            return [lm.problem(("models", i), f"{cfg.task} {cfg.model}: {exc.message} ({exc.hint})")]
     return []
 
 

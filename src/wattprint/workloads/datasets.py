@@ -370,6 +370,25 @@ def load_columns(spec: DatasetSpec, n: int) -> tuple[list[str], list[dict[str, A
     return list(rows[0].keys()), [rows[i % len(rows)] for i in range(n)], names
 
 
+def check_local_columns(spec: DatasetSpec, gold_column: str | None = None) -> None:
+    """Fail now (one line, the columns there in the hint) when a local dataset file or folder is missing,
+    or lacks the item column ``spec.column`` or the gold ``gold_column``: before a model loads. Reads one
+    row; synthetic data and Hub datasets are left to the run (a Hub dataset may need the network)."""
+    if source_of(spec) != "local":
+        return
+    path = Path(spec.name).expanduser()
+    if not path.exists():
+        raise WattprintError(f"dataset path not found: {spec.name}",
+                             "give an existing CSV/JSONL/Parquet file or image folder, or use 'synthetic'")
+    available, _, _ = load_columns(spec, 1)
+    if spec.column is not None and not path.is_dir() and spec.column not in available:
+        raise WattprintError(f"column {spec.column!r} not in dataset {spec.name!r}",
+                             f"available columns: {', '.join(available)}")
+    if gold_column is not None and gold_column not in available:
+        raise WattprintError(f"label column {gold_column!r} not in the dataset",
+                             f"columns there are: {', '.join(available)}")
+
+
 def _hub_class_names(spec: DatasetSpec) -> dict[str, list[str]]:
     try:
         import datasets
