@@ -127,15 +127,13 @@ class RaplDomain:
     stale: str = ""  # why the latest read failed ("" when it succeeded)
     gaps: int = 0  # stretches without a good read longer than the fastest wrap
     gap_note: str = ""  # the latest such stretch, in words
+    #: shortest time the counter can take to wrap, at :data:`ASSUMED_MAX_W` (s); None if the range is unknown
+    fastest_wrap_s: float | None = field(init=False)
+    energy_path: Path = field(init=False)
 
-    @property
-    def energy_path(self) -> Path:
-        return self.path / "energy_uj"
-
-    @property
-    def fastest_wrap_s(self) -> float | None:
-        """Shortest time the counter can take to wrap, at :data:`ASSUMED_MAX_W` (s); None if the range is unknown."""
-        return self.max_range_uj / 1e6 / ASSUMED_MAX_W if self.max_range_uj else None
+    def __post_init__(self) -> None:
+        self.fastest_wrap_s = self.max_range_uj / 1e6 / ASSUMED_MAX_W if self.max_range_uj else None
+        self.energy_path = self.path / "energy_uj"
 
     def fault(self, now: float) -> CounterFault:
         """This domain's :class:`CounterFault` as of ``now`` (monotonic s)."""

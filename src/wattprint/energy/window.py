@@ -60,7 +60,14 @@ class Window:
         end = self.meterset.reading()
         duration = max(0.0, time.perf_counter() - self._t0)
         start, self._start = self._start, None
-        comps = [self._component(c, start, end, duration) for c in self.meterset.components()]
+        if start.faults or end.faults:
+            comps = [self._component(c, start, end, duration) for c in self.meterset.components()]
+        else:  # every counter read fine at both edges: plain differences (the common, cheap path)
+            comps = [
+                ComponentEnergy(component=c, joules=max(0.0, end.joules.get(c, 0.0) - start.joules.get(c, 0.0)),
+                                provenance=self.meterset.provenance(c))
+                for c in self.meterset.components()
+            ]
         self.report = EnergyReport(
             name=self.name,
             start_unix_s=self._unix0,
