@@ -105,7 +105,8 @@ class ClockMeter(Meter):
 
 @register_task
 class FakeTask(Task):
-    """Spends known joules per phase. Options: fail_in (phase), error (kind), sleep_preprocess_s, ..."""
+    """Spends known joules per phase. Options: fail_in (phase), error (kind), sleep_preprocess_s,
+    garble_file (a path overwritten with garbage at each inference), ..."""
 
     name = "fake-task"
     aliases = ("fake",)
@@ -159,6 +160,9 @@ class FakeTask(Task):
 
     def infer(self, model: LoadedModel, batch: Batch) -> Any:
         self._maybe_fail("infer")
+        if self.options.get("garble_file"):  # e.g. break a fake RAPL counter during the measured phase
+            with open(self.options["garble_file"], "w") as f:  # noqa: PTH123
+                f.write("garbage\n")
         time.sleep(float(self.options.get("sleep_infer_s", 0)))
         spend(INFER_J_PER_ITEM * batch.size)
         return [s.upper() for s in batch.data]

@@ -48,6 +48,24 @@ def test_run_stores_ok_result_and_json_file(env, capsys):
     assert [c.ok for c in checks] == [True]
 
 
+def test_run_with_a_rapl_counter_breaking_mid_run_stores_it_as_estimated(env, capsys, monkeypatch):
+    from fakes_energy import FakePowercap
+
+    pc = FakePowercap(env / "pc").server(sockets=1, dram=True)
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(pc.root))
+    args = [*FAKE[:-1], "rapl", "-o", f"garble_file={pc.zones['intel-rapl:0'] / 'energy_uj'}"]
+    code, out, err = run(capsys, "run", *args)
+    assert code == 0, err
+    assert "ESTIMATED" in out and "cpu:0: estimated (rapl model)" in " ".join(out.split())
+    with ResultStore(env / "wattprint.db") as store:
+        [r] = store.list()
+    for rep in r.repeats:
+        cpu = next(c for c in rep.energy.components if c.component == "cpu:0")
+        assert cpu.provenance.method.value == "model" and "could not be read" in cpu.provenance.note
+        assert not rep.energy.all_measured
+    assert r.summary is not None and r.summary.measured_share < 1.0
+
+
 def test_run_json_output(env, capsys):
     code, out, _ = run(capsys, "run", *FAKE, "--json", "--db", "other.db")
     assert code == 0

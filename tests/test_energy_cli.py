@@ -137,6 +137,22 @@ def test_track_with_rapl_fake_tree(capfd, monkeypatch, tmp_path):
     assert data["all_measured"] is True and data["provenance"]["cpu:0"]["method"] == "counter"
 
 
+def test_track_when_the_counter_breaks_during_the_command_says_estimated(capfd, monkeypatch, tmp_path):
+    pc = FakePowercap(tmp_path / "pc").server(sockets=1, dram=True)
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(pc.root))
+    energy = pc.zones["intel-rapl:0"] / "energy_uj"
+    code = f"open({str(energy)!r}, 'w').write('garbage')"  # unreadable when the window closes
+    assert main(["track", "--json", "--meter", "rapl", "--", sys.executable, "-c", code]) == 0
+    out, err = capfd.readouterr()
+    data = last_json(out)
+    assert data["all_measured"] is False
+    assert data["provenance"]["cpu:0"]["method"] == "model"
+    assert "could not be read when the window closed" in data["provenance"]["cpu:0"]["note"]
+    assert data["provenance"]["dram:0"]["method"] == "counter"
+    assert data["measured_joules"] == data["joules"]["dram:0"]
+    assert any("cpu:0 is NOT MEASURED" in w for w in data["warnings"])
+
+
 @pytest.mark.slow
 def test_track_subprocess_end_to_end(tmp_path):
     env = dict(os.environ)

@@ -16,7 +16,7 @@ from wattprint.energy import open_meters
 from wattprint.energy import rapl as rapl_mod
 from wattprint.energy.notices import MeterWarning
 from wattprint.energy.rapl import RaplMeter, RaplUnavailable
-from wattprint.energy.types import Method
+from wattprint.energy.types import EnergyReport, Method
 from wattprint.errors import WattprintError
 
 
@@ -462,3 +462,131 @@ def test_concurrent_reads_and_sampling_are_consistent(pc):
     for t in threads:
         t.join()
     assert set(results) == {4.0}
+
+
+# -- a counter that fails at a window's edge: estimated, never measured ---------------------------------------
+
+
+def _window_over(m: RaplMeter, between) -> tuple[EnergyReport, list[str]]:
+    """A Window on ``m`` around ``between()``: its report and the MeterWarnings raised meanwhile."""
+    from wattprint.energy.window import Window
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        w = Window(m, "step").start()
+        between()
+        report = w.stop()
+    return report, [str(c.message) for c in caught if issubclass(c.category, MeterWarning)]
+
+
+def test_window_whose_closing_read_fails_estimates_the_component(pc):
+    pc.server(sockets=1, dram=True)
+    m = meter(pc)
+
+    def body():
+        pc.set("intel-rapl:0", 1000 + 3_000_000)
+        pc.set("intel-rapl:0:1", 2000 + 500_000)
+        time.sleep(0.02)
+        m.sample()  # a good read in the middle: 3 J counted so far
+        pc.set("intel-rapl:0", "garbage")  # unreadable when the window closes
+
+    r, warned = _window_over(m, body)
+    cpu, dram = r.components
+    assert not cpu.provenance.measured and cpu.provenance.method is Method.MODEL
+    assert "NOT MEASURED in this window" in cpu.provenance.note
+    assert "could not be read when the window closed" in cpu.provenance.note
+    assert "intel-rapl:0/energy_uj" in cpu.provenance.note and "garbage" in cpu.provenance.note
+    assert "mean power over" in cpu.provenance.note  # extrapolated from the read part, not the bare 3 J
+    assert cpu.joules >= 3.0
+    assert dram.provenance.measured and dram.joules == 0.5  # the other domain is untouched
+    assert not r.all_measured and r.measured_joules == 0.5
+    assert any("cpu:0 is NOT MEASURED" in w for w in warned)
+
+
+def test_window_whose_opening_read_fails_is_not_measured(pc):
+    pc.add("intel-rapl:0", "package-0", 0, max_uj=10**12)
+    m = meter(pc)
+    pc.set("intel-rapl:0", 2_000_000)
+    m.sample()
+    pc.set("intel-rapl:0", "")  # unreadable when the window opens: the figure is 2 s old
+
+    def body():
+        pc.set("intel-rapl:0", 5_000_000)  # readable again by the close
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeterWarning)
+        r, warned = _window_over(m, body)
+    [cpu] = r.components
+    assert not cpu.provenance.measured
+    assert "could not be read when the window opened" in cpu.provenance.note
+    assert "window closed" not in cpu.provenance.note
+    assert r.measured_joules == 0 and r.estimated_joules == cpu.joules
+
+
+def test_counter_unreadable_for_the_whole_window_uses_the_mean_power_since_open(pc):
+    pc.add("intel-rapl:0", "package-0", 0, max_uj=10**12)
+    m = meter(pc)
+    time.sleep(0.05)
+    pc.set("intel-rapl:0", 1_000_000)
+    m.sample()
+    mean_w = 1.0 / (m.domains[0].last_t - m.domains[0].opened_t)
+    pc.set("intel-rapl:0", "x")
+    r, warned = _window_over(m, lambda: time.sleep(0.02))
+    [cpu] = r.components
+    assert not cpu.provenance.measured
+    assert "opened" in cpu.provenance.note and "closed" in cpu.provenance.note
+    assert "mean power since the meter opened" in cpu.provenance.note
+    assert cpu.joules == pytest.approx(mean_w * r.duration_s)
+
+
+def test_transient_failure_inside_a_window_stays_measured(pc):
+    pc.server(sockets=1, dram=True)
+    m = meter(pc)
+
+    def body():
+        pc.set("intel-rapl:0", "garbage")
+        m.sample()  # the poller meets the broken counter mid-window
+        pc.set("intel-rapl:0", 1000 + 4_000_000)  # and it comes back before the close
+
+    r, warned = _window_over(m, body)
+    assert r.all_measured
+    assert r.joules == {"cpu:0": 4.0, "dram:0": 0.0}
+    assert [c.provenance for c in r.components] == [m.provenance("cpu:0"), m.provenance("dram:0")]
+    assert m.domains[0].failed_reads == 1
+    assert not any("NOT MEASURED" in w for w in warned)
+    # and the next window, with good reads at both edges, is measured too
+    assert _window_over(m, lambda: None)[0].all_measured
+
+
+def test_counter_unread_longer_than_a_wrap_is_not_measured(pc):
+    pc.add("intel-rapl:0", "package-0", 0, max_uj=50_000_000)  # 50 J: can wrap in 0.1 s at 500 W
+    m = meter(pc)
+    assert m.domains[0].fastest_wrap_s == pytest.approx(0.1)
+
+    def body():
+        pc.set("intel-rapl:0", "garbage")
+        m.sample()
+        time.sleep(0.15)  # unread for longer than a wrap can take
+        pc.set("intel-rapl:0", 3_000_000)
+
+    r, warned = _window_over(m, body)
+    [cpu] = r.components
+    assert not cpu.provenance.measured
+    assert "went unread for" in cpu.provenance.note and "a wrap may be missing" in cpu.provenance.note
+    assert "since the meter opened" in cpu.provenance.note  # the window's own reads may miss a wrap
+    assert m.domains[0].gaps == 1
+
+
+def test_estimate_extrapolates_the_covered_part_of_the_window():
+    from wattprint.energy.types import CounterFault, Provenance
+    from wattprint.energy.unread import estimate_unread, unread_reason
+
+    counter = Provenance(source="rapl", method=Method.COUNTER, uncertainty_low=-0.05, uncertainty_high=0.05, note="z")
+    end = CounterFault(stale="failed read of x", stale_s=0.5, mean_power_w=9.0)
+    reason = unread_reason(None, end)
+    assert reason == "its counter could not be read when the window closed (failed read of x)"
+    e = estimate_unread("cpu:0", 3.0, 2.0, None, end, counter, reason)  # 3 J over the 1.5 s read -> 2 W x 2 s
+    assert e.joules == pytest.approx(4.0)
+    assert e.provenance.method is Method.MODEL and e.provenance.source == "rapl"
+    assert (e.provenance.uncertainty_low, e.provenance.uncertainty_high) == (-0.5, 1.0)
+    assert unread_reason(CounterFault(gaps=2, gap_note="g"), CounterFault(gaps=2, gap_note="g")) == ""

@@ -142,6 +142,22 @@ def test_generator_share_is_taken_out_of_rapl_and_labelled():
     assert p.uncertainty_low == pytest.approx(-0.15) and p.uncertainty_high == pytest.approx(0.25)
 
 
+def test_generator_share_passes_a_failed_rapl_read_on_to_the_window(tmp_path):
+    from fakes_energy import FakePowercap
+    from wattprint.energy.rapl import RaplMeter
+    from wattprint.energy.window import Window
+
+    pc = FakePowercap(tmp_path / "pc")
+    pc.add("intel-rapl:0", "package-0", 0, max_uj=10**12)
+    rapl = RaplMeter(pc.root, start_poller=False)
+    m = GeneratorShareOut(rapl, own_cpu=lambda: 0.0, machine_busy=lambda: 0.0)
+    w = Window(m, "level").start()
+    pc.set("intel-rapl:0", "garbage")
+    with pytest.warns(Warning, match="NOT MEASURED"):
+        [cpu] = w.stop().components
+    assert not cpu.provenance.measured and "window closed" in cpu.provenance.note
+
+
 def test_gpu_selection_follows_the_server():
     assert gpu_selection(["1"], {"CUDA_VISIBLE_DEVICES": "0"}) == (["1"], "--gpus 1")
     sel, why = gpu_selection(None, {"CUDA_VISIBLE_DEVICES": "2,3"})

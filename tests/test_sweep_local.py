@@ -158,7 +158,9 @@ def test_real_subprocess_runner_on_a_tiny_model(tmp_path: Path) -> None:
 
 
 KILL_SCRIPT = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C and SIGHUP as in a terminal, even when
+signal.signal(signal.SIGHUP, signal.SIG_DFL)  # the tests were started in the background or under nohup
 sys.path.insert(0, {tests!r})
 from fakes_sweep import FakeRunner
 import wattprint.sweep.jobs as jobs
@@ -168,7 +170,10 @@ sys.exit(main(["sweep", {sweep!r}, "--db", {db!r}]))
 """
 
 
-def test_a_kill_mid_sweep_keeps_finished_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signame", "exit_code"), [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_a_kill_mid_sweep_keeps_finished_results(tmp_path: Path, signame: str, exit_code: int) -> None:
+    """A stop signal mid-sweep: finished results kept, the rest resumable, and the shell's exit code
+    for that signal (128 + signum; 130 for Ctrl-C), as every other command exits."""
     import signal
     import subprocess
     import sys
@@ -186,9 +191,9 @@ def test_a_kill_mid_sweep_keeps_finished_results(tmp_path: Path) -> None:
                 if store.count() >= 2:
                     break
         time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(getattr(signal, signame))
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err.decode()
+    assert proc.returncode == exit_code, err.decode()
     assert b"interrupted" in out
     with ResultStore(db) as store:
         stored = store.list()

@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
                 else:
                     console.print("[green]nothing to do[/]: every run is stored as ok")
                 return
-            with stop_signals_raise():  # a kill stops the sweep like Ctrl-C
+            with stop_signals_raise() as stop:  # a kill stops the sweep like Ctrl-C
                 outcome = _run_with_progress(plan, store, ex, timeout_per_run, quiet=json_out)
 
         if json_out:
@@ -151,8 +151,8 @@ def register(app: typer.Typer) -> None:
             files = " ".join(str(p) for p in outcome.unsaved)
             raise WattprintError(f"{len(outcome.unsaved)} result(s) are not in the store {db_path}; they are saved in "
                                  f"{files}", f"bring them back: wattprint import results {files} --db {db_path}")
-        if outcome.interrupted:
-            raise typer.Exit(130)
+        if outcome.interrupted:  # 130 for Ctrl-C, 128 + signum for a stop signal (143 SIGTERM), like every command
+            raise typer.Exit(130 if stop.signum is None else 128 + stop.signum)
         if outcome.failed:
             raise typer.Exit(1)
 

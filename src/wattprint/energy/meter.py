@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from wattprint.contracts.meters import MeterDescription
-from wattprint.energy.types import Provenance
+from wattprint.energy.types import Provenance, Reading
 from wattprint.errors import WattprintError
 
 
@@ -60,6 +60,11 @@ class Meter(ABC):
     @abstractmethod
     def read(self) -> dict[str, float]:
         """Cumulative energy per component since the meter was opened (J)."""
+
+    def reading(self) -> Reading:
+        """One read for a window edge: :meth:`read` plus the components whose counter failed (see
+        :class:`Reading`). Meters whose reads cannot fail silently keep this default: no faults."""
+        return Reading(self.read())
 
     def all_components_measured(self) -> bool:
         """True when every component is read from hardware (none estimated); False for no components."""

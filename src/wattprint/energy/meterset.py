@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.meter import Meter
-from wattprint.energy.types import Provenance
+from wattprint.energy.types import CounterFault, Provenance, Reading
 from wattprint.errors import WattprintError
 
 
@@ -59,6 +59,15 @@ class MeterSet(Meter):
         for m in self.meters:
             out.update(m.read())
         return out
+
+    def reading(self) -> Reading:
+        joules: dict[str, float] = {}
+        faults: dict[str, CounterFault] = {}
+        for m in self.meters:
+            r = m.reading()
+            joules.update(r.joules)
+            faults.update(r.faults)
+        return Reading(joules, faults)
 
     def sync(self) -> None:
         for m in self.meters:

@@ -19,6 +19,10 @@ back. A daemon poller reads the counters more often than they can wrap, so
 several wraps inside one window are all counted. A failed read keeps the last
 good value (and warns once); an interval implying more than
 :data:`MAX_PLAUSIBLE_W` is dropped (and warns): never a negative or absurd delta.
+A window whose first or last read of a counter failed, or during which a counter went
+unread longer than it can take to wrap, is told so through the :class:`~wattprint.energy.types.Reading`
+of :meth:`RaplMeter.reading` (a :class:`~wattprint.energy.types.CounterFault`), and reports
+that component as estimated, not measured (see :mod:`wattprint.energy.unread`).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from wattprint.contracts.meters import MeterDescription
 from wattprint.energy.meter import Meter, MeterUnavailable
 from wattprint.energy.notices import warn
 from wattprint.energy.poller import Poller
-from wattprint.energy.types import Method, Provenance
+from wattprint.energy.types import CounterFault, Method, Provenance, Reading
 from wattprint.errors import WattprintError
 
 ENV_ROOT = "WATTPRINT_POWERCAP_ROOT"
@@ -119,10 +123,28 @@ class RaplDomain:
     failed_reads: int = 0
     dropped: int = 0
     warned: set[str] = field(default_factory=set)
+    opened_t: float = 0.0  # monotonic time of the read at open (s)
+    stale: str = ""  # why the latest read failed ("" when it succeeded)
+    gaps: int = 0  # stretches without a good read longer than the fastest wrap
+    gap_note: str = ""  # the latest such stretch, in words
+    #: shortest time the counter can take to wrap, at :data:`ASSUMED_MAX_W` (s); None if the range is unknown
+    fastest_wrap_s: float | None = field(init=False)
+    energy_path: Path = field(init=False)
 
-    @property
-    def energy_path(self) -> Path:
-        return self.path / "energy_uj"
+    def __post_init__(self) -> None:
+        self.fastest_wrap_s = self.max_range_uj / 1e6 / ASSUMED_MAX_W if self.max_range_uj else None
+        self.energy_path = self.path / "energy_uj"
+
+    def fault(self, now: float) -> CounterFault:
+        """This domain's :class:`CounterFault` as of ``now`` (monotonic s)."""
+        covered = self.last_t - self.opened_t
+        return CounterFault(
+            stale=self.stale,
+            stale_s=max(0.0, now - self.last_t) if self.stale else 0.0,
+            gaps=self.gaps,
+            gap_note=self.gap_note,
+            mean_power_w=self.acc_uj / 1e6 / covered if covered > 0 else None,
+        )
 
 
 @dataclass
@@ -247,7 +269,8 @@ def discover(root: Path, policy: str = "auto") -> Discovery:
                 f"{z.path / 'max_energy_range_uj'}: unreadable ({exc.__class__.__name__}); "
                 "a wrap will be counted from zero (a lower bound)"
             )
-        domains.append(RaplDomain(z.zone, z.path, kind, comp, max_uj, z.mmio, last_raw=raw, last_t=time.monotonic()))
+        t = time.monotonic()
+        domains.append(RaplDomain(z.zone, z.path, kind, comp, max_uj, z.mmio, last_raw=raw, last_t=t, opened_t=t))
     if denied:
         raise RaplUnavailable(
             f"permission denied reading RAPL counters ({denied[0]}{' ...' if len(denied) > 1 else ''})",
@@ -355,10 +378,20 @@ class RaplMeter(Meter):
             raw = _read_int(d.energy_path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             d.failed_reads += 1
+            detail = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            d.stale = _one_line(f"failed read of {d.energy_path} ({exc.__class__.__name__}{': ' if detail else ''}"
+                                f"{detail})")
             if "read" not in d.warned:
                 d.warned.add("read")
-                warn(f"rapl: failed read of {d.energy_path} ({exc.__class__.__name__}); keeping the last good value")
+                warn(f"rapl: {d.stale}; keeping the last good value")
             return
+        d.stale = ""
+        wrap_s = d.fastest_wrap_s
+        if wrap_s is not None and now - d.last_t > wrap_s:
+            d.gaps += 1
+            d.gap_note = (f"{d.energy_path} went unread for {now - d.last_t:.3g} s, longer than the {wrap_s:.3g} s "
+                          f"it can take to wrap at {ASSUMED_MAX_W:.0f} W: a wrap may be missing")
+            warn(f"rapl: {d.gap_note}")
         delta = raw - d.last_raw
         if delta < 0:
             if d.max_range_uj is not None and raw <= d.max_range_uj and d.last_raw <= d.max_range_uj:
@@ -384,12 +417,19 @@ class RaplMeter(Meter):
             for d in self.domains:
                 self._update(d, now)
 
-    def read(self) -> dict[str, float]:
+    def reading(self) -> Reading:
+        """Read every counter once: cumulative joules, and a :class:`CounterFault` for each domain whose
+        read just failed or that ever went unread longer than it can take to wrap."""
         with self._lock:
             now = time.monotonic()
             for d in self.domains:
                 self._update(d, now)
-            return {d.component: d.acc_uj / 1e6 for d in self.domains}
+            joules = {d.component: d.acc_uj / 1e6 for d in self.domains}
+            faults = {d.component: d.fault(now) for d in self.domains if d.stale or d.gaps}
+        return Reading(joules, faults)
+
+    def read(self) -> dict[str, float]:
+        return self.reading().joules
 
     def close(self) -> None:
         if self._poller is not None:

@@ -232,3 +232,38 @@ class EnergyReport:
         """Total lower and upper bound in joules (bounds added: conservative)."""
         bounds = [c.bounds_j for c in self.components]
         return sum(b[0] for b in bounds), sum(b[1] for b in bounds)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounterFault:
+    """Why one component's cumulative figure in a :class:`Reading` is not simply a fresh counter reading.
+
+    ``stale``: why the counter's latest read failed ("" when it succeeded); the figure is then the
+    one of its last good read, ``stale_s`` seconds (s, >= 0) old. ``gaps``: how many times so far
+    the counter went unread longer than it can take to wrap (a wrap may be missing from the
+    figure); ``gap_note`` describes the latest. ``mean_power_w``: the counter's mean power since
+    the meter opened (W), the basis of an estimate when a window has nothing better, or None.
+    """
+
+    stale: str = ""
+    stale_s: float = 0.0
+    gaps: int = 0
+    gap_note: str = ""
+    mean_power_w: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stale_s", _number("CounterFault", "stale_s", self.stale_s, low=0))
+        if self.gaps < 0:
+            raise ValueError(f"CounterFault.gaps must be >= 0, got {self.gaps!r}")
+        if self.mean_power_w is not None:
+            object.__setattr__(self, "mean_power_w", _number("CounterFault", "mean_power_w", self.mean_power_w, low=0))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One read of a meter at a window edge: cumulative energy per component since the meter
+    opened (J, as :meth:`Meter.read`), and the :class:`CounterFault` of every component whose
+    counter failed or went unread too long (components absent from ``faults`` were read fine)."""
+
+    joules: dict[str, float]
+    faults: dict[str, CounterFault] = field(default_factory=dict)

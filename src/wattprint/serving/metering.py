@@ -22,7 +22,7 @@ import psutil
 
 from wattprint.energy.meter import Meter
 from wattprint.energy.meterset import MeterSet
-from wattprint.energy.types import Provenance
+from wattprint.energy.types import Provenance, Reading
 from wattprint.errors import WattprintError
 
 #: Points of relative uncertainty added each way to RAPL figures with the generator's share removed.
@@ -81,9 +81,11 @@ class GeneratorShareOut(Meter):
                  "(its CPU seconds / the machine's busy CPU seconds between reads)",
         )
 
-    def read(self) -> dict[str, float]:
+    def reading(self) -> Reading:
+        """The inner meter's reading with the generator's share removed; its counter faults pass through."""
         with self._lock:
-            raw, own, busy = self.inner.read(), self._own_cpu(), self._busy()
+            inner = self.inner.reading()
+            raw, own, busy = inner.joules, self._own_cpu(), self._busy()
             d_busy = busy - self._last_busy
             share = min(1.0, max(0.0, (own - self._last_own) / d_busy)) if d_busy > 0 else 0.0
             for c, v in raw.items():
@@ -92,7 +94,10 @@ class GeneratorShareOut(Meter):
                 self.removed_j += d * share
                 self.seen_j += d
             self._last_raw, self._last_own, self._last_busy = raw, own, busy
-            return dict(self._acc)
+            return Reading(dict(self._acc), dict(inner.faults))
+
+    def read(self) -> dict[str, float]:
+        return self.reading().joules
 
     def sync(self) -> None:
         self.inner.sync()
