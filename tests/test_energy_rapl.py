@@ -577,6 +577,33 @@ def test_counter_unread_longer_than_a_wrap_is_not_measured(pc):
     assert m.domains[0].gaps == 1
 
 
+def test_an_interval_dropped_as_a_glitch_inside_a_window_is_not_measured(pc):
+    """The dropped interval's energy is unknown: the window's figure is estimated, and says why."""
+    pc.add("intel-rapl:0", "package-0", 0, max_uj=10**12)
+    m = meter(pc)
+    time.sleep(0.02)
+    pc.set("intel-rapl:0", 1_000_000)
+    m.sample()  # 1 J of history: a mean power to estimate from
+
+    def body():
+        pc.set("intel-rapl:0", 1_000_000 + 10**11)  # 100 kJ at once: far above 5 kW
+        m.sample()
+        pc.set("intel-rapl:0", 1_000_000 + 10**11 + 2_000_000)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeterWarning)
+        r, warned = _window_over(m, body)
+    [cpu] = r.components
+    assert not cpu.provenance.measured and cpu.provenance.method is Method.MODEL
+    assert "dropped as a glitch" in cpu.provenance.note and "energy unknown" in cpu.provenance.note
+    assert "since the meter opened" in cpu.provenance.note  # the window's own reads lack the dropped part
+    assert m.domains[0].dropped == 1
+    # the next window, without a new glitch, is a measurement again (the earlier drop is not its)
+    pc.set("intel-rapl:0", 1_000_000 + 10**11 + 5_000_000)
+    again = _window_over(m, lambda: pc.set("intel-rapl:0", 1_000_000 + 10**11 + 8_000_000))[0]
+    assert again.all_measured and again.joules == {"cpu:0": 3.0}
+
+
 def test_estimate_extrapolates_the_covered_part_of_the_window():
     from wattprint.energy.types import CounterFault, Provenance
     from wattprint.energy.unread import estimate_unread, unread_reason

@@ -127,6 +127,7 @@ class RaplDomain:
     stale: str = ""  # why the latest read failed ("" when it succeeded)
     gaps: int = 0  # stretches without a good read longer than the fastest wrap
     gap_note: str = ""  # the latest such stretch, in words
+    dropped_note: str = ""  # the latest interval dropped as a glitch, in words
     #: shortest time the counter can take to wrap, at :data:`ASSUMED_MAX_W` (s); None if the range is unknown
     fastest_wrap_s: float | None = field(init=False)
     energy_path: Path = field(init=False)
@@ -143,6 +144,8 @@ class RaplDomain:
             stale_s=max(0.0, now - self.last_t) if self.stale else 0.0,
             gaps=self.gaps,
             gap_note=self.gap_note,
+            dropped=self.dropped,
+            dropped_note=self.dropped_note,
             mean_power_w=self.acc_uj / 1e6 / covered if covered > 0 else None,
         )
 
@@ -405,6 +408,9 @@ class RaplMeter(Meter):
         dt = max(now - d.last_t, 1.0)
         if delta / 1e6 > self.max_plausible_w * dt:
             d.dropped += 1
+            d.dropped_note = (f"{d.energy_path} jumped {delta / 1e6:.0f} J in {now - d.last_t:.3g} s (above "
+                              f"{self.max_plausible_w:.0f} W): that interval was dropped as a glitch, "
+                              "its energy unknown")
             warn(f"rapl: {d.zone} jumped {delta / 1e6:.0f} J in {now - d.last_t:.3g} s; interval dropped as a glitch")
             delta = 0
         d.acc_uj += delta
@@ -425,7 +431,7 @@ class RaplMeter(Meter):
             for d in self.domains:
                 self._update(d, now)
             joules = {d.component: d.acc_uj / 1e6 for d in self.domains}
-            faults = {d.component: d.fault(now) for d in self.domains if d.stale or d.gaps}
+            faults = {d.component: d.fault(now) for d in self.domains if d.stale or d.gaps or d.dropped}
         return Reading(joules, faults)
 
     def read(self) -> dict[str, float]:

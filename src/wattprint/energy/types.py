@@ -241,8 +241,10 @@ class CounterFault:
     ``stale``: why the counter's latest read failed ("" when it succeeded); the figure is then the
     one of its last good read, ``stale_s`` seconds (s, >= 0) old. ``gaps``: how many times so far
     the counter went unread longer than it can take to wrap (a wrap may be missing from the
-    figure); ``gap_note`` describes the latest. ``mean_power_w``: the counter's mean power since
-    the meter opened (W), the basis of an estimate when a window has nothing better, or None.
+    figure); ``gap_note`` describes the latest. ``dropped``: how many intervals so far were dropped
+    as glitches (an implausible jump: their energy is unknown); ``dropped_note`` describes the latest.
+    ``mean_power_w``: the counter's mean power since the meter opened (W), the basis of an estimate
+    when a window has nothing better, or None.
     """
 
     stale: str = ""
@@ -250,11 +252,15 @@ class CounterFault:
     gaps: int = 0
     gap_note: str = ""
     mean_power_w: float | None = None
+    dropped: int = 0
+    dropped_note: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stale_s", _number("CounterFault", "stale_s", self.stale_s, low=0))
         if self.gaps < 0:
             raise ValueError(f"CounterFault.gaps must be >= 0, got {self.gaps!r}")
+        if self.dropped < 0:
+            raise ValueError(f"CounterFault.dropped must be >= 0, got {self.dropped!r}")
         if self.mean_power_w is not None:
             object.__setattr__(self, "mean_power_w", _number("CounterFault", "mean_power_w", self.mean_power_w, low=0))
 

@@ -3,8 +3,9 @@
 A counter meter (RAPL) keeps the last good value when a read fails. Inside a window that is
 harmless: the counter keeps counting and the next good read catches up. At a window's edge it
 is not: a failed *closing* read misses the energy since the last good read, a failed *opening*
-read adds the energy before the window, and a counter left unread longer than it can take to
-wrap may have lost whole ranges. The meter says so in its :class:`~wattprint.energy.types.Reading`
+read adds the energy before the window, a counter left unread longer than it can take to
+wrap may have lost whole ranges, and an interval dropped as a glitch (an implausible jump)
+inside the window leaves its energy out. The meter says so in its :class:`~wattprint.energy.types.Reading`
 (a :class:`~wattprint.energy.types.CounterFault` per such component); :func:`unread_reason` judges
 a window from its two readings and :func:`estimate_unread` gives the figure that then replaces
 the counter's: a model (method ``model``), with the reason in its note, like a component
@@ -31,6 +32,10 @@ def _new_gaps(start: CounterFault | None, end: CounterFault | None) -> bool:
     return end is not None and end.gaps > (start.gaps if start is not None else 0)
 
 
+def _new_drops(start: CounterFault | None, end: CounterFault | None) -> bool:
+    return end is not None and end.dropped > (start.dropped if start is not None else 0)
+
+
 def unread_reason(start: CounterFault | None, end: CounterFault | None) -> str:
     """Why a window's counter difference for one component is not a measurement ("" when it is).
 
@@ -45,6 +50,9 @@ def unread_reason(start: CounterFault | None, end: CounterFault | None) -> str:
     if _new_gaps(start, end):
         assert end is not None
         reasons.append(end.gap_note)
+    if _new_drops(start, end):
+        assert end is not None
+        reasons.append(end.dropped_note)
     return "; ".join(reasons)
 
 
@@ -66,7 +74,7 @@ def estimate_unread(
     mean_since_open = next((f.mean_power_w for f in (end, start) if f is not None and f.mean_power_w is not None),
                            None)
     low, high = EXTRAPOLATION_UNCERTAINTY
-    if covered_s >= MIN_COVERED_S and not _new_gaps(start, end):
+    if covered_s >= MIN_COVERED_S and not _new_gaps(start, end) and not _new_drops(start, end):
         power_w = counted_j / covered_s
         joules = power_w * duration_s
         how = (f"the counter's mean power over the {covered_s:.3g} s its good reads cover ({power_w:.3g} W) "
