@@ -301,3 +301,42 @@ def test_meters_command_survives_a_broken_amdsmi(tmp_path):
     assert "Traceback" not in out.stderr
     rows = {r["name"]: r for r in json.loads(out.stdout)["meters"]}
     assert rows["amdsmi"]["available"] is False and "KeyError" in rows["amdsmi"]["detail"]
+
+
+def test_a_gpu_read_that_fails_at_a_window_edge_is_estimated_not_measured(nv, gpus):
+    """The driver fails the closing read: the window's figure would be the last good one, labelled measured."""
+    import warnings
+
+    from wattprint.energy.window import Window
+
+    gpus[0].energy = [1_000_000, 1_000_000, 1_100_000, 1_200_000]
+    m = NvmlMeter(gpus=[0], start_poller=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        w = Window(m, "step").start()  # reads 100 J
+        m.read()  # 200 J: a good read inside the window
+        time.sleep(0.01)
+        gpus[0].energy = None  # the driver fails from now on: the closing read too
+        r = w.stop()
+    [gpu] = r.components
+    assert not gpu.provenance.measured and gpu.provenance.method is Method.MODEL
+    assert gpu.provenance.source == "nvml" and "NOT MEASURED in this window" in gpu.provenance.note
+    assert "could not be read when the window closed" in gpu.provenance.note
+    assert "nvml read of gpu:0 failed" in gpu.provenance.note
+    assert gpu.joules >= 100.0  # never less than what the counter counted inside the window
+    assert any("gpu:0 is NOT MEASURED" in str(c.message) for c in caught)
+    m.close()
+
+
+def test_a_gpu_read_that_fails_only_inside_a_window_stays_measured(nv, gpus):
+    from wattprint.energy.window import Window
+
+    m = NvmlMeter(gpus=[0], start_poller=False)
+    w = Window(m, "step").start()  # 250.5 J
+    saved, gpus[0].energy = gpus[0].energy, None
+    with pytest.warns(MeterWarning, match="failed read"):
+        m.read()
+    gpus[0].energy = saved  # back before the close: 400 J
+    r = w.stop()
+    assert r.all_measured and r.joules == {"gpu:0": 149.5}
+    m.close()

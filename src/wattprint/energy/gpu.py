@@ -30,7 +30,7 @@ from wattprint.energy.cuda import cuda_sync_if_initialised
 from wattprint.energy.meter import Meter, MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.poller import Poller
-from wattprint.energy.types import Method, Provenance
+from wattprint.energy.types import CounterFault, Method, Provenance, Reading
 from wattprint.errors import WattprintError
 
 #: Clock of the integrators (s); a module attribute so tests can script it.
@@ -76,6 +76,15 @@ class GpuDevice:
     last_t: float = 0.0
     failed: int = 0
     warned: set[str] = field(default_factory=set)
+    opened_t: float = 0.0  # when the meter opened (s, this module's clock)
+    good_t: float = 0.0  # the latest good read (s)
+    stale: str = ""  # why the latest read failed ("" when it succeeded)
+
+    def fault(self, now: float) -> CounterFault:
+        """This device's :class:`CounterFault` as of ``now``: its latest read failed (see :meth:`GpuMeter.reading`)."""
+        covered = self.good_t - self.opened_t
+        return CounterFault(stale=self.stale, stale_s=max(0.0, now - self.good_t),
+                            mean_power_w=self.last_j / covered if covered > 0 else None)
 
     @property
     def component(self) -> str:
@@ -104,6 +113,7 @@ class GpuMeter(Meter):
                 d.base_j = self._energy_j(d)
             else:
                 d.last_p_w, d.last_t = self._power_w(d), now
+            d.opened_t = d.good_t = now
         need_poll = any(d.method is Method.POWER_INTEGRATION for d in devices)
         self._poller = (
             Poller(self.sample, self.power_period_s, f"wattprint-{self.name}").start()
@@ -148,11 +158,14 @@ class GpuMeter(Meter):
                 p = self._power_w(d)
                 d.last_j += 0.5 * (d.last_p_w + p) * max(0.0, now - d.last_t)
                 d.last_p_w, d.last_t = p, now
-        except Exception as exc:  # driver hiccup: keep the last good value
+        except Exception as exc:  # driver hiccup: keep the last good value (a window edge says so: reading())
             d.failed += 1
+            d.stale = " ".join(f"{self.name} read of {d.component} failed ({exc!r})".split())[:300]
             if "read" not in d.warned:
                 d.warned.add("read")
                 warn(f"{self.name}: failed read on {d.component} ({exc!r}); keeping the last good value")
+        else:
+            d.stale, d.good_t = "", now
 
     def sample(self) -> None:
         """Poll power-only devices once (the poller calls this)."""
@@ -162,12 +175,19 @@ class GpuMeter(Meter):
                 if d.method is Method.POWER_INTEGRATION:
                     self._fold(d, now)
 
-    def read(self) -> dict[str, float]:
+    def reading(self) -> Reading:
+        """Read every device once: cumulative joules, and a :class:`CounterFault` for each device whose read
+        just failed (its figure is then its last good one: a window edge there is not a measurement)."""
         with self._lock:
             now = _now()
             for d in self.devices:
                 self._fold(d, now)
-            return {d.component: d.last_j for d in self.devices}
+            joules = {d.component: d.last_j for d in self.devices}
+            faults = {d.component: d.fault(now) for d in self.devices if d.stale}
+        return Reading(joules, faults)
+
+    def read(self) -> dict[str, float]:
+        return self.reading().joules
 
     def sync(self) -> None:
         cuda_sync_if_initialised()
