@@ -12,6 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 
+def one_line(text: object, limit: int = 300) -> str:
+    """``text`` on one line (runs of whitespace, newlines included, as one space), at most ``limit``
+    characters (cut with ``...``): an exception's detail inside a message or a stored reason."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 class WattprintError(Exception):
     """A user-facing error with a one-line message and an actionable hint."""
 

@@ -23,16 +23,11 @@ from typing import Any
 from wattprint.bench.environment import collect_environment
 from wattprint.bench.protocol import CheckpointFn, EventFn, run_protocol
 from wattprint.energy.meter import Meter
-from wattprint.errors import Terminated, WattprintError
+from wattprint.errors import Terminated, WattprintError, one_line
 from wattprint.results.schema import Failure, RunConfig, RunResult, utcnow
 
 #: seconds between SIGTERM and SIGKILL when a worker must be stopped
 KILL_GRACE_S = 3.0
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -46,14 +41,14 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, WattprintError):
         return exc.message, exc.hint
     if _is_oom(exc):
-        detail = _one_line(str(exc), 160)
+        detail = one_line(str(exc), 160)
         return (
             f"out of memory ({type(exc).__name__}{': ' + detail if detail else ''})",
             "lower --batch-size, use a smaller model or --dtype float16/bfloat16, or free memory",
         )
     if isinstance(exc, ImportError):
-        return f"missing library: {_one_line(str(exc))}", "install the ML extras: pip install 'wattprint[ml]'"
-    return f"{type(exc).__name__}: {_one_line(str(exc))}", "re-run with the same options; --json shows the full result"
+        return f"missing library: {one_line(str(exc))}", "install the ML extras: pip install 'wattprint[ml]'"
+    return f"{type(exc).__name__}: {one_line(str(exc))}", "re-run with the same options; --json shows the full result"
 
 
 def _seed(seed: int) -> None:
@@ -175,7 +170,7 @@ def _stderr_tail(path: Path, lines: int = 20) -> str:
 def _last_meaningful_line(tail: str) -> str:
     for line in reversed(tail.splitlines()):
         if line.strip():
-            return _one_line(line, 200)
+            return one_line(line, 200)
     return ""
 
 

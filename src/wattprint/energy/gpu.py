@@ -31,7 +31,7 @@ from wattprint.energy.meter import Meter, MeterUnavailable, vendor_failure
 from wattprint.energy.notices import warn
 from wattprint.energy.poller import Poller
 from wattprint.energy.types import CounterFault, Method, Provenance, Reading
-from wattprint.errors import WattprintError
+from wattprint.errors import WattprintError, one_line
 
 #: Clock of the integrators (s); a module attribute so tests can script it.
 _now = time.monotonic
@@ -160,7 +160,7 @@ class GpuMeter(Meter):
                 d.last_p_w, d.last_t = p, now
         except Exception as exc:  # driver hiccup: keep the last good value (a window edge says so: reading())
             d.failed += 1
-            d.stale = " ".join(f"{self.name} read of {d.component} failed ({exc!r})".split())[:300]
+            d.stale = one_line(f"{self.name} read of {d.component} failed ({exc!r})")
             if "read" not in d.warned:
                 d.warned.add("read")
                 warn(f"{self.name}: failed read on {d.component} ({exc!r}); keeping the last good value")

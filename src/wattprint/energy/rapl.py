@@ -40,7 +40,7 @@ from wattprint.energy.meter import Meter, MeterUnavailable
 from wattprint.energy.notices import warn
 from wattprint.energy.poller import Poller
 from wattprint.energy.types import CounterFault, Method, Provenance, Reading
-from wattprint.errors import WattprintError
+from wattprint.errors import WattprintError, one_line
 
 ENV_ROOT = "WATTPRINT_POWERCAP_ROOT"
 DEFAULT_ROOT = "/sys/class/powercap"
@@ -258,7 +258,7 @@ def discover(root: Path, policy: str = "auto") -> Discovery:
             continue
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             detail = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
-            reason = _one_line(f"{z.path / 'energy_uj'} unreadable: {detail}")
+            reason = one_line(f"{z.path / 'energy_uj'} unreadable: {detail}", 240)
             problems.append(reason)
             broken[comp] = reason
             continue
@@ -297,11 +297,6 @@ def discover(root: Path, policy: str = "auto") -> Discovery:
             reason="unusable",
         )
     return Discovery(domains, dict(sorted(unavailable.items())), problems)
-
-
-def _one_line(text: str, limit: int = 240) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _cpu_vendor_is_amd() -> bool:
@@ -382,8 +377,8 @@ class RaplMeter(Meter):
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             d.failed_reads += 1
             detail = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
-            d.stale = _one_line(f"failed read of {d.energy_path} ({exc.__class__.__name__}{': ' if detail else ''}"
-                                f"{detail})")
+            d.stale = one_line(f"failed read of {d.energy_path} ({exc.__class__.__name__}{': ' if detail else ''}"
+                               f"{detail})", 240)
             if "read" not in d.warned:
                 d.warned.add("read")
                 warn(f"rapl: {d.stale}; keeping the last good value")
