@@ -423,9 +423,6 @@ class ResultStore:
         return oid
 
     def _stored_row(self, c: sqlite3.Connection, r: StoredRun) -> tuple[Any, ...]:
-        source_id = self._source_ids.get(r.source)
-        if source_id is None:
-            source_id = self._intern(c, "sources", self._source_ids, r.source)
         codec_id, record = 0, r.record
         if len(record) >= COMPRESS_RECORD_AT:  # a run of several rows, file names: compressed (0: as is)
             if self._record_codec is None:
@@ -435,13 +432,12 @@ class ResultStore:
             record = self._encode(codec_id, record)
         return (
             *r[:25], None if r.factor is None else self._object_id(c, r.factor, "carbon_factors"),
-            r.audited_share, 0, 0, self._object_id(c, r.shape, "shapes"), r.values, codec_id, record, source_id,
+            r.audited_share, 0, 0, self._object_id(c, r.shape, "shapes"), r.values, codec_id, record,
+            self._intern(c, "sources", self._source_ids, r.source),
         )
 
     def _batch_rows(self, c: sqlite3.Connection, b: StoredBatch) -> Iterator[tuple[Any, ...]]:
-        source_id = self._source_ids.get(b.source)
-        if source_id is None:
-            source_id = self._intern(c, "sources", self._source_ids, b.source)
+        source_id = self._intern(c, "sources", self._source_ids, b.source)
         factor_id = None if b.factor is None else self._object_id(c, b.factor, "carbon_factors")
         return zip(*b.columns, repeat(factor_id), b.audited_share, repeat(0), repeat(0),
                    repeat(self._object_id(c, b.shape, "shapes")), b.values, repeat(0), b.records, repeat(source_id))

@@ -420,29 +420,13 @@ CHUNK = 20_000
 PARALLEL_MIN_BYTES = 32 << 20
 
 
-def _chunks(path: Path) -> Iterator[tuple[list[list[str]], Sequence[int]]]:
-    """A file's data rows (fields as read) and their line numbers, :data:`CHUNK` rows at a time."""
-    done = 0
+def _chunks(path: Path) -> Iterator[tuple[list[list[str]], list[int]]]:
+    """A file's data rows (fields as read) and the line each ends on, :data:`CHUNK` rows at a time."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         next(reader, None)
         while True:
-            start = reader.line_num
-            rows = list(islice(reader, CHUNK))
-            if not rows:
-                return
-            if reader.line_num - start != len(rows):
-                break
-            yield rows, range(start + 1, reader.line_num + 1)  # one line per row
-            done += len(rows)
-    # a quoted field holds a line break: from that chunk on, each row's line is noted as it is read
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        for _ in islice(reader, done):
-            pass
-        while True:
-            rows = []
+            rows: list[list[str]] = []
             lines: list[int] = []
             for fields in islice(reader, CHUNK):
                 rows.append(fields)
@@ -788,6 +772,12 @@ def _sum_rows(rows: list[_Row]) -> _Row:
     return _Row(first.file, first.line, values)
 
 
+def _device(r: _Row) -> tuple[int, str]:
+    """A row's GPU count and the device its run is said to have used (``cuda`` with GPUs, else ``cpu``)."""
+    n_gpu = int(r.values.get("gpu_count") or 0)
+    return n_gpu, "cuda" if n_gpu > 0 else "cpu"
+
+
 def _environment(used: _Row, n_gpu: int, shared: _Shared) -> Environment:
     """The machine of a row, one object per distinct description within this import."""
     v = used.values
@@ -888,8 +878,7 @@ def _build(plan: RunPlan, aud: _Auditor, params: dict[str, int], inferences: int
     v = used.values
     model = v["project_name"] or "unknown"
     energy, flags = _report(used, aud, phase_name, shared)
-    n_gpu = int(v.get("gpu_count") or 0)
-    device = "cuda" if n_gpu > 0 else "cpu"
+    n_gpu, device = _device(used)
     cfg, config_hash = _config(labels, model, device, inferences, shared)
     dataset, config = cfg.dataset, cfg.dataset_config
     end = _timestamp(used)
@@ -1129,29 +1118,29 @@ def stream_codecarbon(
             missing.add(model)
 
     def emission_chunks(stream: ImportStream, form: StoredForm | None,
-                        pool: int) -> Iterator[tuple[Path, Labels | None, Chunk]]:
-        """Each emissions file's rows, a chunk at a time, as :func:`emission_chunk` gives them: here,
-        or (stored form, every file split into spans) in ``pool`` worker processes, in order."""
-        files = [(path, header, infer_labels(path.stem, tasks)) for path, header in emis]
-        if form is not None and pool >= 2 and all(spans[path] for path, _, _ in files):
-            for path, _, _ in files:  # the spans read are those checked: rows added since are not read
+                        pool: int) -> Iterator[tuple[Path, Labels | None, Labels | None, Chunk]]:
+        """Each emissions file's rows, a chunk at a time, as :func:`emission_chunk` gives them, with the file,
+        the labels its name gives and those its runs take: here, or (stored form, every file split into spans)
+        in ``pool`` worker processes, in order."""
+        files = [(path, header, inferred, labels_for(inferred))
+                 for path, header in emis for inferred in [infer_labels(path.stem, tasks)]]
+        if form is not None and pool >= 2 and all(spans[path] for path, _, _, _ in files):
+            for path, _, _, _ in files:  # the spans read are those checked: rows added since are not read
                 _unchanged(path, stamps[path])
             stream.build_processes = pool
-            jobs = [(path, header, labels_for(inferred), *span) for path, header, inferred in files
-                    for span in spans[path]]
+            jobs = [(f, (f[0], f[1], f[3], *span)) for f in files for span in spans[f[0]]]
             from wattprint.results.importers.codecarbon_stored import span_task, start_worker
 
-            results = ordered(span_task, jobs, pool, initializer=start_worker,
+            results = ordered(span_task, [job for _, job in jobs], pool, initializer=start_worker,
                               initargs=(aud, inferences, phase, last_log, params))
-            for job, result in zip(jobs, results, strict=True):
-                yield job[0], labels_for(infer_labels(job[0].stem, tasks)), result
+            for ((path, _, inferred, labels), _), result in zip(jobs, results, strict=True):
+                yield path, inferred, labels, result
             return
-        for path, header, inferred in files:
-            labels = labels_for(inferred)
+        for path, header, inferred, labels in files:
             conv = _Converter(path, header)
             _unchanged(path, stamps[path])
             for chunk, lines in _chunks(path):
-                yield path, labels, emission_chunk(conv, chunk, lines, labels, form, last_log, params)
+                yield path, inferred, labels, emission_chunk(conv, chunk, lines, labels, form, last_log, params)
             _unchanged(path, stamps[path])
 
     def plans(stream: ImportStream, form: StoredForm | None = None,
@@ -1159,7 +1148,7 @@ def stream_codecarbon(
         links: dict[str, tuple[Path, Labels | None]] = {}
         seen: set[str] = set()
         # emissions files first: their rows that a task log also has only give labels to it
-        for path, labels, result in emission_chunks(stream, form, pool):
+        for path, inferred, labels, result in emission_chunks(stream, form, pool):
             if isinstance(result, StoredBatch):  # the whole chunk at once (stored form only)
                 before = len(seen)
                 seen.update(result.run_ids)
@@ -1179,7 +1168,7 @@ def stream_codecarbon(
             stream.rows_built += len(result)
             for rid, model, item in result:
                 if item is None:  # a task log has this run: the row only gives it labels
-                    links[rid] = (path, infer_labels(path.stem, tasks))
+                    links[rid] = (path, inferred)
                     continue
                 if rid in seen:  # a repeated run id: the later row replaces the earlier one in the store
                     stream.whole_tracker -= 1

@@ -9,11 +9,12 @@ pydantic models, their JSON, its compression). :meth:`StoredForm.stored` turns a
 float), plus what the document needs and the columns do not hold:
 
 * ``source``: JSON text that many runs share (interned by the store): the run's labels,
-  linked emissions file, phase choice and inferences, and per row of the run its file,
-  its machine columns and the audit's import-wide facts about it (how many rows of the
-  import had its CPU and RAM power, the lowest per-GPU power of its GPU model);
-* ``record``: the run's own fields, packed: per row its line, timestamp, project name,
-  task name and its nine numbers (durations, energies, emissions, powers) as float64.
+  phase choice and inferences, and per row of the run its machine columns, the audit's
+  import-wide facts about it (how many rows of the import had its CPU and RAM power, the
+  lowest per-GPU power of its GPU model) and, for an emissions-file row, its file;
+* ``record``: the run's own fields, packed: its linked emissions file; per row its line,
+  timestamp, project name, task name, its nine numbers (durations, energies, emissions,
+  powers) as float64 and, for a task log's row, its file.
 
 :func:`rebuild` turns a stored run back into the :class:`RunResult` the importer builds
 (:func:`wattprint.results.importers.codecarbon._build` over the same plan and facts): the
@@ -48,6 +49,7 @@ from wattprint.results.importers.codecarbon import (
     _carbon,
     _config,
     _Converter,
+    _device,
     _environment,
     _gpu_key,
     _intensity,
@@ -132,6 +134,14 @@ class StoredForm:
             )
         return shape
 
+    def _hardware_of(self, r: _Row, n_gpu: int, device: str) -> str:
+        """The ``hardware`` column of a row's run (:func:`hardware_of_env`), once per distinct machine."""
+        env = _environment(r, n_gpu, self.shared)
+        got = self._hardware.get(id(env))
+        if got is None:
+            got = self._hardware[id(env)] = hardware_of_env(env, device)
+        return got
+
     def _row_key(self, r: _Row, in_source: bool) -> tuple[Any, ...]:
         v = r.values
         cpu, ram = v.get("cpu_power"), v.get("ram_power")
@@ -146,8 +156,9 @@ class StoredForm:
             }
         return key
 
-    def _source(self, plan: RunPlan, mode: str) -> tuple[str, list[int]]:
-        lb = plan.labels
+    def _source(self, plan: RunPlan) -> tuple[str, list[int]]:
+        """The run's source text and, per row, the index of its context in the source's ``rows``."""
+        lb, mode = plan.labels, plan.mode
         run_key = (None if lb is None else (lb.task, lb.dataset, lb.dataset_config, json.dumps(lb.options)), mode)
         # an emissions file's rows name their file here (shared by its rows); a task log's run names
         # its files in its record (one task log per run is common: a source per run would be large)
@@ -187,13 +198,9 @@ class StoredForm:
         used = plan.used
         v = used.values
         model = v["project_name"] or "unknown"
-        n_gpu = int(v.get("gpu_count") or 0)
-        device = "cuda" if n_gpu > 0 else "cpu"
+        n_gpu, device = _device(used)
         cfg, config_hash = _config(plan.labels, model, device, self.inferences, self.shared)
-        env = _environment(used, n_gpu, self.shared)
-        hardware = self._hardware.get(id(env))
-        if hardware is None:
-            hardware = self._hardware[id(env)] = hardware_of_env(env, device)
+        hardware = self._hardware_of(used, n_gpu, device)
 
         parts, flags = _parts(used, self.aud)
         # RepeatResult -> Summary.from_repeats over one repeat, operation by operation
@@ -211,7 +218,7 @@ class StoredForm:
         values = struct.pack(f"{2 * len(parts) + len(shares)}d", *comps, *[j / 3600.0 for j in joules], *shares)
         factor = _carbon(used, self.shared)
         started = _timestamp(used) - timedelta(seconds=v["duration"])
-        source, ctx = self._source(plan, plan.mode)
+        source, ctx = self._source(plan)
         by_name = dict(zip(shape.components, comps, strict=True))
         return StoredRun(
             run_id=plan.run_id, config_hash=config_hash, status="ok", origin="codecarbon", task=cfg.task,
@@ -319,18 +326,14 @@ class StoredForm:
                           *[list(map(truediv, j, repeat(3600.0))) for j in (gj, cj, rj)], *shares))
 
         models = [m or "unknown" for m in map(str.strip, cols[ix["project_name"]])]
-        n_gpu_int = int(first.values.get("gpu_count") or 0)
-        device = "cuda" if n_gpu_int > 0 else "cpu"
+        n_gpu_int, device = _device(first)
         hashes = {m: _config(labels, m, device, n, self.shared) for m in set(models)}
         cfg = next(iter(hashes.values()))[0]
-        env = _environment(first, n_gpu_int, self.shared)
-        hardware = self._hardware.get(id(env))
-        if hardware is None:
-            hardware = self._hardware[id(env)] = hardware_of_env(env, device)
+        hardware = self._hardware_of(first, n_gpu_int, device)
         factor = _carbon(first, self.shared)
         starts = map(sub, map(methodcaller("replace", tzinfo=timezone.utc), ends), map(timedelta, repeat(0), dur))
         plan = RunPlan(ids[0], first, "whole tracker", [first], labels, None, "tracker")
-        source, _ = self._source(plan, "tracker")
+        source, _ = self._source(plan)
         v = first.values
         powers = [math.nan if v[x] is None else v[x] for x in ("cpu_power", "ram_power")]
         ts_b = list(map(str.encode, ts))
