@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from wattprint.energy.meter import Meter
 from wattprint.results.schema import DatasetInfo, ModelInfo, RepeatResult, RunConfig, RunResult, Summary
-from wattprint.workloads.base import Batch, DatasetSpec, LoadedModel, ModelSpec, Task
+from wattprint.workloads.base import Batch, LoadedModel, ModelSpec, Task
 
 if TYPE_CHECKING:
     from wattprint.bench.quality import QualityRun
@@ -206,13 +206,9 @@ def inputs_phase(run: ProtocolRun) -> list[Any]:
     """3. Read exactly ``n`` raw items (not measured: disk and network) -> ``result.dataset_info``."""
     config, n = run.config, run.config.n
     run.enter("inputs", dataset=config.dataset)
-    dspec = DatasetSpec(
-        name=config.dataset,
-        config=config.dataset_config,
-        split=config.split,
-        column=config.column,
-        seed=config.seed,
-    )
+    from wattprint.bench.quality import dataset_spec_of
+
+    dspec = dataset_spec_of(config)
     inputs = run.task.load_inputs(dspec, n)
     if not inputs.items:
         from wattprint.errors import WattprintError

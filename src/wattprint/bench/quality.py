@@ -40,6 +40,27 @@ def label_column_of(config: RunConfig) -> str | None:
     return a or b
 
 
+def dataset_spec_of(config: RunConfig) -> DatasetSpec:
+    """The inputs a run reads (dataset, config, split, column, seed of its config)."""
+    return DatasetSpec(name=config.dataset, config=config.dataset_config, split=config.split, column=config.column,
+                       seed=config.seed)
+
+
+def check_local_dataset(config: RunConfig) -> None:
+    """Refuse, before a worker starts or a model loads, a local dataset that is missing or lacks the item
+    column or the gold column the run names (:func:`wattprint.workloads.datasets.check_local_columns`,
+    :func:`wattprint.workloads.quality.references.pick_column`: the messages the run would give).
+    The gold column counts only for a task scored against one (fill-mask and text-to-image say so later)."""
+    from wattprint.workloads.datasets import check_local_columns
+    from wattprint.workloads.quality.references import pick_column, reference_kind
+
+    available = check_local_columns(dataset_spec_of(config))
+    column = config.label_column or config.reference_column  # a disagreement is label_column_of's to report
+    kind = reference_kind(config.task)
+    if available is not None and column and kind is not None and kind.kind not in ("masked-word", "clip"):
+        pick_column(config.task, available, column)
+
+
 def prepare_quality(task: Task, config: RunConfig, loaded: LoadedModel, dspec: DatasetSpec,
                     items: list[Any]) -> tuple[QualityRun | None, str]:
     """(QualityRun, "") when the run can be scored, (None, why not) otherwise; raises for bad label input."""

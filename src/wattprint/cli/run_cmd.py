@@ -344,14 +344,9 @@ def _check_task_options(config: Any) -> None:
     if column and config.dataset == "synthetic":  # said before a model loads or a failed run is stored
         raise WattprintError(f"synthetic data has no label column ({column!r} given)",
                              "drop --label-column / --reference-column, or give a labelled dataset with -d")
-    from wattprint.workloads.base import DatasetSpec
-    from wattprint.workloads.datasets import check_local_columns
-    from wattprint.workloads.quality.references import reference_kind
+    from wattprint.bench.quality import check_local_dataset
 
-    kind = reference_kind(config.task)
-    gold = column if kind is not None and kind.kind not in ("masked-word", "clip") else None  # those say so later
-    check_local_columns(DatasetSpec(name=config.dataset, config=config.dataset_config, split=config.split,
-                                    column=config.column, seed=config.seed), gold)
+    check_local_dataset(config)
 
 
 def demo(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -321,6 +321,11 @@ def _cross_check(spec: SweepSpec, lm: LineMap) -> list[Problem]:
 def _check_gold_columns(configs: list[RunConfig], i: int, lm: LineMap) -> list[Problem]:
     """A label/reference column on synthetic data, or a local dataset that is missing or lacks the named
     item or gold column (``wattprint run`` refuses them before a model loads)."""
+    check_local_dataset: Callable[[RunConfig], None] | None
+    try:
+        from wattprint.bench.quality import check_local_dataset
+    except ImportError:  # the workloads layer is not installed: the run says it
+        check_local_dataset = None
     checked: set[tuple[object, ...]] = set()
     for cfg in configs:
         column = cfg.label_column or cfg.reference_column
@@ -328,21 +333,12 @@ def _check_gold_columns(configs: list[RunConfig], i: int, lm: LineMap) -> list[P
             key = "label_column" if cfg.label_column else "reference_column"
             return [lm.problem(("models", i), f"{cfg.task} {cfg.model}: synthetic data has no label column "
                                f"({key}: {column!r}); drop {key} for it, or give it a labelled dataset")]
-        try:
-            from wattprint.workloads.base import DatasetSpec
-            from wattprint.workloads.datasets import check_local_columns
-            from wattprint.workloads.quality.references import reference_kind
-        except ImportError:  # the workloads layer is not installed: the run says it
+        seen = (cfg.task, cfg.dataset, cfg.dataset_config, cfg.split, cfg.column, column)
+        if check_local_dataset is None or seen in checked:
             continue
-        kind = reference_kind(cfg.task)
-        gold = column if kind is not None and kind.kind not in ("masked-word", "clip") else None
-        key_ = (cfg.dataset, cfg.dataset_config, cfg.split, cfg.column, gold)
-        if key_ in checked:
-            continue
-        checked.add(key_)
+        checked.add(seen)
         try:
-            check_local_columns(DatasetSpec(name=cfg.dataset, config=cfg.dataset_config, split=cfg.split,
-                                            column=cfg.column, seed=cfg.seed), gold)
+            check_local_dataset(cfg)
         except WattprintError as exc:
             return [lm.problem(("models", i), f"{cfg.task} {cfg.model}: {exc.message} ({exc.hint})")]
     return []

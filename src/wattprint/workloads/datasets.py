@@ -117,10 +117,7 @@ def load_inputs(spec: DatasetSpec, n: int, kind: str) -> Inputs:
     if source == "synthetic":
         return Inputs(items=_synthetic(kind, n, spec.seed), distinct=n, source=source)
     if source == "local":
-        path = Path(spec.name).expanduser()
-        if not path.exists():
-            raise WattprintError(f"dataset path not found: {spec.name}",
-                                 "give an existing CSV/JSONL/Parquet file or image folder, or use 'synthetic'")
+        path = _local_path(spec)
         rows = _folder(path, kind) if path.is_dir() else _read_table(path, n)
         base = path if path.is_dir() else path.parent
     else:
@@ -265,9 +262,7 @@ def _read_hub(spec: DatasetSpec, n: int, kind: ItemKind | None = None) -> list[d
 def _pick(available: Sequence[str], wanted: str | None, candidates: Sequence[str], rows: list[dict[str, Any]],
           name: str, kind: str) -> str:
     if wanted is not None:
-        if wanted not in available:
-            raise WattprintError(f"column {wanted!r} not in dataset {name!r}",
-                                 f"available columns: {', '.join(available)}")
+        _require(available, wanted, name)
         return wanted
     for cand in candidates:
         if cand in available:
@@ -370,23 +365,32 @@ def load_columns(spec: DatasetSpec, n: int) -> tuple[list[str], list[dict[str, A
     return list(rows[0].keys()), [rows[i % len(rows)] for i in range(n)], names
 
 
-def check_local_columns(spec: DatasetSpec, gold_column: str | None = None) -> None:
-    """Fail now (one line, the columns there in the hint) when a local dataset file or folder is missing,
-    or lacks the item column ``spec.column`` or the gold ``gold_column``: before a model loads. Reads one
-    row; synthetic data and Hub datasets are left to the run (a Hub dataset may need the network)."""
+def check_local_columns(spec: DatasetSpec) -> list[str] | None:
+    """The column names of a local dataset, checked now (before a model loads): a missing file or folder,
+    or an item column ``spec.column`` it lacks, is a one-line error listing the columns there. Reads one
+    row. None for synthetic data and Hub datasets (left to the run: a Hub dataset may need the network)."""
     if source_of(spec) != "local":
-        return
+        return None
+    path = _local_path(spec)
+    available, _, _ = load_columns(spec, 1)
+    if spec.column is not None and not path.is_dir():
+        _require(available, spec.column, spec.name)
+    return available
+
+
+def _local_path(spec: DatasetSpec) -> Path:
+    """A local dataset's file or folder; one line when it is missing."""
     path = Path(spec.name).expanduser()
     if not path.exists():
         raise WattprintError(f"dataset path not found: {spec.name}",
                              "give an existing CSV/JSONL/Parquet file or image folder, or use 'synthetic'")
-    available, _, _ = load_columns(spec, 1)
-    if spec.column is not None and not path.is_dir() and spec.column not in available:
-        raise WattprintError(f"column {spec.column!r} not in dataset {spec.name!r}",
-                             f"available columns: {', '.join(available)}")
-    if gold_column is not None and gold_column not in available:
-        raise WattprintError(f"label column {gold_column!r} not in the dataset",
-                             f"columns there are: {', '.join(available)}")
+    return path
+
+
+def _require(available: Sequence[str], wanted: str, name: str) -> None:
+    """One line when the column ``wanted`` is not among a dataset's ``available`` ones."""
+    if wanted not in available:
+        raise WattprintError(f"column {wanted!r} not in dataset {name!r}", f"available columns: {', '.join(available)}")
 
 
 def _hub_class_names(spec: DatasetSpec) -> dict[str, list[str]]:
