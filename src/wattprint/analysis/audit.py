@@ -31,12 +31,8 @@ class AuditTally:
         if r.status != "ok" or r.summary is None:
             return
         self.runs += 1
-        if not r.audit:
-            return
-        for f in r.audit:
-            self.per.setdefault(f.component, array("d")).append(f.share)
-            self.reasons.setdefault(f.component, f.reason)
-        self.total.append(min(1.0, sum(f.share for f in r.audit)))
+        self._flags([(f.component, f.reason) for f in r.audit], [[f.share] for f in r.audit],
+                    [min(1.0, sum(f.share for f in r.audit))])
 
     def add_stored(self, r: StoredRun) -> None:
         """Count an imported run given as columns (the same as :meth:`add` of its document)."""
@@ -44,22 +40,23 @@ class AuditTally:
             return
         self.runs += 1
         audit = r.shape.audit
-        if not audit:
-            return
-        shares = array("d", r.values)[-len(audit):]
-        for (component, reason), share in zip(audit, shares, strict=True):
-            self.per.setdefault(component, array("d")).append(share)
-            self.reasons.setdefault(component, reason)
-        self.total.append(min(1.0, sum(shares)))
+        if audit:
+            self._flags(audit, [[s] for s in array("d", r.values)[-len(audit):]], [r.audited_share])
 
     def add_batch(self, b: StoredBatch) -> None:
         """Count imported runs given as a batch of columns (the same as :meth:`add` of each document)."""
         self.runs += len(b.run_ids)
-        for (component, reason), shares in zip(b.shape.audit, b.shares, strict=True):
-            self.per.setdefault(component, array("d")).extend(shares)
+        self._flags(b.shape.audit, b.shares, b.audited_share)
+
+    def _flags(self, audit: Sequence[tuple[str, str]], shares: Sequence[Sequence[float]],
+               totals: Sequence[float]) -> None:
+        """Add flags (component, reason), each with its shares (one per run), and each run's audited share."""
+        if not audit:
+            return
+        for (component, reason), values in zip(audit, shares, strict=True):
+            self.per.setdefault(component, array("d")).extend(values)
             self.reasons.setdefault(component, reason)
-        if b.shape.audit:
-            self.total.extend(b.audited_share)
+        self.total.extend(totals)
 
     def summary(self) -> dict[str, Any]:
         """What :func:`audit_summary` returns."""
