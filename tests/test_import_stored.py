@@ -318,3 +318,27 @@ def test_progress_counts_every_checked_row_once(tmp_path, small_chunks, workers)
     docs = stream_codecarbon(logs, workers=0)
     list(docs.runs)
     assert docs.rows_built == docs.rows
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_cpu_power_that_varies_per_row_is_stored_at_once_and_is_the_documents(tmp_path, small_chunks, workers):
+    """RAPL logs: a CPU power per row (counters). A chunk is taken at once when the audit judges all its
+    values alike; a chunk with a guessed value (42.5 W, CodeCarbon's fallback) among them goes row by row."""
+    files = write_study_logs(tmp_path / "gen", 140, seed=11)
+    for k, f in enumerate(files):
+        rows = list(csv.reader(f.open()))
+        h = rows[0]
+        for j, row in enumerate(rows[1:]):
+            cpu_w = 42.5 if (k == 0 and j == 3) else 30.0 + 0.37 * (j + 10 * k)
+            dur = float(row[h.index("duration")])
+            cpu = cpu_w * dur / 3.6e6
+            row[h.index("cpu_power")], row[h.index("cpu_energy")] = repr(cpu_w), repr(cpu)
+            row[h.index("energy_consumed")] = repr(cpu + float(row[h.index("gpu_energy")])
+                                                   + float(row[h.index("ram_energy")]))
+        _write(f, rows[1:], h)
+    kinds = [type(x) for x in stream_codecarbon(files, workers=0).stored]
+    assert kinds.count(StoredBatch) >= 13 and StoredRun in kinds  # all files at once but the mixed one
+    docs, stored, _, _ = _both(tmp_path, files, workers)
+    assert stored == docs
+    cpu = {json.loads(d["shape"])[1][1][1] for d in stored}
+    assert cpu == {"measured (codecarbon counter)", "estimated (codecarbon model)"}

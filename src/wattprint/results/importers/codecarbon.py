@@ -631,7 +631,10 @@ class _Auditor:
             self.gpu_floor[key] = min(self.gpu_floor.get(key, math.inf), floor)
 
     def cpu_guess(self, r: _Row) -> str | None:
-        w = r.num("cpu_power")
+        return self.cpu_guess_of(r.num("cpu_power"))
+
+    def cpu_guess_of(self, w: float | None) -> str | None:
+        """Why a CPU power of ``w`` W is a guess (CodeCarbon's fallback, a repeated constant), else None."""
         if not w:
             return None
         if abs(w - CPU_FALLBACK_W) < 1e-6:

@@ -54,6 +54,7 @@ from wattprint.results.importers.codecarbon import (
     _gpu_key,
     _intensity,
     _kinds,
+    _optional,
     _parts,
     _read_span,
     _Row,
@@ -72,8 +73,9 @@ FORMAT = 1
 #: machine columns a run's document reads, kept once per distinct value set (``source``)
 CONTEXT_COLUMNS = ("experiment_id", "os", "python_version", "cpu_model", "cpu_count", "ram_total_size", "gpu_model",
                    "gpu_count", "tracking_mode", "codecarbon_version", "country_iso_code", "region")
-#: columns that must hold one value in a chunk for it to be stored at once (:meth:`StoredForm.batch`)
-_CLASS_COLUMNS = (*CONTEXT_COLUMNS, "cpu_power", "ram_power")
+#: columns that must hold one value in a chunk for it to be stored at once (:meth:`StoredForm.batch`); the CPU
+#: power may vary (RAPL) as long as the audit judges every value of the chunk alike
+_CLASS_COLUMNS = (*CONTEXT_COLUMNS, "ram_power")
 #: a row's numbers, kept per row (``record``; NaN = no value)
 NUMBERS = ("duration", "emissions", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed", "cpu_power",
            "gpu_power", "ram_power")
@@ -133,6 +135,15 @@ class StoredForm:
                 audit=audit,
             )
         return shape
+
+    def _cpu_powers(self, column: list[str]) -> list[float] | None:
+        """A chunk's CPU power per row (W, NaN: none), as rows convert it; None when the audit does not judge
+        every value alike (a guess for some, a reading for others, or repeated a different number of times)."""
+        values = {raw: _optional(raw.strip()) for raw in set(column)}
+        judged = {(self.aud.cpu_guess_of(w), self.aud.cpu_counts.get(w) if w else None) for w in values.values()}
+        if len(judged) != 1:
+            return None
+        return list(map({raw: math.nan if w is None else w for raw, w in values.items()}.__getitem__, column))
 
     def _hardware_of(self, r: _Row, n_gpu: int, device: str) -> str:
         """The ``hardware`` column of a row's run (:func:`hardware_of_env`), once per distinct machine."""
@@ -239,9 +250,10 @@ class StoredForm:
         """The stored form of a chunk of emissions-file rows (whole-tracker runs), computed column by
         column in C loops (``map``), with the operations :meth:`stored` does per run, in the same order.
 
-        Only for a chunk whose rows share everything but their own numbers and names (machine columns,
-        CPU and RAM power, a clean timestamp, energy > 0, every audit flag raised on every row); None
-        otherwise, and the caller takes the chunk row by row (:meth:`stored`): the same figures either way.
+        Only for a chunk whose rows share everything but their own numbers and names (machine columns, RAM
+        power, CPU powers the audit judges alike, a clean timestamp, energy > 0, every audit flag raised on
+        every row); None otherwise, and the caller takes the chunk row by row (:meth:`stored`): the same
+        figures either way.
         ``skip_ids``: run ids that are not runs of their own here (a task log has them).
         """
         h = conv.n
@@ -258,6 +270,9 @@ class StoredForm:
             return None
         first = conv.row(chunk[0], lines[0])
         if first is None:
+            return None
+        cpu_p = self._cpu_powers(cols[ix["cpu_power"]]) if "cpu_power" in ix else [math.nan] * len(ids)
+        if cpu_p is None:
             return None
         try:
             dur, emis, cpu_e, gpu_e, ram_e, ec = (list(map(float, cols[ix[c]])) for c in _NUMERIC)
@@ -335,11 +350,10 @@ class StoredForm:
         plan = RunPlan(ids[0], first, "whole tracker", [first], labels, None, "tracker")
         source, _ = self._source(plan)
         v = first.values
-        powers = [math.nan if v[x] is None else v[x] for x in ("cpu_power", "ram_power")]
+        ram_p = math.nan if v["ram_power"] is None else v["ram_power"]
         ts_b = list(map(str.encode, ts))
         pn_b = list(map(str.encode, map(str.strip, cols[ix["project_name"]])))
-        rows_packed = map(_ROW.pack, lines, dur, emis, cpu_e, gpu_e, ram_e, ec, repeat(powers[0]), gpu_p,
-                          repeat(powers[1]))
+        rows_packed = map(_ROW.pack, lines, dur, emis, cpu_e, gpu_e, ram_e, ec, cpu_p, gpu_p, repeat(ram_p))
         records = list(map(b"".join, zip(repeat(_LEN.pack(1) + _ABSENT + _LEN.pack(0)), rows_packed,
                                           map(_LEN.pack, map(len, ts_b)), ts_b, map(_LEN.pack, map(len, pn_b)),
                                           pn_b, repeat(_ABSENT + _ABSENT))))
